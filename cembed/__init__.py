@@ -1,0 +1,32 @@
+"""cembed: a compact CPU embedding runtime.
+
+An embedding layer is a lookup table, ``E(x) = onehot(x) @ W``, computed as
+a row gather. cembed runs it, its pooled and sparse-gradient forms and the
+row-wise optimizers on a small OpenMP-parallel C core.
+"""
+import os as _os
+
+from cembed._core import get_num_threads, openmp_enabled, set_num_threads
+
+__version__ = "0.1.0"
+
+
+def get_include():
+    """The folder of cembed's installed C header (``cembed.h``).
+
+    Pass it to the compiler (``-I``) to build C code against cembed's C
+    API; Cython code ``cimport``s ``cembed._core`` directly.
+
+    >>> import os, cembed
+    >>> os.path.exists(os.path.join(cembed.get_include(), "cembed.h"))
+    True
+    """
+    return _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "include")
+
+
+__all__ = [
+    "get_include",
+    "get_num_threads",
+    "openmp_enabled",
+    "set_num_threads",
+]

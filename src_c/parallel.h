@@ -1,0 +1,49 @@
+/*
+ * parallel.h - the one place that knows about OpenMP, prefetching and
+ * run-time instruction-set dispatch. Internal to src_c/.
+ */
+#ifndef CEMBED_PARALLEL_H
+#define CEMBED_PARALLEL_H
+
+#include <stdint.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#define CEMBED_PRAGMA(x) _Pragma(#x)
+#define CEMBED_OMP(x) CEMBED_PRAGMA(omp x)
+#else
+#define CEMBED_OMP(x)
+#endif
+
+/* Below this much work (bytes touched) a parallel region costs more than
+ * it gives: run serially. */
+#define CEMBED_PARALLEL_MIN_BYTES ((int64_t)1 << 16)
+
+/* The threads to use for `work_bytes` of work: 1 for small work. */
+int cembed_threads_for(int64_t work_bytes);
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CEMBED_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#define CEMBED_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
+#define CEMBED_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CEMBED_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CEMBED_RESTRICT __restrict__
+#else
+#define CEMBED_PREFETCH(p) ((void)0)
+#define CEMBED_PREFETCH_W(p) ((void)0)
+#define CEMBED_LIKELY(x) (x)
+#define CEMBED_UNLIKELY(x) (x)
+#define CEMBED_RESTRICT
+#endif
+
+/* Hot loops are compiled for AVX-512, AVX2 and the baseline; the loader
+ * picks the best the CPU has (GCC's ifunc-based target_clones). Elsewhere
+ * (ARM, clang on macOS, MSVC) they are compiled once for the baseline. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) \
+    && !defined(CEMBED_NO_DISPATCH)
+#define CEMBED_DISPATCH __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CEMBED_DISPATCH
+#endif
+
+#endif /* CEMBED_PARALLEL_H */

@@ -110,6 +110,11 @@ extensions = [
         + c_sources("parallel.c", "murmur3.c"),
         **common,
     ),
+    Extension(
+        "cembed._text",
+        ["cembed/_text.pyx"] + c_sources("tokenize.c", "sequence.c", "murmur3.c"),
+        **common,
+    ),
 ]
 
 setup(

@@ -8,6 +8,16 @@ import os as _os
 
 from cembed._core import get_num_threads, openmp_enabled, set_num_threads
 
+# text preprocessing (Keras-compatible)
+from cembed.sequence import pad_sequences
+from cembed.text import (
+    Tokenizer,
+    hashing_trick,
+    one_hot,
+    text_to_word_sequence,
+    tokenizer_from_json,
+)
+
 __version__ = "0.1.0"
 
 
@@ -29,4 +39,11 @@ __all__ = [
     "get_num_threads",
     "openmp_enabled",
     "set_num_threads",
+    # text preprocessing
+    "Tokenizer",
+    "hashing_trick",
+    "one_hot",
+    "pad_sequences",
+    "text_to_word_sequence",
+    "tokenizer_from_json",
 ]

@@ -1,0 +1,514 @@
+/*
+ * tokenize.c - the default analyzer of Keras' Tokenizer over UTF-8 text:
+ * split into tokens, then count them or look them up in a vocabulary hash
+ * table, or hash them (the hashing trick).
+ *
+ * The caller lowercases non-ASCII text beforehand (Python's str.lower is
+ * the reference for Unicode case mapping); for ASCII text the tokenizer
+ * lowercases A-Z itself. The vocabulary keeps its entries in insertion
+ * order (like a Python dict), so "first seen" order is the entry order.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cembed.h"
+
+/* ---- growable int64 vector -------------------------------------------- */
+
+static int i64vec_reserve(cembed_i64vec *v, int64_t need)
+{
+    if (need <= v->capacity)
+        return CEMBED_OK;
+    int64_t cap = v->capacity > 0 ? v->capacity : 1024;
+    while (cap < need)
+        cap *= 2;
+    int64_t *p = (int64_t *)realloc(v->data, (size_t)cap * sizeof(int64_t));
+    if (!p)
+        return CEMBED_ERR_NOMEM;
+    v->data = p;
+    v->capacity = cap;
+    return CEMBED_OK;
+}
+
+static inline int i64vec_push(cembed_i64vec *v, int64_t x)
+{
+    if (v->size == v->capacity && i64vec_reserve(v, v->size + 1) != CEMBED_OK)
+        return CEMBED_ERR_NOMEM;
+    v->data[v->size++] = x;
+    return CEMBED_OK;
+}
+
+void cembed_i64vec_free(cembed_i64vec *v)
+{
+    free(v->data);
+    v->data = NULL;
+    v->size = v->capacity = 0;
+}
+
+/* ---- the vocabulary ----------------------------------------------------- */
+
+typedef struct {
+    int64_t key_off;  /* offset of the key in the pool */
+    int64_t key_len;
+    int64_t value;
+    int64_t count;
+    int64_t docs;
+    int64_t last_doc; /* the last document that counted toward docs */
+    uint32_t hash;
+} vocab_entry;
+
+struct cembed_vocab {
+    vocab_entry *entries; /* in insertion order */
+    int64_t size, capacity;
+    char *pool;
+    int64_t pool_size, pool_capacity;
+    int64_t *slots; /* entry index + 1, 0 for an empty slot */
+    int64_t mask;   /* number of slots - 1 (a power of two minus one) */
+};
+
+#define VOCAB_SEED 0x9747b28cu
+
+cembed_vocab *cembed_vocab_new(void)
+{
+    cembed_vocab *v = (cembed_vocab *)calloc(1, sizeof(cembed_vocab));
+    if (!v)
+        return NULL;
+    v->mask = 63;
+    v->slots = (int64_t *)calloc((size_t)(v->mask + 1), sizeof(int64_t));
+    if (!v->slots) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+void cembed_vocab_free(cembed_vocab *v)
+{
+    if (!v)
+        return;
+    free(v->entries);
+    free(v->pool);
+    free(v->slots);
+    free(v);
+}
+
+void cembed_vocab_clear(cembed_vocab *v)
+{
+    v->size = 0;
+    v->pool_size = 0;
+    memset(v->slots, 0, (size_t)(v->mask + 1) * sizeof(int64_t));
+}
+
+int64_t cembed_vocab_size(const cembed_vocab *v)
+{
+    return v->size;
+}
+
+void cembed_vocab_entry(const cembed_vocab *v, int64_t id, const char **key, int64_t *key_len,
+                        int64_t *value, int64_t *count, int64_t *docs)
+{
+    const vocab_entry *e = &v->entries[id];
+    *key = v->pool + e->key_off;
+    *key_len = e->key_len;
+    *value = e->value;
+    *count = e->count;
+    *docs = e->docs;
+}
+
+static inline int64_t vocab_find_hashed(const cembed_vocab *v, const char *key, int64_t len,
+                                        uint32_t h, int64_t *slot_out)
+{
+    int64_t i = (int64_t)h & v->mask;
+    for (;;) {
+        int64_t s = v->slots[i];
+        if (s == 0) {
+            *slot_out = i;
+            return -1;
+        }
+        const vocab_entry *e = &v->entries[s - 1];
+        if (e->hash == h && e->key_len == len && memcmp(v->pool + e->key_off, key, (size_t)len) == 0) {
+            *slot_out = i;
+            return s - 1;
+        }
+        i = (i + 1) & v->mask;
+    }
+}
+
+int64_t cembed_vocab_find(const cembed_vocab *v, const char *key, int64_t len)
+{
+    int64_t slot;
+    return vocab_find_hashed(v, key, len, cembed_murmurhash3_32(key, len, VOCAB_SEED), &slot);
+}
+
+static int vocab_grow_slots(cembed_vocab *v)
+{
+    int64_t nslots = (v->mask + 1) * 2;
+    int64_t *slots = (int64_t *)calloc((size_t)nslots, sizeof(int64_t));
+    if (!slots)
+        return CEMBED_ERR_NOMEM;
+    int64_t mask = nslots - 1;
+    for (int64_t id = 0; id < v->size; id++) {
+        int64_t i = (int64_t)v->entries[id].hash & mask;
+        while (slots[i] != 0)
+            i = (i + 1) & mask;
+        slots[i] = id + 1;
+    }
+    free(v->slots);
+    v->slots = slots;
+    v->mask = mask;
+    return CEMBED_OK;
+}
+
+/* Find key or append it with the given value; *id_out is its entry. */
+static int vocab_upsert(cembed_vocab *v, const char *key, int64_t len, uint32_t h, int64_t value,
+                        int64_t *id_out)
+{
+    int64_t slot;
+    int64_t id = vocab_find_hashed(v, key, len, h, &slot);
+    if (id >= 0) {
+        *id_out = id;
+        return CEMBED_OK;
+    }
+    if (v->size == v->capacity) {
+        int64_t cap = v->capacity ? v->capacity * 2 : 256;
+        vocab_entry *p = (vocab_entry *)realloc(v->entries, (size_t)cap * sizeof(vocab_entry));
+        if (!p)
+            return CEMBED_ERR_NOMEM;
+        v->entries = p;
+        v->capacity = cap;
+    }
+    if (v->pool_size + len > v->pool_capacity) {
+        int64_t cap = v->pool_capacity ? v->pool_capacity : 4096;
+        while (cap < v->pool_size + len)
+            cap *= 2;
+        char *p = (char *)realloc(v->pool, (size_t)cap);
+        if (!p)
+            return CEMBED_ERR_NOMEM;
+        v->pool = p;
+        v->pool_capacity = cap;
+    }
+    memcpy(v->pool + v->pool_size, key, (size_t)len);
+    vocab_entry *e = &v->entries[v->size];
+    e->key_off = v->pool_size;
+    e->key_len = len;
+    e->value = value;
+    e->count = 0;
+    e->docs = 0;
+    e->last_doc = -1;
+    e->hash = h;
+    v->pool_size += len;
+    id = v->size++;
+    v->slots[slot] = id + 1;
+    if (2 * v->size > v->mask + 1) {
+        int st = vocab_grow_slots(v);
+        if (st != CEMBED_OK)
+            return st;
+    }
+    *id_out = id;
+    return CEMBED_OK;
+}
+
+int cembed_vocab_insert(cembed_vocab *v, const char *key, int64_t len, int64_t value,
+                        int64_t *id_out)
+{
+    uint32_t h = cembed_murmurhash3_32(key, len, VOCAB_SEED);
+    int st = vocab_upsert(v, key, len, h, value, id_out);
+    if (st == CEMBED_OK)
+        v->entries[*id_out].value = value;
+    return st;
+}
+
+/* ---- the tokenizer ------------------------------------------------------ */
+
+/* A scan over one text. `text` points at the bytes that are split: the
+ * text itself, or a lowercased copy in the scratch buffer. */
+typedef struct {
+    const cembed_analyzer *a;
+    const uint8_t *text;
+    int64_t len;
+    int64_t pos;
+} scanner;
+
+static inline int64_t utf8_seq_len(uint8_t b)
+{
+    if (b < 0x80)
+        return 1;
+    if (b < 0xE0)
+        return 2;
+    if (b < 0xF0)
+        return 3;
+    return 4;
+}
+
+static inline uint32_t utf8_decode(const uint8_t *s, int64_t n)
+{
+    switch (n) {
+    case 2:
+        return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+    case 3:
+        return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+    default:
+        return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12)
+               | ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+    }
+}
+
+static int is_wide_delim(const cembed_analyzer *a, uint32_t cp)
+{
+    int64_t lo = 0, hi = a->num_wide_delims;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (a->wide_delims[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < a->num_wide_delims && a->wide_delims[lo] == cp;
+}
+
+/* Is the character at p a delimiter? *step is its length in bytes. A byte
+ * >= 0x80 is never an ASCII delimiter, and without wide delimiters the
+ * scan can step over a multi-byte character one byte at a time. */
+static inline int delim_at(const cembed_analyzer *a, const uint8_t *p, const uint8_t *end,
+                           int64_t *step)
+{
+    uint8_t b = *p;
+    if (b < 0x80) {
+        *step = 1;
+        return a->ascii_delims[b];
+    }
+    if (a->num_wide_delims == 0) {
+        *step = 1;
+        return 0;
+    }
+    int64_t n = utf8_seq_len(b);
+    if (n > end - p)
+        n = end - p;
+    *step = n;
+    return n >= 2 && is_wide_delim(a, utf8_decode(p, n));
+}
+
+/* The next token of the scan: 1 and [*start, *start + *tlen), or 0 at the
+ * end. */
+static inline int next_token(scanner *s, const uint8_t **start, int64_t *tlen)
+{
+    const cembed_analyzer *a = s->a;
+    const uint8_t *p = s->text + s->pos, *end = s->text + s->len;
+    switch (a->mode) {
+    case CEMBED_SPLIT_DELIMS: {
+        int64_t step;
+        while (p < end && delim_at(a, p, end, &step))
+            p += step;
+        if (p == end) {
+            s->pos = s->len;
+            return 0;
+        }
+        const uint8_t *t = p;
+        while (p < end && !delim_at(a, p, end, &step))
+            p += step;
+        *start = t;
+        *tlen = p - t;
+        s->pos = p - s->text;
+        return 1;
+    }
+    case CEMBED_SPLIT_SEPARATOR: {
+        const uint8_t *sep = (const uint8_t *)a->separator;
+        int64_t m = a->separator_len;
+        for (;;) {
+            if (p >= end) {
+                s->pos = s->len;
+                return 0;
+            }
+            /* find the next occurrence of the separator at or after p */
+            const uint8_t *q = p, *hit = end;
+            while (end - q >= m) {
+                const uint8_t *c = (const uint8_t *)memchr(q, sep[0], (size_t)(end - q - m + 1));
+                if (!c)
+                    break;
+                if (memcmp(c, sep, (size_t)m) == 0) {
+                    hit = c;
+                    break;
+                }
+                q = c + 1;
+            }
+            const uint8_t *t = p;
+            p = hit == end ? end : hit + m;
+            if (hit > t) {
+                *start = t;
+                *tlen = hit - t;
+                s->pos = p - s->text;
+                return 1;
+            }
+        }
+    }
+    default: { /* CEMBED_SPLIT_CHARS */
+        if (p >= end) {
+            s->pos = s->len;
+            return 0;
+        }
+        int64_t n = utf8_seq_len(*p);
+        if (n > end - p)
+            n = end - p;
+        *start = p;
+        *tlen = n;
+        s->pos = (p + n) - s->text;
+        return 1;
+    }
+    }
+}
+
+/* Scratch space for lowercased ASCII text. */
+typedef struct {
+    uint8_t *buf;
+    int64_t cap;
+} scratch;
+
+static int scanner_init(scanner *s, scratch *sc, const cembed_analyzer *a, const char *text,
+                        int64_t len, int lower)
+{
+    s->a = a;
+    s->len = len;
+    s->pos = 0;
+    if (!lower) {
+        s->text = (const uint8_t *)text;
+        return CEMBED_OK;
+    }
+    if (len > sc->cap) {
+        int64_t cap = sc->cap ? sc->cap : 4096;
+        while (cap < len)
+            cap *= 2;
+        uint8_t *p = (uint8_t *)realloc(sc->buf, (size_t)cap);
+        if (!p)
+            return CEMBED_ERR_NOMEM;
+        sc->buf = p;
+        sc->cap = cap;
+    }
+    const uint8_t *src = (const uint8_t *)text;
+    for (int64_t i = 0; i < len; i++) {
+        uint8_t b = src[i];
+        sc->buf[i] = (uint8_t)(b - 'A') < 26 ? (uint8_t)(b + 32) : b;
+    }
+    s->text = sc->buf;
+    return CEMBED_OK;
+}
+
+int cembed_vocab_count_texts(cembed_vocab *v, const cembed_analyzer *a, const char *const *texts,
+                             const int64_t *lens, const uint8_t *lower, int64_t n,
+                             int64_t first_doc, int64_t *num_tokens)
+{
+    scratch sc = {NULL, 0};
+    int st = CEMBED_OK;
+    int64_t total = 0;
+    for (int64_t d = 0; d < n && st == CEMBED_OK; d++) {
+        scanner s;
+        st = scanner_init(&s, &sc, a, texts[d], lens[d], lower ? lower[d] : 0);
+        if (st != CEMBED_OK)
+            break;
+        const int64_t doc = first_doc + d;
+        const uint8_t *tok;
+        int64_t tlen;
+        while (next_token(&s, &tok, &tlen)) {
+            uint32_t h = cembed_murmurhash3_32(tok, tlen, VOCAB_SEED);
+            int64_t id;
+            st = vocab_upsert(v, (const char *)tok, tlen, h, 0, &id);
+            if (st != CEMBED_OK)
+                break;
+            vocab_entry *e = &v->entries[id];
+            e->count++;
+            if (e->last_doc != doc) {
+                e->last_doc = doc;
+                e->docs++;
+            }
+            total++;
+        }
+    }
+    free(sc.buf);
+    if (num_tokens)
+        *num_tokens = total;
+    return st;
+}
+
+int cembed_vocab_count_tokens(cembed_vocab *v, const char *buf, const int64_t *offsets, int64_t n,
+                              int64_t doc)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const char *tok = buf + offsets[i];
+        int64_t tlen = offsets[i + 1] - offsets[i];
+        int64_t id;
+        int st = vocab_upsert(v, tok, tlen, cembed_murmurhash3_32(tok, tlen, VOCAB_SEED), 0, &id);
+        if (st != CEMBED_OK)
+            return st;
+        vocab_entry *e = &v->entries[id];
+        e->count++;
+        if (e->last_doc != doc) {
+            e->last_doc = doc;
+            e->docs++;
+        }
+    }
+    return CEMBED_OK;
+}
+
+int cembed_vocab_lookup_texts(const cembed_vocab *v, const cembed_analyzer *a,
+                              const char *const *texts, const int64_t *lens, const uint8_t *lower,
+                              int64_t n, int64_t limit, int64_t oov_code, cembed_i64vec *out,
+                              int64_t *offsets)
+{
+    scratch sc = {NULL, 0};
+    int st = CEMBED_OK;
+    offsets[0] = out->size;
+    for (int64_t d = 0; d < n && st == CEMBED_OK; d++) {
+        scanner s;
+        st = scanner_init(&s, &sc, a, texts[d], lens[d], lower ? lower[d] : 0);
+        if (st != CEMBED_OK)
+            break;
+        /* a text of L bytes has at most L tokens */
+        st = i64vec_reserve(out, out->size + lens[d]);
+        if (st != CEMBED_OK)
+            break;
+        const uint8_t *tok;
+        int64_t tlen;
+        int64_t *dst = out->data + out->size;
+        while (next_token(&s, &tok, &tlen)) {
+            int64_t slot;
+            int64_t id = vocab_find_hashed(v, (const char *)tok, tlen,
+                                           cembed_murmurhash3_32(tok, tlen, VOCAB_SEED), &slot);
+            if (id >= 0 && (limit <= 0 || v->entries[id].value < limit))
+                *dst++ = id;
+            else if (oov_code != -1)
+                *dst++ = oov_code;
+        }
+        out->size = dst - out->data;
+        offsets[d + 1] = out->size;
+    }
+    free(sc.buf);
+    return st;
+}
+
+int cembed_hash_texts(const cembed_analyzer *a, const char *const *texts, const int64_t *lens,
+                      const uint8_t *lower, int64_t n, uint32_t seed, uint64_t modulus,
+                      cembed_i64vec *out, int64_t *offsets)
+{
+    if (modulus == 0)
+        return CEMBED_ERR_VALUE;
+    scratch sc = {NULL, 0};
+    int st = CEMBED_OK;
+    offsets[0] = out->size;
+    for (int64_t d = 0; d < n && st == CEMBED_OK; d++) {
+        scanner s;
+        st = scanner_init(&s, &sc, a, texts[d], lens[d], lower ? lower[d] : 0);
+        if (st != CEMBED_OK)
+            break;
+        st = i64vec_reserve(out, out->size + lens[d]);
+        if (st != CEMBED_OK)
+            break;
+        const uint8_t *tok;
+        int64_t tlen;
+        int64_t *dst = out->data + out->size;
+        while (next_token(&s, &tok, &tlen))
+            *dst++ = (int64_t)((uint64_t)cembed_murmurhash3_32(tok, tlen, seed) % modulus) + 1;
+        out->size = dst - out->data;
+        offsets[d + 1] = out->size;
+    }
+    free(sc.buf);
+    return st;
+}

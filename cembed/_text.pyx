@@ -7,6 +7,8 @@ without the GIL, and turns its results back into Python objects. A text the
 C path cannot take exactly is reported back (as None in a result list, or
 by stopping early), and the caller handles it with Keras' own algorithm.
 """
+import gc
+
 import numpy as np
 
 cimport numpy as cnp
@@ -171,6 +173,7 @@ cdef class Counter:
     cdef cembed_vocab *v
     cdef int64_t doc
     cdef _Texts texts
+    cdef public int64_t pending   # texts counted by the last consume()
 
     def __cinit__(self):
         self.v = cembed_vocab_new()
@@ -185,28 +188,41 @@ cdef class Counter:
     def __len__(self):
         return cembed_vocab_size(self.v)
 
-    def add_texts(self, Analyzer an, list texts, Py_ssize_t start=0):
-        """Count texts[start:] up to the first one C cannot take; returns
-        how many were counted."""
-        cdef Py_ssize_t i = start, n = len(texts)
+    def consume(self, Analyzer an, iterator):
+        """Count the texts that `iterator` yields, up to the first item that
+        C cannot take. Returns (n, item): n texts counted, and that item, or
+        `iterator` itself when it is exhausted."""
+        cdef int64_t counted = 0
         cdef int status
-        cdef bint blocked = False
         cdef _Texts t = self.texts
-        while i < n and not blocked:
-            t.reset()
-            while i < n and t.n < CHUNK:
-                if not t.add(an, <object> PyList_GET_ITEM(texts, i)):
-                    blocked = True
+        cdef object item = iterator
+        t.reset()
+        try:
+            for text in iterator:
+                if not t.add(an, text):
+                    item = text
                     break
-                i += 1
+                if t.n == CHUNK:
+                    with nogil:
+                        status = cembed_vocab_count_texts(self.v, &an.c, t.ptrs, t.lens,
+                                                          t.lower, t.n, self.doc, NULL)
+                    self.doc += t.n
+                    counted += t.n
+                    t.reset()
+                    _check(status)
+        finally:
+            # texts already taken from the iterator are counted even when
+            # it raises, as Keras has counted them by then
             if t.n:
                 with nogil:
                     status = cembed_vocab_count_texts(self.v, &an.c, t.ptrs, t.lens, t.lower,
                                                       t.n, self.doc, NULL)
                 self.doc += t.n
+                counted += t.n
                 t.reset()
                 _check(status)
-        return i - start
+            self.pending = counted
+        return counted, item
 
     def add_tokens(self, list tokens):
         """Count one document given as a list of str tokens (already
@@ -251,6 +267,17 @@ cdef class Counter:
 
 
 # ------------------------------------------------------------------ lookup
+
+def total_length(list texts):
+    """The summed length of the str items of texts."""
+    cdef Py_ssize_t total = 0, i
+    cdef object t
+    for i in range(len(texts)):
+        t = <object> PyList_GET_ITEM(texts, i)
+        if isinstance(t, str):
+            total += len(<str> t)
+    return total
+
 
 cdef class Lookup:
     """word_index in a C hash table, with the value objects by entry id.
@@ -320,6 +347,20 @@ def lookup_valid(Lookup lk, word_index):
 cdef list _results(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n, list objects,
                    object oov):
     """Lists of Python objects for C's ids: objects[id], or oov for -2."""
+    # these lists hold only ints, so they can't make cycles: the cyclic GC,
+    # triggered by every 700 new lists, would only waste time on them
+    cdef bint gc_was_enabled = gc.isenabled()
+    if gc_was_enabled:
+        gc.disable()
+    try:
+        return _results_nogc(out, offsets, n, objects, oov)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+cdef list _results_nogc(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n, list objects,
+                        object oov):
     cdef list res = PyList_New(n)
     cdef Py_ssize_t d, k, m
     cdef int64_t code
@@ -339,6 +380,17 @@ cdef list _results(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n, list obje
 
 
 cdef list _int_results(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n):
+    cdef bint gc_was_enabled = gc.isenabled()
+    if gc_was_enabled:
+        gc.disable()
+    try:
+        return _int_results_nogc(out, offsets, n)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+cdef list _int_results_nogc(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n):
     cdef list res = PyList_New(n)
     cdef Py_ssize_t d, k, m
     cdef list row

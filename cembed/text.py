@@ -264,42 +264,31 @@ class Tokenizer(object):
         """
         an = self._c_analyzer()
         counter = _text.Counter()
-        chunk = []
-
-        def run_chunk():
-            i = 0
-            while i < len(chunk):
-                done = counter.add_texts(an, chunk, i)
-                self.document_count += done
-                i += done
-                if i < len(chunk):  # a text C cannot take exactly
-                    counter.merge(self.word_counts, self.word_docs)
-                    self.document_count += 1
-                    self._count_python(self._sequence_of(chunk[i]))
-                    i += 1
-            del chunk[:]
-
+        merge = counter.merge
+        iterator = iter(texts)
         try:
-            for text in texts:
-                if an is not None and isinstance(text, str):
-                    chunk.append(text)
-                    if len(chunk) >= _BATCH:
-                        run_chunk()
-                    continue
-                run_chunk()
-                if isinstance(text, list):
-                    self.document_count += 1
-                    seq = self._sequence_of(text)
-                    if not counter.add_tokens(seq):
-                        counter.merge(self.word_counts, self.word_docs)
-                        self._count_python(seq)
+            while True:
+                if an is not None:
+                    counter.pending = 0
+                    try:
+                        done, text = counter.consume(an, iterator)
+                    finally:
+                        self.document_count += counter.pending
+                    if text is iterator:
+                        break
                 else:
-                    counter.merge(self.word_counts, self.word_docs)
-                    self.document_count += 1
-                    self._count_python(self._sequence_of(text))
-            run_chunk()
+                    text = next(iterator, iterator)
+                    if text is iterator:
+                        break
+                # an item the C scan cannot take: a token list, or an option
+                # only Keras' Python algorithm reproduces
+                self.document_count += 1
+                seq = self._sequence_of(text)
+                if not (isinstance(text, list) and counter.add_tokens(seq)):
+                    merge(self.word_counts, self.word_docs)
+                    self._count_python(seq)
         finally:
-            counter.merge(self.word_counts, self.word_docs)
+            merge(self.word_counts, self.word_docs)
 
         wcounts = list(self.word_counts.items())
         wcounts.sort(key=lambda x: x[1], reverse=True)
@@ -396,7 +385,7 @@ class Tokenizer(object):
         if isinstance(texts, list):
             an = self._c_analyzer()
             if an is not None:
-                total = sum(len(t) for t in texts if isinstance(t, str))
+                total = _text.total_length(texts)
                 # checking the C table costs O(len(word_index)): for less
                 # text than that, Python is quicker
                 if total >= len(self.word_index):

@@ -62,8 +62,10 @@ struct cembed_vocab {
     int64_t size, capacity;
     char *pool;
     int64_t pool_size, pool_capacity;
-    int64_t *slots; /* entry index + 1, 0 for an empty slot */
-    int64_t mask;   /* number of slots - 1 (a power of two minus one) */
+    /* a slot is (hash << 32) | (entry index + 1), 0 when empty: the hash
+     * in the slot spares a visit to the entry on a mismatch */
+    uint64_t *slots;
+    int64_t mask; /* number of slots - 1 (a power of two minus one) */
 };
 
 #define VOCAB_SEED 0x9747b28cu
@@ -74,7 +76,7 @@ cembed_vocab *cembed_vocab_new(void)
     if (!v)
         return NULL;
     v->mask = 63;
-    v->slots = (int64_t *)calloc((size_t)(v->mask + 1), sizeof(int64_t));
+    v->slots = (uint64_t *)calloc((size_t)(v->mask + 1), sizeof(uint64_t));
     if (!v->slots) {
         free(v);
         return NULL;
@@ -96,7 +98,7 @@ void cembed_vocab_clear(cembed_vocab *v)
 {
     v->size = 0;
     v->pool_size = 0;
-    memset(v->slots, 0, (size_t)(v->mask + 1) * sizeof(int64_t));
+    memset(v->slots, 0, (size_t)(v->mask + 1) * sizeof(uint64_t));
 }
 
 int64_t cembed_vocab_size(const cembed_vocab *v)
@@ -120,18 +122,26 @@ static inline int64_t vocab_find_hashed(const cembed_vocab *v, const char *key, 
 {
     int64_t i = (int64_t)h & v->mask;
     for (;;) {
-        int64_t s = v->slots[i];
+        uint64_t s = v->slots[i];
         if (s == 0) {
             *slot_out = i;
             return -1;
         }
-        const vocab_entry *e = &v->entries[s - 1];
-        if (e->hash == h && e->key_len == len && memcmp(v->pool + e->key_off, key, (size_t)len) == 0) {
-            *slot_out = i;
-            return s - 1;
+        if ((uint32_t)(s >> 32) == h) {
+            int64_t id = (int64_t)(s & 0xffffffffu) - 1;
+            const vocab_entry *e = &v->entries[id];
+            if (e->key_len == len && memcmp(v->pool + e->key_off, key, (size_t)len) == 0) {
+                *slot_out = i;
+                return id;
+            }
         }
         i = (i + 1) & v->mask;
     }
+}
+
+static inline uint64_t make_slot(uint32_t h, int64_t id)
+{
+    return ((uint64_t)h << 32) | (uint64_t)(id + 1);
 }
 
 int64_t cembed_vocab_find(const cembed_vocab *v, const char *key, int64_t len)
@@ -143,7 +153,7 @@ int64_t cembed_vocab_find(const cembed_vocab *v, const char *key, int64_t len)
 static int vocab_grow_slots(cembed_vocab *v)
 {
     int64_t nslots = (v->mask + 1) * 2;
-    int64_t *slots = (int64_t *)calloc((size_t)nslots, sizeof(int64_t));
+    uint64_t *slots = (uint64_t *)calloc((size_t)nslots, sizeof(uint64_t));
     if (!slots)
         return CEMBED_ERR_NOMEM;
     int64_t mask = nslots - 1;
@@ -151,7 +161,7 @@ static int vocab_grow_slots(cembed_vocab *v)
         int64_t i = (int64_t)v->entries[id].hash & mask;
         while (slots[i] != 0)
             i = (i + 1) & mask;
-        slots[i] = id + 1;
+        slots[i] = make_slot(v->entries[id].hash, id);
     }
     free(v->slots);
     v->slots = slots;
@@ -169,6 +179,8 @@ static int vocab_upsert(cembed_vocab *v, const char *key, int64_t len, uint32_t 
         *id_out = id;
         return CEMBED_OK;
     }
+    if (v->size >= (int64_t)0xfffffffe)
+        return CEMBED_ERR_NOMEM; /* slots hold 32-bit entry numbers */
     if (v->size == v->capacity) {
         int64_t cap = v->capacity ? v->capacity * 2 : 256;
         vocab_entry *p = (vocab_entry *)realloc(v->entries, (size_t)cap * sizeof(vocab_entry));
@@ -198,7 +210,7 @@ static int vocab_upsert(cembed_vocab *v, const char *key, int64_t len, uint32_t 
     e->hash = h;
     v->pool_size += len;
     id = v->size++;
-    v->slots[slot] = id + 1;
+    v->slots[slot] = make_slot(h, id);
     if (2 * v->size > v->mask + 1) {
         int st = vocab_grow_slots(v);
         if (st != CEMBED_OK)
@@ -220,14 +232,39 @@ int cembed_vocab_insert(cembed_vocab *v, const char *key, int64_t len, int64_t v
 
 /* ---- the tokenizer ------------------------------------------------------ */
 
-/* A scan over one text. `text` points at the bytes that are split: the
- * text itself, or a lowercased copy in the scratch buffer. */
+/* Byte classes of a scan: what a byte (already lowercased when the text
+ * is) starts. */
+enum { BYTE_WORD = 0, BYTE_DELIM = 1, BYTE_WIDE = 2 };
+
 typedef struct {
     const cembed_analyzer *a;
-    const uint8_t *text;
-    int64_t len;
-    int64_t pos;
-} scanner;
+    uint8_t cls[256];    /* for the bytes of an unlowered text */
+    uint8_t cls_lo[256]; /* for ASCII text that the scan lowercases */
+    uint8_t *tok;        /* a lowercased copy of the current token */
+    int64_t tok_cap;
+} scan_ctx;
+
+static void scan_ctx_init(scan_ctx *c, const cembed_analyzer *a)
+{
+    c->a = a;
+    c->tok = NULL;
+    c->tok_cap = 0;
+    for (int b = 0; b < 256; b++) {
+        uint8_t k;
+        if (b < 0x80)
+            k = a->ascii_delims[b] ? BYTE_DELIM : BYTE_WORD;
+        else
+            k = a->num_wide_delims ? BYTE_WIDE : BYTE_WORD;
+        c->cls[b] = k;
+    }
+    for (int b = 0; b < 256; b++)
+        c->cls_lo[b] = c->cls[(b >= 'A' && b <= 'Z') ? b + 32 : b];
+}
+
+static void scan_ctx_free(scan_ctx *c)
+{
+    free(c->tok);
+}
 
 static inline int64_t utf8_seq_len(uint8_t b)
 {
@@ -266,60 +303,78 @@ static int is_wide_delim(const cembed_analyzer *a, uint32_t cp)
     return lo < a->num_wide_delims && a->wide_delims[lo] == cp;
 }
 
-/* Is the character at p a delimiter? *step is its length in bytes. A byte
- * >= 0x80 is never an ASCII delimiter, and without wide delimiters the
- * scan can step over a multi-byte character one byte at a time. */
-static inline int delim_at(const cembed_analyzer *a, const uint8_t *p, const uint8_t *end,
-                           int64_t *step)
+/* The character at p is a multi-byte one (BYTE_WIDE): *n gets its length,
+ * and the result says whether it is a delimiter. */
+static inline int wide_at(const cembed_analyzer *a, const uint8_t *p, const uint8_t *end,
+                          int64_t *n)
 {
-    uint8_t b = *p;
-    if (b < 0x80) {
-        *step = 1;
-        return a->ascii_delims[b];
-    }
-    if (a->num_wide_delims == 0) {
-        *step = 1;
-        return 0;
-    }
-    int64_t n = utf8_seq_len(b);
-    if (n > end - p)
-        n = end - p;
-    *step = n;
-    return n >= 2 && is_wide_delim(a, utf8_decode(p, n));
+    int64_t k = utf8_seq_len(*p);
+    if (k > end - p)
+        k = end - p;
+    *n = k;
+    return k >= 2 && is_wide_delim(a, utf8_decode(p, k));
 }
 
-/* The next token of the scan: 1 and [*start, *start + *tlen), or 0 at the
- * end. */
-static inline int next_token(scanner *s, const uint8_t **start, int64_t *tlen)
+typedef struct {
+    const uint8_t *text, *end, *p;
+    const uint8_t *cls;
+    int lower;
+} scanner;
+
+static inline void scanner_init(scanner *s, const scan_ctx *c, const char *text, int64_t len,
+                                int lower)
 {
-    const cembed_analyzer *a = s->a;
-    const uint8_t *p = s->text + s->pos, *end = s->text + s->len;
-    switch (a->mode) {
-    case CEMBED_SPLIT_DELIMS: {
-        int64_t step;
-        while (p < end && delim_at(a, p, end, &step))
-            p += step;
-        if (p == end) {
-            s->pos = s->len;
-            return 0;
+    s->text = s->p = (const uint8_t *)text;
+    s->end = s->text + len;
+    s->lower = lower;
+    s->cls = lower ? c->cls_lo : c->cls;
+}
+
+/* The next token, [*start, *start + *tlen) of the text, or 0 at the end. */
+static inline int next_raw_token(scanner *s, const cembed_analyzer *a, const uint8_t **start,
+                                 int64_t *tlen)
+{
+    const uint8_t *p = s->p, *end = s->end;
+    const uint8_t *cls = s->cls;
+    if (a->mode == CEMBED_SPLIT_DELIMS) {
+        int64_t n;
+        for (;;) { /* skip delimiters */
+            if (p == end) {
+                s->p = p;
+                return 0;
+            }
+            uint8_t k = cls[*p];
+            if (k == BYTE_DELIM)
+                p++;
+            else if (k == BYTE_WORD || !wide_at(a, p, end, &n))
+                break;
+            else
+                p += n;
         }
         const uint8_t *t = p;
-        while (p < end && !delim_at(a, p, end, &step))
-            p += step;
+        while (p < end) {
+            uint8_t k = cls[*p];
+            if (k == BYTE_WORD)
+                p++;
+            else if (k == BYTE_DELIM || wide_at(a, p, end, &n))
+                break;
+            else
+                p += n;
+        }
         *start = t;
         *tlen = p - t;
-        s->pos = p - s->text;
+        s->p = p;
         return 1;
     }
-    case CEMBED_SPLIT_SEPARATOR: {
+    if (a->mode == CEMBED_SPLIT_SEPARATOR) {
         const uint8_t *sep = (const uint8_t *)a->separator;
         int64_t m = a->separator_len;
         for (;;) {
             if (p >= end) {
-                s->pos = s->len;
+                s->p = end;
                 return 0;
             }
-            /* find the next occurrence of the separator at or after p */
+            /* the next occurrence of the separator at or after p */
             const uint8_t *q = p, *hit = end;
             while (end - q >= m) {
                 const uint8_t *c = (const uint8_t *)memchr(q, sep[0], (size_t)(end - q - m + 1));
@@ -336,78 +391,68 @@ static inline int next_token(scanner *s, const uint8_t **start, int64_t *tlen)
             if (hit > t) {
                 *start = t;
                 *tlen = hit - t;
-                s->pos = p - s->text;
+                s->p = p;
                 return 1;
             }
         }
     }
-    default: { /* CEMBED_SPLIT_CHARS */
-        if (p >= end) {
-            s->pos = s->len;
-            return 0;
-        }
-        int64_t n = utf8_seq_len(*p);
-        if (n > end - p)
-            n = end - p;
-        *start = p;
-        *tlen = n;
-        s->pos = (p + n) - s->text;
-        return 1;
-    }
-    }
+    /* CEMBED_SPLIT_CHARS */
+    if (p >= end)
+        return 0;
+    int64_t n = utf8_seq_len(*p);
+    if (n > end - p)
+        n = end - p;
+    *start = p;
+    *tlen = n;
+    s->p = p + n;
+    return 1;
 }
 
-/* Scratch space for lowercased ASCII text. */
-typedef struct {
-    uint8_t *buf;
-    int64_t cap;
-} scratch;
-
-static int scanner_init(scanner *s, scratch *sc, const cembed_analyzer *a, const char *text,
-                        int64_t len, int lower)
+/* The next token as the vocabulary sees it: lowercased when asked. */
+static inline int next_token(scanner *s, scan_ctx *c, const uint8_t **start, int64_t *tlen,
+                             int *status)
 {
-    s->a = a;
-    s->len = len;
-    s->pos = 0;
-    if (!lower) {
-        s->text = (const uint8_t *)text;
-        return CEMBED_OK;
+    if (!next_raw_token(s, c->a, start, tlen))
+        return 0;
+    if (s->lower) {
+        int64_t n = *tlen;
+        if (n > c->tok_cap) {
+            int64_t cap = c->tok_cap ? c->tok_cap : 64;
+            while (cap < n)
+                cap *= 2;
+            uint8_t *p = (uint8_t *)realloc(c->tok, (size_t)cap);
+            if (!p) {
+                *status = CEMBED_ERR_NOMEM;
+                return 0;
+            }
+            c->tok = p;
+            c->tok_cap = cap;
+        }
+        const uint8_t *src = *start;
+        for (int64_t i = 0; i < n; i++) {
+            uint8_t b = src[i];
+            c->tok[i] = (uint8_t)(b - 'A') < 26 ? (uint8_t)(b + 32) : b;
+        }
+        *start = c->tok;
     }
-    if (len > sc->cap) {
-        int64_t cap = sc->cap ? sc->cap : 4096;
-        while (cap < len)
-            cap *= 2;
-        uint8_t *p = (uint8_t *)realloc(sc->buf, (size_t)cap);
-        if (!p)
-            return CEMBED_ERR_NOMEM;
-        sc->buf = p;
-        sc->cap = cap;
-    }
-    const uint8_t *src = (const uint8_t *)text;
-    for (int64_t i = 0; i < len; i++) {
-        uint8_t b = src[i];
-        sc->buf[i] = (uint8_t)(b - 'A') < 26 ? (uint8_t)(b + 32) : b;
-    }
-    s->text = sc->buf;
-    return CEMBED_OK;
+    return 1;
 }
 
 int cembed_vocab_count_texts(cembed_vocab *v, const cembed_analyzer *a, const char *const *texts,
                              const int64_t *lens, const uint8_t *lower, int64_t n,
                              int64_t first_doc, int64_t *num_tokens)
 {
-    scratch sc = {NULL, 0};
+    scan_ctx c;
+    scan_ctx_init(&c, a);
     int st = CEMBED_OK;
     int64_t total = 0;
     for (int64_t d = 0; d < n && st == CEMBED_OK; d++) {
         scanner s;
-        st = scanner_init(&s, &sc, a, texts[d], lens[d], lower ? lower[d] : 0);
-        if (st != CEMBED_OK)
-            break;
+        scanner_init(&s, &c, texts[d], lens[d], lower ? lower[d] : 0);
         const int64_t doc = first_doc + d;
         const uint8_t *tok;
         int64_t tlen;
-        while (next_token(&s, &tok, &tlen)) {
+        while (next_token(&s, &c, &tok, &tlen, &st)) {
             uint32_t h = cembed_murmurhash3_32(tok, tlen, VOCAB_SEED);
             int64_t id;
             st = vocab_upsert(v, (const char *)tok, tlen, h, 0, &id);
@@ -422,7 +467,7 @@ int cembed_vocab_count_texts(cembed_vocab *v, const cembed_analyzer *a, const ch
             total++;
         }
     }
-    free(sc.buf);
+    scan_ctx_free(&c);
     if (num_tokens)
         *num_tokens = total;
     return st;
@@ -453,14 +498,13 @@ int cembed_vocab_lookup_texts(const cembed_vocab *v, const cembed_analyzer *a,
                               int64_t n, int64_t limit, int64_t oov_code, cembed_i64vec *out,
                               int64_t *offsets)
 {
-    scratch sc = {NULL, 0};
+    scan_ctx c;
+    scan_ctx_init(&c, a);
     int st = CEMBED_OK;
     offsets[0] = out->size;
     for (int64_t d = 0; d < n && st == CEMBED_OK; d++) {
         scanner s;
-        st = scanner_init(&s, &sc, a, texts[d], lens[d], lower ? lower[d] : 0);
-        if (st != CEMBED_OK)
-            break;
+        scanner_init(&s, &c, texts[d], lens[d], lower ? lower[d] : 0);
         /* a text of L bytes has at most L tokens */
         st = i64vec_reserve(out, out->size + lens[d]);
         if (st != CEMBED_OK)
@@ -468,7 +512,7 @@ int cembed_vocab_lookup_texts(const cembed_vocab *v, const cembed_analyzer *a,
         const uint8_t *tok;
         int64_t tlen;
         int64_t *dst = out->data + out->size;
-        while (next_token(&s, &tok, &tlen)) {
+        while (next_token(&s, &c, &tok, &tlen, &st)) {
             int64_t slot;
             int64_t id = vocab_find_hashed(v, (const char *)tok, tlen,
                                            cembed_murmurhash3_32(tok, tlen, VOCAB_SEED), &slot);
@@ -480,7 +524,7 @@ int cembed_vocab_lookup_texts(const cembed_vocab *v, const cembed_analyzer *a,
         out->size = dst - out->data;
         offsets[d + 1] = out->size;
     }
-    free(sc.buf);
+    scan_ctx_free(&c);
     return st;
 }
 
@@ -490,25 +534,24 @@ int cembed_hash_texts(const cembed_analyzer *a, const char *const *texts, const 
 {
     if (modulus == 0)
         return CEMBED_ERR_VALUE;
-    scratch sc = {NULL, 0};
+    scan_ctx c;
+    scan_ctx_init(&c, a);
     int st = CEMBED_OK;
     offsets[0] = out->size;
     for (int64_t d = 0; d < n && st == CEMBED_OK; d++) {
         scanner s;
-        st = scanner_init(&s, &sc, a, texts[d], lens[d], lower ? lower[d] : 0);
-        if (st != CEMBED_OK)
-            break;
+        scanner_init(&s, &c, texts[d], lens[d], lower ? lower[d] : 0);
         st = i64vec_reserve(out, out->size + lens[d]);
         if (st != CEMBED_OK)
             break;
         const uint8_t *tok;
         int64_t tlen;
         int64_t *dst = out->data + out->size;
-        while (next_token(&s, &tok, &tlen))
+        while (next_token(&s, &c, &tok, &tlen, &st))
             *dst++ = (int64_t)((uint64_t)cembed_murmurhash3_32(tok, tlen, seed) % modulus) + 1;
         out->size = dst - out->data;
         offsets[d + 1] = out->size;
     }
-    free(sc.buf);
+    scan_ctx_free(&c);
     return st;
 }

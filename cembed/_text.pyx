@@ -486,7 +486,7 @@ def murmurhash3_32_positive(word, uint32_t seed=0):
     """MurmurHash3 x86_32 of a str (its UTF-8) or bytes, as an unsigned int."""
     cdef bytes b
     if isinstance(word, str):
-        b = word.encode("utf-8", "surrogatepass")
+        b = word.encode("utf-8")  # lone surrogates raise, as in scikit-learn
     elif isinstance(word, bytes):
         b = word
     else:

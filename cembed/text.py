@@ -100,12 +100,12 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
     replaces the lowercase-filter-split step. Index 0 is never produced.
 
     >>> from cembed import hashing_trick
-    >>> hashing_trick("The cat sat on the mat", 1000)
-    [749, 505, 542, 891, 749, 624]
-    >>> hashing_trick(["the cat", "the"], 1000)
-    [[749, 505], [749]]
-    >>> hashing_trick("the cat", 1000, hash_function="md5")
-    [880, 556]
+    >>> hashing_trick("The cat sat on the mat", 10000)
+    [4592, 7919, 7679, 3447, 4592, 6908]
+    >>> hashing_trick(["the cat", "the"], 10000)
+    [[4592, 7919], [4592]]
+    >>> hashing_trick("the cat", 10000, hash_function="md5")
+    [5001, 4854]
     """
     texts, single = _as_texts(text)
     if hash_function is None:
@@ -145,8 +145,8 @@ def one_hot(text, n, filters=DEFAULT_FILTERS, lower=True, split=" ", analyzer=No
     cembed uses MurmurHash3 (pass ``hash_function=hash`` for Keras' choice).
 
     >>> from cembed import one_hot
-    >>> one_hot("The cat sat on the mat", 1000)
-    [749, 505, 542, 891, 749, 624]
+    >>> one_hot("The cat sat on the mat", 10000)
+    [4592, 7919, 7679, 3447, 4592, 6908]
     """
     return hashing_trick(text, n, hash_function=hash_function, filters=filters, lower=lower,
                          split=split, analyzer=analyzer)

@@ -27,6 +27,11 @@ from cembed._ctext cimport *
 cnp.import_array()
 
 cdef extern from "Python.h":
+    # borrowed-pointer forms, to scan list items without reference counting
+    PyObject **PySequence_Fast_ITEMS(object o)
+    bint PyLong_CheckExact_p "PyLong_CheckExact"(PyObject *o)
+    long long PyLong_AsLongLongAndOverflow_p "PyLong_AsLongLongAndOverflow"(PyObject *o,
+                                                                          int *overflow)
     const char *PyUnicode_AsUTF8AndSize(object s, Py_ssize_t *size) except NULL
     object PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors)
     bint PyUnicode_IS_ASCII(object s)
@@ -558,68 +563,58 @@ def pad_int32(sequences, Py_ssize_t maxlen, bint pad_post, bint truncate_post,
     filled with the padding value). Takes rows that are lists or tuples of
     Python ints, or 1-D integer arrays; returns False, writing nothing, for
     anything else (then Keras' own algorithm decides, errors included)."""
-    cdef Py_ssize_t n = len(sequences), i, k, m, lo, hi, total = 0
+    cdef Py_ssize_t n = len(sequences), i, k, m, lo, kept
     cdef object seq, item
     cdef int64_t v
     cdef int overflow
-    cdef bint first = True, is_list
-    cdef list arrays = []
+    cdef bint first = True
+    cdef PyObject **items
+    cdef list rows = []
     cdef cnp.ndarray offsets = np.zeros(n + 1, dtype=np.int64)
     cdef int64_t *off = <int64_t *> cnp.PyArray_DATA(offsets)
-    # pass 1: check every row, count the kept values
+    # pass 1: the row types and the number of values kept
     for i in range(n):
         seq = sequences[i]
-        if type(seq) is list or type(seq) is tuple:
-            is_list = type(seq) is list
-            m = PyList_GET_SIZE(seq) if is_list else PyTuple_GET_SIZE(seq)
-            if truncate_post:
-                lo = 0
-                hi = min(m, maxlen)
-            else:
-                lo = max(m - maxlen, 0)
-                hi = m
-            if first and m:
-                # Keras takes the sample shape from np.asarray(first row)
-                lo, hi = 0, m
-            for k in range(lo, hi):
-                item = <object> (PyList_GET_ITEM(seq, k) if is_list else PyTuple_GET_ITEM(seq, k))
-                if not PyLong_CheckExact(item):
-                    return False
-                v = PyLong_AsLongLongAndOverflow(item, &overflow)
-                if overflow or v < INT32_MIN or v > INT32_MAX:
-                    if not first or (truncate_post and k < maxlen) or (not truncate_post and k >= m - maxlen):
-                        return False  # a kept value NumPy would refuse
-            if m:
-                first = False
-            off[i + 1] = off[i] + min(m, maxlen)
-            arrays.append(None)
-        elif isinstance(seq, np.ndarray) and seq.ndim == 1 and seq.dtype.kind in "iub":
-            if seq.dtype.kind == "b":
-                return False
+        if type(seq) is list:
+            m = PyList_GET_SIZE(seq)
+        elif type(seq) is tuple:
+            m = PyTuple_GET_SIZE(seq)
+        elif isinstance(seq, np.ndarray) and seq.ndim == 1 and seq.dtype.kind in "iu":
             m = seq.shape[0]
-            if m:
-                first = False
-            off[i + 1] = off[i] + min(m, maxlen)
-            arrays.append(np.asarray(seq[:maxlen] if truncate_post else seq[-maxlen:],
-                                     dtype=np.int32))
         else:
             return False
+        rows.append(seq)
+        off[i + 1] = off[i] + min(m, maxlen)
     cdef cnp.ndarray values = np.empty(max(off[n], 1), dtype=np.int32)
     cdef int32_t *val = <int32_t *> cnp.PyArray_DATA(values)
-    cdef cnp.ndarray arr
-    # pass 2: gather the kept values
+    # pass 2: check and gather the kept values
     for i in range(n):
-        seq = sequences[i]
-        if arrays[i] is not None:
-            arr = arrays[i]
-            values[off[i]:off[i + 1]] = arr
-            continue
-        is_list = type(seq) is list
-        m = PyList_GET_SIZE(seq) if is_list else PyTuple_GET_SIZE(seq)
-        lo = 0 if truncate_post else max(m - maxlen, 0)
-        for k in range(off[i + 1] - off[i]):
-            item = <object> (PyList_GET_ITEM(seq, lo + k) if is_list else PyTuple_GET_ITEM(seq, lo + k))
-            val[off[i] + k] = <int32_t> PyLong_AsLongLongAndOverflow(item, &overflow)
+        seq = <object> PyList_GET_ITEM(rows, i)
+        kept = off[i + 1] - off[i]
+        if type(seq) is list or type(seq) is tuple:
+            items = PySequence_Fast_ITEMS(seq)
+            m = len(seq)
+            lo = 0 if truncate_post else m - kept
+            if first and m:
+                # Keras takes the sample shape from np.asarray(first row):
+                # every value of that row must be a plain int
+                first = False
+                for k in range(m):
+                    if not PyLong_CheckExact_p(items[k]):
+                        return False
+            for k in range(kept):
+                if not PyLong_CheckExact_p(items[lo + k]):
+                    return False
+                v = PyLong_AsLongLongAndOverflow_p(items[lo + k], &overflow)
+                if overflow or v < INT32_MIN or v > INT32_MAX:
+                    return False  # NumPy refuses it: Keras' error follows
+                val[off[i] + k] = <int32_t> v
+        else:
+            if seq.shape[0]:
+                first = False
+            # np.asarray(trunc, dtype=int32), as Keras: an unsafe cast
+            values[off[i]:off[i + 1]] = np.asarray(
+                seq[:maxlen] if truncate_post else seq[seq.shape[0] - kept:], dtype=np.int32)
     cdef int32_t *dst = <int32_t *> cnp.PyArray_DATA(out)
     with nogil:
         cembed_pad_place_i32(val, off, n, maxlen, pad_post, 1, dst)

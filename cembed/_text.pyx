@@ -8,6 +8,7 @@ C path cannot take exactly is reported back (as None in a result list, or
 by stopping early), and the caller handles it with Keras' own algorithm.
 """
 import gc
+from collections import defaultdict
 
 import numpy as np
 
@@ -269,6 +270,25 @@ cdef class Counter:
                     word_docs[w] = docs
         finally:
             cembed_vocab_clear(self.v)
+
+
+def set_index_docs(index_docs, word_docs, word_index):
+    """Keras' ``for w, c in word_docs.items(): index_docs[word_index[w]] = c``,
+    without the Python loop for plain dictionaries."""
+    cdef Py_ssize_t pos = 0
+    cdef PyObject *key
+    cdef PyObject *value
+    cdef PyObject *index
+    if not (type(word_docs) in (dict, defaultdict) and type(word_index) is dict
+            and type(index_docs) in (dict, defaultdict)):
+        for w, c in list(word_docs.items()):
+            index_docs[word_index[w]] = c
+        return
+    while PyDict_Next(word_docs, &pos, &key, &value):
+        index = PyDict_GetItem(word_index, <object> key)
+        if index == NULL:
+            word_index[<object> key]  # raises Keras' KeyError
+        index_docs[<object> index] = <object> value
 
 
 # ------------------------------------------------------------------ lookup

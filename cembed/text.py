@@ -152,6 +152,18 @@ def one_hot(text, n, filters=DEFAULT_FILTERS, lower=True, split=" ", analyzer=No
                          split=split, analyzer=analyzer)
 
 
+def _by_count(word_counts):
+    """The words by decreasing count, ties in their order in word_counts:
+    Keras' stable ``sort(key=count, reverse=True)``, in NumPy when every
+    count is an int64."""
+    words = list(word_counts)
+    counts = np.array(list(word_counts.values()))
+    if (len(words) and counts.dtype.kind == "i" and counts.shape == (len(words),)
+            and counts.min() > np.iinfo(np.int64).min):
+        return [words[i] for i in np.argsort(-counts, kind="stable").tolist()]
+    return [w for w, _ in sorted(word_counts.items(), key=lambda x: x[1], reverse=True)]
+
+
 class Tokenizer(object):
     """Keras' text tokenization utility, with its default analyzer in C.
 
@@ -290,22 +302,19 @@ class Tokenizer(object):
         finally:
             merge(self.word_counts, self.word_docs)
 
-        wcounts = list(self.word_counts.items())
-        wcounts.sort(key=lambda x: x[1], reverse=True)
         # forcing the oov_token to index 1 if it exists
         if self.oov_token is None:
             sorted_voc = []
         else:
             sorted_voc = [self.oov_token]
-        sorted_voc.extend(wc[0] for wc in wcounts)
+        sorted_voc.extend(_by_count(self.word_counts))
 
         # note that index 0 is reserved, never assigned to an existing word
-        self.word_index = dict(zip(sorted_voc, list(range(1, len(sorted_voc) + 1))))
+        self.word_index = dict(zip(sorted_voc, range(1, len(sorted_voc) + 1)))
 
         self.index_word = {c: w for w, c in self.word_index.items()}
 
-        for w, c in list(self.word_docs.items()):
-            self.index_docs[self.word_index[w]] = c
+        _text.set_index_docs(self.index_docs, self.word_docs, self.word_index)
 
     def fit_on_sequences(self, sequences):
         """Update ``index_docs`` and ``document_count`` from sequences of

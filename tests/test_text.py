@@ -314,6 +314,17 @@ def test_refit_after_load():
         keras_loaded.fit_on_texts(["a brand new word"])
 
 
+def test_word_counts_edited_by_hand():
+    # counts of other types (here floats and huge ints) sort as Keras sorts
+    for extra in ({"zz": 2.5, "yy": 2}, {"zz": 2**70, "yy": 1}, {"zz": -3}):
+        ours, theirs = Tokenizer(), kp_text.Tokenizer()
+        for tok in (ours, theirs):
+            tok.word_counts.update(extra)
+            tok.word_docs.update({w: 1 for w in extra})
+            tok.fit_on_texts(["b a b c c", "c"])
+        assert_same_state(ours, theirs)
+
+
 def test_pickle_round_trip():
     tok = Tokenizer(num_words=50)
     tok.fit_on_texts(CORPUS)

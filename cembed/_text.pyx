@@ -432,16 +432,23 @@ cdef list _int_results_nogc(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n):
     return res
 
 
-def lookup_texts(Lookup lk, Analyzer an, texts, int64_t limit, oov):
-    """Keras' texts_to_sequences for each text of the list `texts` that C
-    can take; None in place of the others. limit <= 0: no num_words limit.
-    oov: the object emitted for unknown or over-limit words, or None to
-    drop them."""
+def lookup_texts(Lookup lk, Analyzer an, list texts, int64_t limit, oov):
+    """Keras' texts_to_sequences for each text of `texts` that C can take.
+    limit <= 0: no num_words limit; oov: the object emitted for unknown or
+    over-limit words, or None to drop them. Returns (result, slow): slow
+    lists the positions of the texts left for Python (None in result)."""
+    cdef int64_t oov_code = -1 if oov is None else -2
+    return _run_chunks(lk, an, texts, limit, oov_code, oov, 0, 0)
+
+
+cdef tuple _run_chunks(Lookup lk, Analyzer an, list texts, int64_t limit, int64_t oov_code,
+                       object oov, uint32_t seed, uint64_t modulus):
+    """Run C over texts in chunks: lookups (lk given) or the hashing trick."""
     cdef Py_ssize_t n = len(texts), i = 0, j, start
-    cdef list result = [None] * n
+    cdef list result = []
+    cdef list slow = []
     cdef _Texts t = _Texts(CHUNK)
     cdef cembed_i64vec out
-    cdef int64_t oov_code = -1 if oov is None else -2
     cdef int status
     cdef list rows, positions
     out.data = NULL
@@ -449,62 +456,49 @@ def lookup_texts(Lookup lk, Analyzer an, texts, int64_t limit, oov):
     try:
         while i < n:
             t.reset()
-            positions = []
+            start = i
+            positions = None
             while i < n and t.n < CHUNK:
-                if t.add(an, texts[i]):
-                    positions.append(i)
+                if t.add(an, <object> PyList_GET_ITEM(texts, i)):
+                    if positions is not None:
+                        positions.append(i)
+                else:
+                    if positions is None:  # the first slow text of the chunk
+                        positions = list(range(start, i))
+                    slow.append(i)
                 i += 1
-            if t.n == 0:
-                continue
             out.size = 0
-            with nogil:
-                status = cembed_vocab_lookup_texts(lk.v, &an.c, t.ptrs, t.lens, t.lower, t.n,
-                                                   limit, oov_code, &out, t.offsets)
-            _check(status)
-            rows = _results(&out, t.offsets, t.n, lk.values, oov)
-            for j in range(t.n):
-                result[<Py_ssize_t> positions[j]] = rows[j]
+            if lk is not None:
+                with nogil:
+                    status = cembed_vocab_lookup_texts(lk.v, &an.c, t.ptrs, t.lens, t.lower,
+                                                       t.n, limit, oov_code, &out, t.offsets)
+                _check(status)
+                rows = _results(&out, t.offsets, t.n, lk.values, oov)
+            else:
+                with nogil:
+                    status = cembed_hash_texts(&an.c, t.ptrs, t.lens, t.lower, t.n, seed,
+                                               modulus, &out, t.offsets)
+                _check(status)
+                rows = _int_results(&out, t.offsets, t.n)
+            if positions is None:
+                result.extend(rows)
+            else:
+                result.extend([None] * (i - start))
+                for j in range(t.n):
+                    result[<Py_ssize_t> positions[j]] = rows[j]
     finally:
         cembed_i64vec_free(&out)
-    return result
+    return result, slow
 
 
 # ------------------------------------------------------------------ hashing
 
-def hash_texts(Analyzer an, texts, uint64_t modulus, uint32_t seed=0):
+def hash_texts(Analyzer an, list texts, uint64_t modulus, uint32_t seed=0):
     """murmurhash3_32(token, seed) % modulus + 1 for the tokens of each text
-    of the list `texts` that C can take; None in place of the others."""
+    of `texts` that C can take. Returns (result, slow) as lookup_texts."""
     if modulus == 0:
         raise ValueError("modulus must be >= 1")
-    cdef Py_ssize_t n = len(texts), i = 0, j
-    cdef list result = [None] * n
-    cdef _Texts t = _Texts(CHUNK)
-    cdef cembed_i64vec out
-    cdef int status
-    cdef list rows, positions
-    out.data = NULL
-    out.size = out.capacity = 0
-    try:
-        while i < n:
-            t.reset()
-            positions = []
-            while i < n and t.n < CHUNK:
-                if t.add(an, texts[i]):
-                    positions.append(i)
-                i += 1
-            if t.n == 0:
-                continue
-            out.size = 0
-            with nogil:
-                status = cembed_hash_texts(&an.c, t.ptrs, t.lens, t.lower, t.n, seed, modulus,
-                                           &out, t.offsets)
-            _check(status)
-            rows = _int_results(&out, t.offsets, t.n)
-            for j in range(t.n):
-                result[<Py_ssize_t> positions[j]] = rows[j]
-    finally:
-        cembed_i64vec_free(&out)
-    return result
+    return _run_chunks(None, an, texts, 0, -1, None, seed, modulus)
 
 
 def murmurhash3_32_positive(word, uint32_t seed=0):

@@ -119,11 +119,13 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
             rows = [[murmur(w) % modulus + 1 for w in analyzer(t)] for t in texts]
         else:
             an = _analyzer(filters, split, lower)
-            rows = _text.hash_texts(an, texts, modulus) if an is not None else [None] * len(texts)
-            for i, row in enumerate(rows):
-                if row is None:
-                    seq = text_to_word_sequence(texts[i], filters=filters, lower=lower, split=split)
-                    rows[i] = [murmur(w) % modulus + 1 for w in seq]
+            if an is not None:
+                rows, slow = _text.hash_texts(an, texts, modulus)
+            else:
+                rows, slow = [None] * len(texts), range(len(texts))
+            for i in slow:
+                seq = text_to_word_sequence(texts[i], filters=filters, lower=lower, split=split)
+                rows[i] = [murmur(w) % modulus + 1 for w in seq]
     else:
         if hash_function == "md5":
             hash_function = _md5_hash
@@ -411,15 +413,9 @@ class Tokenizer(object):
         lk = self._lookup_table() if args is not None else None
         if lk is None:
             return [self._sequence_python(t, num_words, oov_token_index) for t in texts]
-        limit, oov = args
-        result = []
-        for start in range(0, len(texts), _BATCH):
-            batch = texts[start:start + _BATCH]
-            rows = _text.lookup_texts(lk, an, batch, limit, oov)
-            for i, row in enumerate(rows):
-                if row is None:
-                    rows[i] = self._sequence_python(batch[i], num_words, oov_token_index)
-            result.extend(rows)
+        result, slow = _text.lookup_texts(lk, an, texts, args[0], args[1])
+        for i in slow:
+            result[i] = self._sequence_python(texts[i], num_words, oov_token_index)
         return result
 
     def texts_to_sequences_generator(self, texts):
@@ -440,7 +436,7 @@ class Tokenizer(object):
         for text in texts:
             row = None
             if lk is not None and isinstance(text, str):
-                row = _text.lookup_texts(lk, an, [text], args[0], args[1])[0]
+                row = _text.lookup_texts(lk, an, [text], args[0], args[1])[0][0]
             if row is None:
                 row = self._sequence_python(text, num_words, oov_token_index)
             yield row

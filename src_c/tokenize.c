@@ -47,14 +47,19 @@ void cembed_i64vec_free(cembed_i64vec *v)
 
 /* ---- the vocabulary ----------------------------------------------------- */
 
+#define KEY_PREFIX 12
+
+/* 64 bytes; a key of up to KEY_PREFIX bytes (most words) is compared
+ * without a visit to the pool */
 typedef struct {
-    int64_t key_off;  /* offset of the key in the pool */
+    int64_t key_off; /* offset of the key in the pool */
     int64_t key_len;
     int64_t value;
     int64_t count;
     int64_t docs;
     int64_t last_doc; /* the last document that counted toward docs */
     uint32_t hash;
+    char prefix[KEY_PREFIX]; /* the key's first bytes */
 } vocab_entry;
 
 struct cembed_vocab {
@@ -117,6 +122,36 @@ void cembed_vocab_entry(const cembed_vocab *v, int64_t id, const char **key, int
     *docs = e->docs;
 }
 
+/* memcmp for the short keys of a vocabulary, without a library call */
+static inline int keys_equal(const char *a, const char *b, int64_t len)
+{
+    while (len >= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return 0;
+        a += 8;
+        b += 8;
+        len -= 8;
+    }
+    while (len > 0) {
+        if (*a++ != *b++)
+            return 0;
+        len--;
+    }
+    return 1;
+}
+
+static inline int entry_has_key(const cembed_vocab *v, const vocab_entry *e, const char *key,
+                                int64_t len)
+{
+    if (len <= KEY_PREFIX)
+        return keys_equal(e->prefix, key, len);
+    return keys_equal(e->prefix, key, KEY_PREFIX)
+           && keys_equal(v->pool + e->key_off + KEY_PREFIX, key + KEY_PREFIX, len - KEY_PREFIX);
+}
+
 static inline int64_t vocab_find_hashed(const cembed_vocab *v, const char *key, int64_t len,
                                         uint32_t h, int64_t *slot_out)
 {
@@ -130,7 +165,7 @@ static inline int64_t vocab_find_hashed(const cembed_vocab *v, const char *key, 
         if ((uint32_t)(s >> 32) == h) {
             int64_t id = (int64_t)(s & 0xffffffffu) - 1;
             const vocab_entry *e = &v->entries[id];
-            if (e->key_len == len && memcmp(v->pool + e->key_off, key, (size_t)len) == 0) {
+            if (e->key_len == len && entry_has_key(v, e, key, len)) {
                 *slot_out = i;
                 return id;
             }
@@ -208,6 +243,8 @@ static int vocab_upsert(cembed_vocab *v, const char *key, int64_t len, uint32_t 
     e->docs = 0;
     e->last_doc = -1;
     e->hash = h;
+    memset(e->prefix, 0, KEY_PREFIX);
+    memcpy(e->prefix, key, (size_t)(len < KEY_PREFIX ? len : KEY_PREFIX));
     v->pool_size += len;
     id = v->size++;
     v->slots[slot] = make_slot(h, id);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cembed.h"
+#include "parallel.h"
 
 /* ---- growable int64 vector -------------------------------------------- */
 
@@ -275,17 +276,16 @@ enum { BYTE_WORD = 0, BYTE_DELIM = 1, BYTE_WIDE = 2 };
 
 typedef struct {
     const cembed_analyzer *a;
-    uint8_t cls[256];    /* for the bytes of an unlowered text */
-    uint8_t cls_lo[256]; /* for ASCII text that the scan lowercases */
-    uint8_t *tok;        /* a lowercased copy of the current token */
-    int64_t tok_cap;
+    uint8_t cls[256];
+    uint8_t *low; /* the lowercased copy of the current ASCII text */
+    int64_t low_cap;
 } scan_ctx;
 
 static void scan_ctx_init(scan_ctx *c, const cembed_analyzer *a)
 {
     c->a = a;
-    c->tok = NULL;
-    c->tok_cap = 0;
+    c->low = NULL;
+    c->low_cap = 0;
     for (int b = 0; b < 256; b++) {
         uint8_t k;
         if (b < 0x80)
@@ -294,13 +294,11 @@ static void scan_ctx_init(scan_ctx *c, const cembed_analyzer *a)
             k = a->num_wide_delims ? BYTE_WIDE : BYTE_WORD;
         c->cls[b] = k;
     }
-    for (int b = 0; b < 256; b++)
-        c->cls_lo[b] = c->cls[(b >= 'A' && b <= 'Z') ? b + 32 : b];
 }
 
 static void scan_ctx_free(scan_ctx *c)
 {
-    free(c->tok);
+    free(c->low);
 }
 
 static inline int64_t utf8_seq_len(uint8_t b)
@@ -355,16 +353,34 @@ static inline int wide_at(const cembed_analyzer *a, const uint8_t *p, const uint
 typedef struct {
     const uint8_t *text, *end, *p;
     const uint8_t *cls;
-    int lower;
 } scanner;
 
-static inline void scanner_init(scanner *s, const scan_ctx *c, const char *text, int64_t len,
-                                int lower)
+/* Start a scan of text; lower: an ASCII text to lowercase first (the
+ * tokens then point into the lowercased copy). */
+static inline int scanner_init(scanner *s, scan_ctx *c, const char *text, int64_t len, int lower)
 {
+    s->cls = c->cls;
+    if (lower) {
+        if (len > c->low_cap) {
+            int64_t cap = c->low_cap ? c->low_cap : 4096;
+            while (cap < len)
+                cap *= 2;
+            uint8_t *p = (uint8_t *)realloc(c->low, (size_t)cap);
+            if (!p)
+                return CEMBED_ERR_NOMEM;
+            c->low = p;
+            c->low_cap = cap;
+        }
+        const uint8_t *src = (const uint8_t *)text;
+        for (int64_t i = 0; i < len; i++) {
+            uint8_t b = src[i];
+            c->low[i] = (uint8_t)(b - 'A') < 26 ? (uint8_t)(b + 32) : b;
+        }
+        text = (const char *)c->low;
+    }
     s->text = s->p = (const uint8_t *)text;
     s->end = s->text + len;
-    s->lower = lower;
-    s->cls = lower ? c->cls_lo : c->cls;
+    return CEMBED_OK;
 }
 
 /* The next token, [*start, *start + *tlen) of the text, or 0 at the end. */
@@ -445,34 +461,34 @@ static inline int next_raw_token(scanner *s, const cembed_analyzer *a, const uin
     return 1;
 }
 
-/* The next token as the vocabulary sees it: lowercased when asked. */
-static inline int next_token(scanner *s, scan_ctx *c, const uint8_t **start, int64_t *tlen,
-                             int *status)
+/* Tokens are looked up a batch at a time: hashing a batch and prefetching
+ * its slots, then its entries, before the lookups overlaps the cache misses
+ * of a vocabulary larger than the cache. */
+#define TOKEN_BATCH 32
+
+typedef struct {
+    const uint8_t *p;
+    int64_t len;
+    uint32_t hash;
+} token_ref;
+
+/* Up to TOKEN_BATCH next tokens of the scan, hashed, their slots and
+ * entries prefetched; returns how many. */
+static inline int next_batch(scanner *s, const cembed_analyzer *a, const cembed_vocab *v,
+                             token_ref *batch)
 {
-    if (!next_raw_token(s, c->a, start, tlen))
-        return 0;
-    if (s->lower) {
-        int64_t n = *tlen;
-        if (n > c->tok_cap) {
-            int64_t cap = c->tok_cap ? c->tok_cap : 64;
-            while (cap < n)
-                cap *= 2;
-            uint8_t *p = (uint8_t *)realloc(c->tok, (size_t)cap);
-            if (!p) {
-                *status = CEMBED_ERR_NOMEM;
-                return 0;
-            }
-            c->tok = p;
-            c->tok_cap = cap;
-        }
-        const uint8_t *src = *start;
-        for (int64_t i = 0; i < n; i++) {
-            uint8_t b = src[i];
-            c->tok[i] = (uint8_t)(b - 'A') < 26 ? (uint8_t)(b + 32) : b;
-        }
-        *start = c->tok;
+    int n = 0;
+    while (n < TOKEN_BATCH && next_raw_token(s, a, &batch[n].p, &batch[n].len)) {
+        batch[n].hash = cembed_murmurhash3_32(batch[n].p, batch[n].len, VOCAB_SEED);
+        CEMBED_PREFETCH(&v->slots[(int64_t)batch[n].hash & v->mask]);
+        n++;
     }
-    return 1;
+    for (int i = 0; i < n; i++) {
+        uint64_t slot = v->slots[(int64_t)batch[i].hash & v->mask];
+        if (slot != 0 && (uint32_t)(slot >> 32) == batch[i].hash)
+            CEMBED_PREFETCH(&v->entries[(int64_t)(slot & 0xffffffffu) - 1]);
+    }
+    return n;
 }
 
 int cembed_vocab_count_texts(cembed_vocab *v, const cembed_analyzer *a, const char *const *texts,
@@ -483,25 +499,28 @@ int cembed_vocab_count_texts(cembed_vocab *v, const cembed_analyzer *a, const ch
     scan_ctx_init(&c, a);
     int st = CEMBED_OK;
     int64_t total = 0;
+    token_ref batch[TOKEN_BATCH];
     for (int64_t d = 0; d < n && st == CEMBED_OK; d++) {
         scanner s;
-        scanner_init(&s, &c, texts[d], lens[d], lower ? lower[d] : 0);
+        st = scanner_init(&s, &c, texts[d], lens[d], lower ? lower[d] : 0);
         const int64_t doc = first_doc + d;
-        const uint8_t *tok;
-        int64_t tlen;
-        while (next_token(&s, &c, &tok, &tlen, &st)) {
-            uint32_t h = cembed_murmurhash3_32(tok, tlen, VOCAB_SEED);
-            int64_t id;
-            st = vocab_upsert(v, (const char *)tok, tlen, h, 0, &id);
-            if (st != CEMBED_OK)
-                break;
-            vocab_entry *e = &v->entries[id];
-            e->count++;
-            if (e->last_doc != doc) {
-                e->last_doc = doc;
-                e->docs++;
+        int nb = TOKEN_BATCH;
+        while (st == CEMBED_OK && nb == TOKEN_BATCH) {
+            nb = next_batch(&s, a, v, batch);
+            for (int i = 0; i < nb; i++) {
+                int64_t id;
+                st = vocab_upsert(v, (const char *)batch[i].p, batch[i].len, batch[i].hash, 0,
+                                  &id);
+                if (st != CEMBED_OK)
+                    break;
+                vocab_entry *e = &v->entries[id];
+                e->count++;
+                if (e->last_doc != doc) {
+                    e->last_doc = doc;
+                    e->docs++;
+                }
             }
-            total++;
+            total += nb;
         }
     }
     scan_ctx_free(&c);
@@ -538,25 +557,29 @@ int cembed_vocab_lookup_texts(const cembed_vocab *v, const cembed_analyzer *a,
     scan_ctx c;
     scan_ctx_init(&c, a);
     int st = CEMBED_OK;
+    token_ref batch[TOKEN_BATCH];
     offsets[0] = out->size;
     for (int64_t d = 0; d < n && st == CEMBED_OK; d++) {
         scanner s;
-        scanner_init(&s, &c, texts[d], lens[d], lower ? lower[d] : 0);
+        st = scanner_init(&s, &c, texts[d], lens[d], lower ? lower[d] : 0);
         /* a text of L bytes has at most L tokens */
-        st = i64vec_reserve(out, out->size + lens[d]);
+        if (st == CEMBED_OK)
+            st = i64vec_reserve(out, out->size + lens[d]);
         if (st != CEMBED_OK)
             break;
-        const uint8_t *tok;
-        int64_t tlen;
         int64_t *dst = out->data + out->size;
-        while (next_token(&s, &c, &tok, &tlen, &st)) {
-            int64_t slot;
-            int64_t id = vocab_find_hashed(v, (const char *)tok, tlen,
-                                           cembed_murmurhash3_32(tok, tlen, VOCAB_SEED), &slot);
-            if (id >= 0 && (limit <= 0 || v->entries[id].value < limit))
-                *dst++ = id;
-            else if (oov_code != -1)
-                *dst++ = oov_code;
+        int nb = TOKEN_BATCH;
+        while (nb == TOKEN_BATCH) {
+            nb = next_batch(&s, a, v, batch);
+            for (int i = 0; i < nb; i++) {
+                int64_t slot;
+                int64_t id = vocab_find_hashed(v, (const char *)batch[i].p, batch[i].len,
+                                               batch[i].hash, &slot);
+                if (id >= 0 && (limit <= 0 || v->entries[id].value < limit))
+                    *dst++ = id;
+                else if (oov_code != -1)
+                    *dst++ = oov_code;
+            }
         }
         out->size = dst - out->data;
         offsets[d + 1] = out->size;
@@ -577,14 +600,15 @@ int cembed_hash_texts(const cembed_analyzer *a, const char *const *texts, const 
     offsets[0] = out->size;
     for (int64_t d = 0; d < n && st == CEMBED_OK; d++) {
         scanner s;
-        scanner_init(&s, &c, texts[d], lens[d], lower ? lower[d] : 0);
-        st = i64vec_reserve(out, out->size + lens[d]);
+        st = scanner_init(&s, &c, texts[d], lens[d], lower ? lower[d] : 0);
+        if (st == CEMBED_OK)
+            st = i64vec_reserve(out, out->size + lens[d]);
         if (st != CEMBED_OK)
             break;
         const uint8_t *tok;
         int64_t tlen;
         int64_t *dst = out->data + out->size;
-        while (next_token(&s, &c, &tok, &tlen, &st))
+        while (next_raw_token(&s, a, &tok, &tlen))
             *dst++ = (int64_t)((uint64_t)cembed_murmurhash3_32(tok, tlen, seed) % modulus) + 1;
         out->size = dst - out->data;
         offsets[d + 1] = out->size;

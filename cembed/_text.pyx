@@ -260,16 +260,28 @@ cdef class Counter:
             for i in range(n):
                 cembed_vocab_entry(self.v, i, &key, &key_len, &value, &count, &docs)
                 w = PyUnicode_DecodeUTF8(key, key_len, NULL)
-                if w in word_counts:
-                    word_counts[w] += count
-                else:
-                    word_counts[w] = count
-                if w in word_docs:
-                    word_docs[w] += docs
-                else:
-                    word_docs[w] = docs
+                _add_count(word_counts, w, count)
+                _add_count(word_docs, w, docs)
         finally:
             cembed_vocab_clear(self.v)
+
+
+cdef inline int _add_count(counts, w, int64_t c) except -1:
+    """Keras' ``counts[w] = counts[w] + c if w in counts else c``, with the
+    read through the C API for dictionaries (OrderedDict and defaultdict
+    store their items in the dict itself)."""
+    cdef PyObject *old
+    if isinstance(counts, dict):
+        old = PyDict_GetItem(counts, w)
+        if old == NULL:
+            counts[w] = c
+        else:
+            counts[w] = <object> old + c
+    elif w in counts:
+        counts[w] += c
+    else:
+        counts[w] = c
+    return 0
 
 
 def set_index_docs(index_docs, word_docs, word_index):

@@ -18,7 +18,6 @@ import warnings
 from collections import OrderedDict, defaultdict
 from functools import lru_cache
 from hashlib import md5
-from itertools import islice
 
 import numpy as np
 
@@ -33,9 +32,6 @@ __all__ = [
 ]
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
-
-# texts taken from an iterable per C batch
-_BATCH = 4096
 
 
 def text_to_word_sequence(text, filters=DEFAULT_FILTERS, lower=True, split=" "):
@@ -360,7 +356,8 @@ class Tokenizer(object):
         if num_words is None or (type(num_words) is int and num_words == 0):
             limit = 0
         elif type(num_words) is int and num_words > 0:
-            limit = min(num_words, 1 << 62)
+            # every value in the C table is an int64: a larger limit is none
+            limit = num_words if num_words < 2**63 else 0
         else:
             return None
         return limit, oov
@@ -533,11 +530,11 @@ class Tokenizer(object):
                     [1 + document_count / (1 + index_docs.get(j, 0)) for j in cols.tolist()],
                     dtype=np.float64))
                 x[ti, tj] = (1 + np.log(x[ti, tj])) * idf[inverse.reshape(-1)]
-            rows = slow
+            for i in slow:
+                self._matrix_row_python(x, i, sequences[i], num_words, mode)
         else:
-            rows = range(len(sequences))
-        for i in rows:
-            self._matrix_row_python(x, i, sequences[i], num_words, mode)
+            for i, seq in enumerate(sequences):
+                self._matrix_row_python(x, i, seq, num_words, mode)
         return x
 
     def _matrix_row_python(self, x, i, seq, num_words, mode):

@@ -148,6 +148,13 @@ def test_sequences_to_matrix_quirks():
     for mode in ("binary", "count", "freq", "tfidf"):
         np.testing.assert_array_equal(ours.sequences_to_matrix(seqs, mode=mode),
                                       theirs.sequences_to_matrix(seqs, mode=mode))
+        # sized iterables that are not lists
+        for container in (tuple, lambda s: {i: v for i, v in enumerate(s)}.values()):
+            np.testing.assert_array_equal(
+                ours.sequences_to_matrix(container(seqs), mode=mode),
+                theirs.sequences_to_matrix(container(seqs), mode=mode))
+    # rows that are arrays: Keras' `if not seq` fails on them
+    same_result(lambda tok: tok.sequences_to_matrix([np.array([1, 2])]), ours, theirs)
 
 
 def test_matrix_errors_match_keras():

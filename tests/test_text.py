@@ -126,6 +126,27 @@ def test_fit_twice_generators_and_token_lists(kw):
     assert_same_outputs(ours, theirs, mixed)
 
 
+def test_fit_streams_the_texts():
+    import tracemalloc
+
+    words = [f"w{k}" for k in range(997)]
+    pad = "x" * 150
+
+    def lines():  # about 8 MB of text, made one line at a time
+        for i in range(40_000):
+            yield " ".join(words[(i * 7 + k) % 997] for k in range(8)) + " " + pad
+
+    tok = Tokenizer()
+    tracemalloc.start()
+    try:
+        tok.fit_on_texts(lines())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert tok.document_count == 40_000 and len(tok.word_index) == 998
+    assert peak < 3_000_000  # the vocabulary and one batch, not the corpus
+
+
 def test_fit_on_sequences_and_tfidf():
     ours, theirs = Tokenizer(num_words=12), kp_text.Tokenizer(num_words=12)
     seqs = [[1, 2, 2, 5], [3, 11, 40], [], [5, 5, 5, 0]]

@@ -8,6 +8,10 @@ import os as _os
 
 from cembed._core import get_num_threads, openmp_enabled, set_num_threads
 
+# The layer and its optimizers (branch layer).
+from cembed import optimizers
+from cembed.embedding import Embedding, SparseGrad
+
 __version__ = "0.1.0"
 
 
@@ -25,6 +29,9 @@ def get_include():
 
 
 __all__ = [
+    "Embedding",
+    "SparseGrad",
+    "optimizers",
     "get_include",
     "get_num_threads",
     "openmp_enabled",

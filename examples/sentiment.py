@@ -12,14 +12,14 @@ batch move), the logistic unit with Adam in NumPy.
 Prints the test accuracy and the training throughput in tokens per second
 (forward, backward and both optimizer steps, timed together).
 
-Run: python examples/sentiment.py [--docs 20000] [--epochs 3] [--dim 32]
+Run: python examples/sentiment.py [--docs 20000] [--epochs 3] [--dim 32] [--threads 1]
 """
 import argparse
 import time
 
 import numpy as np
 
-from cembed import Embedding, Tokenizer, optimizers, pad_sequences
+from cembed import Embedding, Tokenizer, get_num_threads, optimizers, pad_sequences, set_num_threads
 
 POSITIVE = ("good great excellent amazing wonderful delicious friendly fresh lovely perfect "
             "tasty superb pleasant fantastic brilliant cozy charming generous attentive "
@@ -68,7 +68,9 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--maxlen", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None, help="cembed threads (default: OMP_NUM_THREADS)")
     args = parser.parse_args(argv)
+    set_num_threads(args.threads)
 
     texts, labels = generate(args.docs, args.seed)
     n_train = int(0.8 * len(texts))
@@ -114,7 +116,8 @@ def main(argv=None):
     test_accuracy = float(np.mean((sigmoid(emb.bag(x_test, mode="mean") @ w + b) > 0.5) == y_test))
     print(f"test accuracy: {test_accuracy:.4f}")
     print(f"training throughput: {tokens / seconds:,.0f} tokens/s "
-          f"({tokens} tokens in {seconds:.2f} s; batch {args.batch_size}, dim {args.dim})")
+          f"({tokens} tokens in {seconds:.2f} s; batch {args.batch_size}, dim {args.dim}, "
+          f"{get_num_threads()} thread(s))")
     return test_accuracy
 
 

@@ -498,3 +498,13 @@ def test_load_rejects_corrupt_and_foreign_files(tmp_path):
     with pytest.raises(FileNotFoundError):
         cembed.Embedding.load(tmp_path / "missing.npz")
     assert zipfile.is_zipfile(path) and cembed.Embedding.load(path).optimizer is not None
+
+
+@pytest.mark.parametrize("name", ["cembed.embedding", "cembed.optimizers"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name),
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 10 and result.failed == 0

@@ -8,7 +8,7 @@ Checks and shapes live here; the arithmetic is in ``cembed._core``.
 import json
 import numbers
 import os
-import tempfile
+import secrets
 import zipfile
 from typing import NamedTuple
 
@@ -353,9 +353,7 @@ class Embedding:
             self.embeddings = np.empty(shape, self.dtype)
             self.embeddings[...] = values
         else:
-            if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-                raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-            rng = np.random.default_rng(seed)
+            rng = np.random.default_rng(self.seed)
             self.embeddings = _initial_table(embeddings_initializer, shape, self.dtype, rng)
 
     def _configure(self, input_dim, output_dim, initializer, regularizer, constraint,
@@ -368,6 +366,10 @@ class Embedding:
         self.input_length = input_length
         self.mask_zero = bool(mask_zero)
         self.trainable = bool(trainable)
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+                raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+            seed = int(seed)
         self.seed = seed
         self.embeddings_initializer = initializer
         self.embeddings_regularizer = regularizer
@@ -441,9 +443,21 @@ class Embedding:
             "mask_zero": self.mask_zero,
             "input_length": self.input_length,
             "dtype": self.dtype.name,
-            "seed": self.seed if isinstance(self.seed, int) else None,
+            "seed": self.seed,
             "trainable": self.trainable,
         }
+
+    @classmethod
+    def from_config(cls, config):
+        """A new layer (fresh weights) from ``get_config()``'s dict, as Keras.
+
+        >>> import cembed
+        >>> emb = cembed.Embedding(4, 2, embeddings_constraint="unit_norm", seed=3)
+        >>> again = cembed.Embedding.from_config(emb.get_config())
+        >>> bool((again.embeddings == emb.embeddings).all()), again.get_config() == emb.get_config()
+        (True, True)
+        """
+        return cls(**config)
 
     def __repr__(self):
         extra = "".join(
@@ -728,7 +742,7 @@ class Embedding:
                     arrays["optimizer/" + slot] = state[slot]
         arrays["config"] = np.array(json.dumps(config, sort_keys=True))
         folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+        fd, tmp = _create_temporary(path)
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **arrays)
@@ -827,6 +841,33 @@ class Embedding:
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path} is not a valid cembed Embedding file: {exc}") from exc
         return self
+
+
+def _create_temporary(path):
+    """A new file beside ``path`` for an atomic replace: (fd, name).
+
+    Unlike ``tempfile.mkstemp`` (mode 0600), it gets the mode a plain
+    ``open`` would give (0666 less the umask), or that of the file it will
+    replace, so saving never changes who can read the result.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except OSError:
+        mode = None
+    for _ in range(100):
+        name = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        if mode is not None:
+            try:
+                os.chmod(name, mode)
+            except OSError:
+                pass
+        return fd, name
+    raise FileExistsError(f"could not create a temporary file beside {path}")
 
 
 def _fsync_folder(folder):

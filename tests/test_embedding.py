@@ -508,3 +508,26 @@ def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name),
                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 10 and result.failed == 0
+
+
+def test_saved_file_gets_a_normal_mode(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = cembed.Embedding(3, 2).save(tmp_path / "a.npz")
+        assert os.stat(path).st_mode & 0o777 == 0o644  # not mkstemp's 0600
+        os.chmod(path, 0o640)
+        cembed.Embedding(3, 2).save(path)
+        assert os.stat(path).st_mode & 0o777 == 0o640  # the replaced file's mode is kept
+    finally:
+        os.umask(umask)
+
+
+def test_from_config_round_trip():
+    emb = cembed.Embedding(6, 3, embeddings_initializer="normal", embeddings_regularizer="l2",
+                           embeddings_constraint="max_norm", mask_zero=True, input_length=2,
+                           dtype="float64", seed=11, trainable=False)
+    again = cembed.Embedding.from_config(emb.get_config())
+    assert again.get_config() == emb.get_config()
+    assert np.array_equal(again.embeddings, emb.embeddings)
+    with pytest.raises(TypeError):
+        cembed.Embedding(3, 5, weights=[np.zeros((3, 5))], seed="1")

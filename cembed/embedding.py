@@ -395,7 +395,9 @@ class Embedding:
         >>> emb.embeddings is W, emb.trainable
         (True, False)
         """
-        for bad in ("input_dim", "output_dim", "weights", "embeddings_initializer", "dtype", "trainable"):
+        if "trainable" in kwargs:
+            raise TypeError("from_pretrained() takes freeze=, not trainable=")
+        for bad in ("input_dim", "output_dim", "weights", "embeddings_initializer", "dtype"):
             if bad in kwargs:
                 raise TypeError(f"from_pretrained() takes its {bad} from matrix; do not pass {bad}")
         if not isinstance(matrix, np.ndarray):
@@ -703,10 +705,15 @@ class Embedding:
         k = len(candidates) if topn is None else min(int(topn), len(candidates))
         if k == 0:
             return []
+        key = np.where(np.isnan(sims_c), -np.inf, sims_c)  # NaN rows (a NaN table) rank last
         if k < len(candidates):
-            part = np.argpartition(-sims_c, k - 1)[:k]
-            candidates, sims_c = candidates[part], sims_c[part]
-        order = np.lexsort((candidates, -sims_c))[:k]
+            # The k-th best value; of the rows tied at it, the lowest indices go in.
+            threshold = -np.partition(-key, k - 1)[k - 1]
+            above = np.flatnonzero(key > threshold)
+            tied = np.flatnonzero(key == threshold)[: k - len(above)]
+            keep = np.concatenate([above, tied])
+            candidates, sims_c, key = candidates[keep], sims_c[keep], key[keep]
+        order = np.lexsort((candidates, -key))[:k]
         return [(int(candidates[i]), float(sims_c[i])) for i in order]
 
     # ------------------------------------------------------------- save / load

@@ -531,3 +531,14 @@ def test_from_config_round_trip():
     assert np.array_equal(again.embeddings, emb.embeddings)
     with pytest.raises(TypeError):
         cembed.Embedding(3, 5, weights=[np.zeros((3, 5))], seed="1")
+
+
+def test_most_similar_ties_at_the_cut_go_to_lower_indices():
+    W = np.tile([[1.0, 0.0]], (40, 1))
+    W[0] = [0.0, 1.0]
+    W[17] = [1.0, 0.1]
+    emb = cembed.Embedding.from_pretrained(W)
+    got = emb.most_similar(np.array([1.0, 0.0]), topn=5)
+    assert [i for i, _ in got] == [1, 2, 3, 4, 5]
+    got = emb.most_similar(0, topn=3)
+    assert [i for i, _ in got] == [17, 1, 2]

@@ -816,6 +816,13 @@ class Embedding:
                 raise ValueError(f"{path} is not a valid cembed Embedding file: {exc}") from exc
             except (KeyError, OSError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
                 raise ValueError(f"{path} is a corrupt cembed Embedding file: {exc!r}") from exc
+        saved_constraint = config.get("embeddings_constraint")
+        if (embeddings_constraint is _AUTO and isinstance(saved_constraint, dict)
+                and "custom" in saved_constraint):
+            raise ValueError(
+                f"{path} was saved with the custom constraint {saved_constraint['custom']!r}, "
+                "which cannot be stored; pass it again: Embedding.load(path, embeddings_constraint=...)"
+            )
         try:
             shape = (int(config["input_dim"]), int(config["output_dim"]))
             dtype = _table_dtype(config["dtype"])
@@ -826,11 +833,6 @@ class Embedding:
             constraint = config["embeddings_constraint"]
             if embeddings_constraint is not _AUTO:
                 constraint = embeddings_constraint
-            elif isinstance(constraint, dict) and "custom" in constraint:
-                raise ValueError(
-                    f"it was saved with the custom constraint {constraint['custom']!r}, "
-                    "which cannot be stored; pass embeddings_constraint= to Embedding.load"
-                )
             initializer = config["embeddings_initializer"]
             if embeddings_initializer is not _AUTO:
                 initializer = embeddings_initializer

@@ -171,7 +171,8 @@ class Optimizer:
         >>> cembed.optimizers.SGD().get_config()
         {'name': 'SGD', 'learning_rate': 0.01}
         """
-        return {"name": type(self).__name__, **self._hyperparameters()}
+        values = {k: v if isinstance(v, bool) else float(v) for k, v in self._hyperparameters().items()}
+        return {"name": type(self).__name__, **values}
 
     @classmethod
     def from_config(cls, config):

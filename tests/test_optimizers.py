@@ -356,3 +356,14 @@ def test_set_state_checks():
     rowwise = optimizers.Adagrad(rowwise=True)
     rowwise.set_state(emb, {"step": 2, "accum": np.ones(4, np.float32)})
     assert rowwise.get_state(emb)["accum"].shape == (4,)
+
+
+def test_learning_rate_can_be_changed_between_steps_and_saved(tmp_path):
+    emb = cembed.Embedding(4, 2, embeddings_initializer="zeros")
+    opt = optimizers.SGD(0.1)
+    opt.step(emb, ([1], np.ones((1, 2), np.float32)))
+    opt.learning_rate = np.float32(0.5)  # a schedule, by hand
+    opt.step(emb, ([1], np.ones((1, 2), np.float32)))
+    np.testing.assert_allclose(emb.embeddings[1], [-0.6, -0.6], rtol=1e-6)
+    loaded = cembed.Embedding.load(emb.save(tmp_path / "e.npz"))
+    assert loaded.optimizer.get_config() == {"name": "SGD", "learning_rate": 0.5}

@@ -6,7 +6,7 @@ and classified by a logistic layer, trained with Adam on all ten reviews
 (the classic Keras tutorial: Embedding(50, 8, input_length=4), Flatten,
 Dense(1, sigmoid), 'adam', binary cross-entropy).
 
-The question it raises: the table has 50 rows but the reviews use about 19
+The question it raises: the table has 50 rows but the reviews use only 20
 words. What do the other rows represent? Nothing: no review hashes to them,
 so they are never looked up, never receive a gradient, and (lazy Adam
 updates only rows that occur) stay bitwise at their random initial values.

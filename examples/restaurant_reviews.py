@@ -83,6 +83,12 @@ used = np.unique(padded)
 unused = np.setdiff1d(np.arange(vocab_size), used)
 print(f"rows looked up (0 is the padding): {used.tolist()}")
 print(f"{len(used)} of {vocab_size} rows are used; the other {len(unused)} are never looked up")
+words = sorted({word for review in reviews for word in review.lower().strip("!.").split()})
+rows_of = {}
+for word in words:
+    rows_of.setdefault(one_hot(word, vocab_size)[0], []).append(word)
+shared = {row: ws for row, ws in sorted(rows_of.items()) if len(ws) > 1}
+print(f"{len(words)} distinct words; words sharing a row (hash collisions): {shared}")
 print("used rows changed by training:", bool(np.all(np.any(final[used] != initial[used], axis=1))))
 print("unused rows still bitwise at their initial values:",
       bool(np.array_equal(final[unused], initial[unused])))

@@ -63,6 +63,7 @@ def test_keras_tokenizer():
 def test_restaurant_reviews():
     out = run_example("restaurant_reviews.py")
     assert re.search(r"after \d+ epochs: loss [0-9.]+, accuracy 1\.0\n", out), out
+    assert "20 distinct words; words sharing a row (hash collisions):" in out
     assert "used rows changed by training: True" in out
     assert "unused rows still bitwise at their initial values: True" in out
     used = int(re.search(r"(\d+) of 50 rows are used", out).group(1))

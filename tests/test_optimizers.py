@@ -367,3 +367,23 @@ def test_learning_rate_can_be_changed_between_steps_and_saved(tmp_path):
     np.testing.assert_allclose(emb.embeddings[1], [-0.6, -0.6], rtol=1e-6)
     loaded = cembed.Embedding.load(emb.save(tmp_path / "e.npz"))
     assert loaded.optimizer.get_config() == {"name": "SGD", "learning_rate": 0.5}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_training_is_bitwise_identical_for_any_thread_count(kind):
+    tables = []
+    try:
+        for threads in (1, 2):
+            cembed.set_num_threads(threads)
+            rng = np.random.default_rng(0)
+            emb = cembed.Embedding(5000, 64, seed=0, mask_zero=True)
+            opt = make(kind)
+            for _ in range(3):
+                x = rng.integers(0, 5000, size=(256, 20))
+                emb.train_step(x, rng.standard_normal((256, 20, 64)).astype(np.float32), opt)
+                h = emb.bag(x, mode="sqrtn")
+                opt.step(emb, emb.bag_backward(x, h, mode="sqrtn"))
+            tables.append(emb.embeddings)
+    finally:
+        cembed.set_num_threads(None)
+    assert np.array_equal(tables[0], tables[1])

@@ -21,7 +21,7 @@ from cembed._core import (
     sgd_update,
 )
 
-# The layer and its optimizers (branch layer).
+# The layer and its optimizers.
 from cembed import optimizers
 from cembed.embedding import Embedding, SparseGrad
 

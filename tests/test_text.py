@@ -464,3 +464,20 @@ def test_random_unicode_matches_keras(texts, more, filters, split, lower, char_l
                 t, 1000, hash_function="md5", filters=filters, split=split, lower=lower)
         assert hashing_trick(texts, 1000, filters=filters, split=split, lower=lower) == [
             _murmur_reference(t, 1000, filters=filters, split=split, lower=lower) for t in texts]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seqs=st.lists(st.lists(st.integers(-3, 12), max_size=10), max_size=8),
+    fitted=st.lists(st.lists(st.integers(0, 9), max_size=6), min_size=1, max_size=5),
+    num_words=st.integers(1, 10),
+    as_tuples=st.booleans(),
+)
+def test_random_sequences_to_matrix(seqs, fitted, num_words, as_tuples):
+    if as_tuples:
+        seqs = [tuple(s) for s in seqs]
+    ours, theirs = Tokenizer(num_words=num_words), kp_text.Tokenizer(num_words=num_words)
+    ours.fit_on_sequences(fitted)
+    theirs.fit_on_sequences(fitted)
+    for mode in ("binary", "count", "freq", "tfidf"):
+        same_result(lambda tok: tok.sequences_to_matrix(seqs, mode=mode), ours, theirs)

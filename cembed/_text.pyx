@@ -39,7 +39,8 @@ cdef extern from "Python.h":
 
 # Texts handed to C in one call: enough to amortize the call, few enough to
 # keep the temporary lowercased copies small.
-DEF CHUNK = 512
+cdef enum:
+    CHUNK = 512
 
 
 cdef inline int _check(int status) except -1:
@@ -234,9 +235,12 @@ cdef class Counter:
         """Count one document given as a list of str tokens (already
         lowercased). False, counting nothing, if a token is not UTF-8 text."""
         cdef Py_ssize_t n = len(tokens), i
+        for tok in tokens:
+            if not isinstance(tok, str):
+                return False  # Keras counts such tokens as they are
         try:
-            encoded = [tok.encode("utf-8") for tok in tokens]
-        except (UnicodeEncodeError, AttributeError, TypeError):
+            encoded = [str.encode(tok, "utf-8") for tok in tokens]
+        except UnicodeEncodeError:  # lone surrogates
             return False
         cdef cnp.ndarray offsets = np.zeros(n + 1, dtype=np.int64)
         cdef int64_t *off = <int64_t *> cnp.PyArray_DATA(offsets)

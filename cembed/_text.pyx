@@ -356,7 +356,7 @@ def build_lookup(word_index):
         if not isinstance(key, str):
             continue  # a token is always a str: such a key never matches
         try:
-            b = key.encode("utf-8")
+            b = str.encode(key, "utf-8")
         except UnicodeEncodeError:
             continue  # texts with lone surrogates take the Python path
         _check(cembed_vocab_insert(lk.v, b, len(b), value, &id_))

@@ -347,6 +347,8 @@ def build_lookup(word_index):
     cdef int64_t id_, value
     cdef int overflow
     cdef bytes b
+    cdef const char *p
+    cdef Py_ssize_t size
     for key, val in word_index.items():
         if not PyLong_CheckExact(val):
             return None
@@ -355,11 +357,16 @@ def build_lookup(word_index):
             return None
         if not isinstance(key, str):
             continue  # a token is always a str: such a key never matches
-        try:
-            b = str.encode(key, "utf-8")
-        except UnicodeEncodeError:
-            continue  # texts with lone surrogates take the Python path
-        _check(cembed_vocab_insert(lk.v, b, len(b), value, &id_))
+        if PyUnicode_IS_ASCII(key):
+            p = PyUnicode_AsUTF8AndSize(key, &size)  # its own buffer, no copy
+        else:
+            try:
+                b = str.encode(key, "utf-8")
+            except UnicodeEncodeError:
+                continue  # texts with lone surrogates take the Python path
+            p = b
+            size = len(b)
+        _check(cembed_vocab_insert(lk.v, p, size, value, &id_))
         if id_ == len(lk.values):
             lk.values.append(val)
         else:

@@ -83,7 +83,12 @@ cembed_vocab *cembed_vocab_new(void)
         return NULL;
     v->mask = 63;
     v->slots = (uint64_t *)calloc((size_t)(v->mask + 1), sizeof(uint64_t));
-    if (!v->slots) {
+    /* the pool is never NULL, so an empty key (a "" token) points into it */
+    v->pool_capacity = 4096;
+    v->pool = (char *)malloc((size_t)v->pool_capacity);
+    if (!v->slots || !v->pool) {
+        free(v->slots);
+        free(v->pool);
         free(v);
         return NULL;
     }
@@ -226,7 +231,7 @@ static int vocab_upsert(cembed_vocab *v, const char *key, int64_t len, uint32_t 
         v->capacity = cap;
     }
     if (v->pool_size + len > v->pool_capacity) {
-        int64_t cap = v->pool_capacity ? v->pool_capacity : 4096;
+        int64_t cap = v->pool_capacity;
         while (cap < v->pool_size + len)
             cap *= 2;
         char *p = (char *)realloc(v->pool, (size_t)cap);

@@ -115,7 +115,7 @@ def test_fit_and_transform_match_keras(kw):
 
 @pytest.mark.parametrize("kw", CONFIGS[:4] + [{"char_level": True}], ids=_ids)
 def test_fit_twice_generators_and_token_lists(kw):
-    token_docs = [["The", "RABBIT", "ran"], [], ["Straße", "straße", "the"]]
+    token_docs = [["The", "RABBIT", "ran"], [], ["Straße", "straße", "the", "", " "], [""]]
     mixed = CORPUS[:20] + token_docs + CORPUS[20:40]
     ours, theirs = Tokenizer(**kw), kp_text.Tokenizer(**kw)
     ours.fit_on_texts(t for t in mixed)

@@ -396,6 +396,15 @@ def test_default_hash_is_murmurhash3(kw, n):
     assert all(1 <= i <= n - 1 for i in flat)
 
 
+def test_hashing_trick_inputs():
+    expected = [_murmur_reference(t, 1000) for t in CORPUS[:10]]
+    assert hashing_trick(iter(CORPUS[:10]), 1000) == expected
+    assert hashing_trick(np.array(CORPUS[:10]), 1000) == expected
+    assert hashing_trick(CORPUS[3], np.int64(1000)) == expected[3]
+    # the result does not depend on the process: fixed numbers
+    assert hashing_trick("The cat sat on the mat", 10000) == [4592, 7919, 7679, 3447, 4592, 6908]
+
+
 def test_hashing_trick_analyzer_and_errors():
     assert hashing_trick("A b", 100, analyzer=str.split) == [
         _murmur_reference("A", 100, lower=False)[0], _murmur_reference("b", 100)[0]]

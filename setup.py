@@ -79,7 +79,7 @@ class BuildExt(build_ext):
         else:
             cflags, ldflags = flags
         is_msvc = self.compiler.compiler_type == "msvc"
-        base = [] if is_msvc else ["-O3", "-g0", "-fno-strict-aliasing", "-fvisibility=hidden"]
+        base = [] if is_msvc else ["-O3", "-g0", "-ffp-contract=off", "-fno-strict-aliasing", "-fvisibility=hidden"]
         for ext in self.extensions:
             ext.extra_compile_args = base + cflags + ext.extra_compile_args
             ext.extra_link_args = ldflags + ext.extra_link_args + ([] if is_msvc else ["-s"])
@@ -107,7 +107,7 @@ extensions = [
     Extension(
         "cembed._core",
         ["cembed/_core.pyx"]
-        + c_sources("parallel.c", "murmur3.c"),
+        + c_sources("parallel.c", "check.c", "lookup.c", "accumulate.c", "optim.c", "murmur3.c"),
         **common,
     ),
 ]
@@ -116,7 +116,6 @@ setup(
     ext_modules=cythonize(
         extensions,
         language_level=3,
-        compiler_directives={"boundscheck": False, "wraparound": False, "cdivision": True},
     ),
     cmdclass={"build_ext": BuildExt},
 )

@@ -191,7 +191,7 @@ def scatter_add_ref(table, indices, grad):
     """A copy of ``table`` after ``np.add.at(table, indices, grad)``."""
     out = np.array(table, copy=True)
     flat = np.asarray(indices).astype(np.int64).ravel()
-    np.add.at(out, flat, np.asarray(grad).reshape(flat.size, -1))
+    np.add.at(out, flat, np.asarray(grad).reshape(flat.size, out.shape[1]))
     return out
 
 

@@ -527,3 +527,32 @@ def test_embedding_bag_backward_argument_errors():
         with pytest.raises(ValueError):
             cembed.embedding_bag_backward(*args, **kw)
     np.testing.assert_array_equal(g, 1)
+
+
+# ------------------------------------------------------------ byte order
+
+
+def test_byte_swapped_table_is_type_error():
+    # A '>f4' table is not float32 in memory; it can be neither used in place
+    # nor copied behind the user's back (SPEC is silent; TypeError as a
+    # table of the wrong dtype).
+    table = np.arange(6, dtype=np.float32).reshape(3, 2).astype(">f4" if np.little_endian else "<f4")
+    with pytest.raises(TypeError):
+        cembed.gather(table, [1])
+    with pytest.raises(TypeError):
+        cembed.scatter_add(table, [1], np.ones((1, 2), np.float32))
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_byte_swapped_gradients_are_plain_inputs(dt):
+    # grads are inputs, not tables: any float array np.asarray takes is fine.
+    swapped = np.dtype(dt).newbyteorder()
+    g = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=swapped)
+    rows, vals = cembed.accumulate([1, 1], g)
+    np.testing.assert_array_equal(rows, [1])
+    np.testing.assert_array_equal(vals, [[4.0, 6.0]])
+    t = np.zeros((3, 2), dt)
+    cembed.scatter_add(t, [2, 0], g)
+    np.testing.assert_array_equal(t, [[3, 4], [0, 0], [1, 2]])
+    cembed.sgd_update(t, [0, 2], g, learning_rate=1.0)
+    np.testing.assert_array_equal(t, [[2, 2], [0, 0], [-2, -2]])

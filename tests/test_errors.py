@@ -523,6 +523,8 @@ def test_embedding_bag_backward_argument_errors():
         ((flat, [0, 2], g), dict(mode="avg")),
         ((flat, [0, 2], g), dict(per_sample_weights=np.ones(3))),
         ((flat, [0, 2], g), dict(padding_idx=V, num_rows=V)),
+        # a negative padding_idx counts from the end: it needs num_rows
+        ((flat, [0, 2], g), dict(padding_idx=-1)),
     ):
         with pytest.raises(ValueError):
             cembed.embedding_bag_backward(*args, **kw)

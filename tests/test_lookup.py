@@ -158,13 +158,16 @@ def bag_inputs(draw, v):
     if draw(st.booleans()):
         padding_idx = draw(st.integers(-v, v - 1))
     return dict(indices=indices, offsets=offsets, mode=mode, weights=weights,
-                padding_idx=padding_idx, values=values)
+                padding_idx=padding_idx, values=values,
+                strided_weights=weights is not None and draw(st.booleans()))
 
 
 def _call_bag(table, case, out=None):
     weights = case["weights"]
     if weights is not None:
         weights = weights.astype(table.dtype)
+        if case["strided_weights"] and weights.size:  # a non-contiguous view
+            weights = np.repeat(weights, 2, axis=-1)[..., ::2]
     return cembed.embedding_bag(table, case["indices"], offsets=case["offsets"],
                                 mode=case["mode"], per_sample_weights=weights,
                                 padding_idx=case["padding_idx"], out=out)

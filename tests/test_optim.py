@@ -37,6 +37,16 @@ def _state(rng, v, d, dtype, layout, positive=False):
     return s, base
 
 
+def _grads(rng, data, k, d, dtype):
+    """Random (k, d) gradients, sometimes as a non-contiguous view."""
+    g = rng.standard_normal((k, d)).astype(dtype)
+    if data.draw(st.booleans()):
+        base = np.zeros((k, 2 * d), dtype)
+        base[:, ::2] = g
+        g = base[:, ::2]
+    return g
+
+
 def _untouched(after, before, rows):
     mask = np.ones(len(before), bool)
     mask[rows] = False
@@ -52,7 +62,7 @@ def test_adam_update_matches_formula(data, v, d, dtype, layout, step, defaults):
     m, _ = _state(rng, v, d, dtype, data.draw(table_layouts))
     v_, _ = _state(rng, v, d, dtype, data.draw(table_layouts), positive=True)
     rows_in, rows = data.draw(row_sets(v))
-    grads = rng.standard_normal((rows.size, d)).astype(dtype)
+    grads = _grads(rng, data, rows.size, d, dtype)
     kw = {} if defaults else dict(learning_rate=0.05, beta_1=0.8, beta_2=0.99, epsilon=1e-3)
     before = [table.copy(), m.copy(), v_.copy()]
     ref = adam_ref(table, m, v_, rows, grads, step, **kw)
@@ -76,7 +86,7 @@ def test_adagrad_update_matches_formula(data, v, d, dtype, layout, rowwise, defa
     else:
         accum, _ = _state(rng, v, d, dtype, data.draw(table_layouts), positive=True)
     rows_in, rows = data.draw(row_sets(v))
-    grads = rng.standard_normal((rows.size, d)).astype(dtype)
+    grads = _grads(rng, data, rows.size, d, dtype)
     kw = {} if defaults else dict(learning_rate=0.1, epsilon=1e-4)
     before = [table.copy(), accum.copy()]
     ref = adagrad_ref(table, accum, rows, grads, **kw)
@@ -95,7 +105,7 @@ def test_sgd_update_matches_formula(data, v, d, dtype, layout, defaults):
     rng = rng_from(data.draw(seeds))
     table, _ = _state(rng, v, d, dtype, layout)
     rows_in, rows = data.draw(row_sets(v))
-    grads = rng.standard_normal((rows.size, d)).astype(dtype)
+    grads = _grads(rng, data, rows.size, d, dtype)
     kw = {} if defaults else dict(learning_rate=0.3)
     before = table.copy()
     ref = sgd_ref(table, rows, grads, **kw)

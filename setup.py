@@ -6,6 +6,7 @@ example) build serially with a warning. CEMBED_REQUIRE_OPENMP=1 turns the
 warning into an error. No -march=native: wheels must run on any CPU of the
 architecture; wider instructions are chosen at run time (see parallel.h).
 """
+import glob
 import os
 import shutil
 import subprocess
@@ -101,6 +102,7 @@ copy_public_headers()
 
 common = dict(
     include_dirs=[SRC, np.get_include()],
+    depends=sorted(glob.glob(os.path.join(SRC, "*.h"))),
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
 )
 extensions = [

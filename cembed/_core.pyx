@@ -762,3 +762,49 @@ def murmurhash3_32(key, seed=0, positive=False):
             hp[i] = _hash_one(k.item() if isinstance(k, np.generic) else k, s)
         return result.view(out_dtype)
     raise TypeError(f"key must be a str, bytes, an int or an array of them, got dtype {arr.dtype}")
+
+
+# ------------------------------------------- the C-level API for Cython users
+# (declared in _core.pxd; each forwards to src_c)
+
+cdef int gather_rows(const void *table, int64_t num_rows, int64_t ld_bytes, int64_t row_bytes,
+                     const int64_t *idx, int64_t n, void *out, int64_t *bad_pos) noexcept nogil:
+    return cembed_gather(table, num_rows, ld_bytes, row_bytes, idx, n, out, bad_pos)
+
+cdef int bag_f32(const float *table, int64_t num_rows, int64_t ld, int64_t dim,
+                 const int64_t *idx, const int64_t *offsets, int64_t num_bags, int mode,
+                 const float *weights, int64_t padding_idx, float *out,
+                 int64_t *bad_pos) noexcept nogil:
+    return cembed_bag_f32(table, num_rows, ld, dim, idx, offsets, num_bags, mode, weights,
+                          padding_idx, out, bad_pos)
+
+cdef int bag_f64(const double *table, int64_t num_rows, int64_t ld, int64_t dim,
+                 const int64_t *idx, const int64_t *offsets, int64_t num_bags, int mode,
+                 const double *weights, int64_t padding_idx, double *out,
+                 int64_t *bad_pos) noexcept nogil:
+    return cembed_bag_f64(table, num_rows, ld, dim, idx, offsets, num_bags, mode, weights,
+                          padding_idx, out, bad_pos)
+
+cdef int scatter_add_f32(float *table, int64_t num_rows, int64_t ld, int64_t dim,
+                         const int64_t *idx, int64_t n, const float *grad,
+                         int64_t *bad_pos) noexcept nogil:
+    return cembed_scatter_add_f32(table, num_rows, ld, dim, idx, n, grad, bad_pos)
+
+cdef int scatter_add_f64(double *table, int64_t num_rows, int64_t ld, int64_t dim,
+                         const int64_t *idx, int64_t n, const double *grad,
+                         int64_t *bad_pos) noexcept nogil:
+    return cembed_scatter_add_f64(table, num_rows, ld, dim, idx, n, grad, bad_pos)
+
+cdef int adam_f32(float *table, int64_t ld, float *m, int64_t ld_m, float *v, int64_t ld_v,
+                  int64_t num_rows, int64_t dim, const int64_t *rows, int64_t k,
+                  const float *grads, int64_t step, double lr, double beta1, double beta2,
+                  double eps, int64_t *bad_pos) noexcept nogil:
+    return cembed_adam_f32(table, ld, m, ld_m, v, ld_v, num_rows, dim, rows, k, grads, step,
+                           lr, beta1, beta2, eps, bad_pos)
+
+cdef int sgd_f32(float *table, int64_t ld, int64_t num_rows, int64_t dim, const int64_t *rows,
+                 int64_t k, const float *grads, double lr, int64_t *bad_pos) noexcept nogil:
+    return cembed_sgd_f32(table, ld, num_rows, dim, rows, k, grads, lr, bad_pos)
+
+cdef uint32_t murmurhash3_bytes(const void *key, int64_t length, uint32_t seed) noexcept nogil:
+    return cembed_murmurhash3_32(key, length, seed)

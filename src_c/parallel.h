@@ -46,4 +46,10 @@ int cembed_threads_for(int64_t work_bytes);
 #define CEMBED_DISPATCH
 #endif
 
+/* Streaming (non-temporal) stores: SSE2 is part of every x86-64 CPU. */
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define CEMBED_HAVE_SSE2 1
+#endif
+
 #endif /* CEMBED_PARALLEL_H */

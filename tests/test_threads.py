@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -16,8 +18,7 @@ PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__))
 def run_python(code, **env_vars):
     """Run `code` in a fresh interpreter importing this same cembed; return stdout."""
     env = dict(os.environ)
-    for key in ("OMP_NUM_THREADS", "CEMBED_NUM_THREADS"):
-        env.pop(key, None)
+    env.pop("OMP_NUM_THREADS", None)
     env.update(env_vars)
     env["PYTHONPATH"] = PACKAGE_ROOT + os.pathsep + env.get("PYTHONPATH", "")
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
@@ -184,3 +185,71 @@ def test_results_bitwise_equal_across_set_num_threads():
         for a, b in zip(results[0], other):
             np.testing.assert_array_equal(a, b)
             assert a.tobytes() == b.tobytes()
+
+
+# ------------------------------------------------------------------- GIL
+
+
+def _longest_gil_pause(call):
+    """Run `call` in a thread while this thread ticks in a Python loop.
+
+    Returns (longest pause between ticks during the call, its duration). A
+    call that holds the GIL stops this thread for its whole duration (C code
+    never yields the GIL); one that releases it lets the loop tick on, pausing
+    only around the argument checks and for the 5 ms switch interval.
+    """
+    span = {}
+
+    def worker():
+        span["start"] = time.perf_counter()
+        call()
+        span["end"] = time.perf_counter()
+
+    ticks = []
+    t = threading.Thread(target=worker)
+    t.start()
+    while t.is_alive():
+        ticks.append(time.perf_counter())
+    t.join()
+    inside = [span["start"]] + [x for x in ticks if span["start"] < x < span["end"]] + [span["end"]]
+    return float(np.diff(inside).max()), span["end"] - span["start"]
+
+
+def test_long_gil_holder_is_detected():
+    """The probe itself: sorting a long list holds the GIL throughout."""
+    keys = np.random.default_rng(0).integers(0, 2**40, 400_000).tolist()
+    pause, seconds = _longest_gil_pause(lambda: sorted(keys))
+    assert pause > 0.5 * seconds
+
+
+def test_kernels_release_the_gil():
+    rng = np.random.default_rng(11)
+    table = rng.standard_normal((1000, 32)).astype(np.float32)
+    bags = rng.integers(0, 1000, size=(4000, 1000))
+    idx = rng.integers(0, 1000, size=2_000_000)
+    grad = rng.standard_normal((2_000_000, 8)).astype(np.float32)
+    narrow = np.zeros((1000, 8), np.float32)
+    big = np.zeros((1_000_000, 16), np.float32)
+    m, v = np.zeros_like(big), np.zeros_like(big)
+    rows = np.arange(0, 1_000_000, dtype=np.int64)
+    g_rows = np.ones((rows.size, 16), np.float32)
+    calls = {
+        "embedding_bag": lambda: cembed.embedding_bag(table, bags, mode="sum"),
+        "gather": lambda: cembed.gather(table, bags[:600]),
+        "accumulate": lambda: cembed.accumulate(idx, grad, num_rows=1000),
+        "scatter_add": lambda: cembed.scatter_add(narrow, idx, grad),
+        "adam_update": lambda: cembed.adam_update(big, m, v, rows, g_rows, 1),
+    }
+    slow = 0
+    try:
+        cembed.set_num_threads(1)
+        for name, call in calls.items():
+            pause, seconds = _longest_gil_pause(call)
+            if seconds < 0.05:
+                continue  # too quick to tell apart from the switch interval
+            slow += 1
+            assert pause < 0.5 * seconds, (
+                f"{name} held the GIL: this thread paused {pause:.3f} s of {seconds:.3f} s")
+    finally:
+        cembed.set_num_threads(None)
+    assert slow >= 3, "inputs too small to test the GIL on this machine"

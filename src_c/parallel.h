@@ -17,7 +17,7 @@
 
 /* Below this much work (bytes touched) a parallel region costs more than
  * it gives: run serially. */
-#define CEMBED_PARALLEL_MIN_BYTES ((int64_t)1 << 16)
+#define CEMBED_PARALLEL_MIN_BYTES ((int64_t)1 << 20)
 
 /* The threads to use for `work_bytes` of work: 1 for small work. */
 int cembed_threads_for(int64_t work_bytes);

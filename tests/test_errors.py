@@ -484,6 +484,7 @@ def test_embedding_bag_argument_errors():
         dict(indices=flat, offsets=[0, 3, 2]),         # decreasing
         dict(indices=flat, offsets=[0, 5]),            # beyond N
         dict(indices=flat, offsets=[0, -1]),           # negative
+        dict(indices=flat, offsets=np.array([0, 2**63], np.uint64)),  # far beyond N
         dict(indices=flat, offsets=[[0, 2]]),          # 2-D offsets
         dict(indices=[[0, 1], [2, 3]], offsets=[0, 1]),  # 2-D indices take no offsets
         dict(indices=np.zeros((2, 2, 2), np.int64)),   # 3-D indices

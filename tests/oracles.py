@@ -258,16 +258,18 @@ def assert_update_close(got, ref, dtype):
 # ---------------------------------------------------------------- errors
 
 
-def index_error_pattern(value, position, num_rows=None):
+def index_error_pattern(value, position, num_rows=None, noun="index"):
     """Regex for SPEC's message ``index 7 at position (1, 0) is out of range [0, 5)``.
 
     ``position`` is a tuple. For one-dimensional inputs both ``(3,)`` (a
     Python tuple) and ``(3)`` are accepted; SPEC only shows the 2-D form.
     Without num_rows the range part is only required to start with ``[0,``.
+    ``noun`` is a regex for the first word (the optimizers' ``rows`` may say
+    "row"; SPEC's wording is "for example").
     """
     if len(position) == 1:
         pos = re.escape(f"({position[0]}") + r",?\)"
     else:
         pos = re.escape("(" + ", ".join(str(p) for p in position) + ")")
     rng = re.escape(f"[0, {num_rows})") if num_rows is not None else r"\[0, .*"
-    return rf"index {value} at position {pos} is out of range {rng}"
+    return rf"{noun} {value} at position {pos} is out of range {rng}"

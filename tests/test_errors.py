@@ -21,12 +21,15 @@ def assert_unchanged(arrays, before):
         assert a.tobytes() == b, f"argument {i} was modified"
 
 
-def assert_index_error(call, arrays, value, position, num_rows=V):
+ROW = r"(?:index|row)"
+
+
+def assert_index_error(call, arrays, value, position, num_rows=V, noun="index"):
     before = snapshot(arrays)
     with pytest.raises(IndexError) as info:
         call()
     message = str(info.value)
-    pattern = index_error_pattern(value, position, num_rows)
+    pattern = index_error_pattern(value, position, num_rows, noun)
     assert re.fullmatch(pattern, message), f"message {message!r} !~ {pattern!r}"
     assert_unchanged(arrays, before)
 
@@ -212,9 +215,7 @@ def test_optimizer_rows_out_of_range(name, dt):
             if abs(value) > np.iinfo(rdt).max:
                 continue
             call, arrays = _optimizer_calls(dt, np.array(rows, rdt), g)[name]
-            assert_index_error(call, arrays, value, (pos,))
-    call, arrays = _optimizer_calls(dt, np.array([0, 1, 2**64 - 1], np.uint64), g)[name]
-    assert_index_error(call, arrays, 2**64 - 1, (2,))
+            assert_index_error(call, arrays, value, (pos,), noun=ROW)
     # -1 or V in the middle is also out of order: either error, nothing written
     for rows in ([0, -1, 2], [0, V, 4]):
         call, arrays = _optimizer_calls(dt, np.array(rows), g)[name]
@@ -222,6 +223,14 @@ def test_optimizer_rows_out_of_range(name, dt):
         with pytest.raises((IndexError, ValueError)):
             call()
         assert_unchanged(arrays, before)
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("value", [2**63, 2**64 - 1])
+def test_huge_uint64_row_names_the_real_value(name, value):
+    g = np.ones((3, D))
+    call, arrays = _optimizer_calls(np.float64, np.array([0, 1, value], np.uint64), g)[name]
+    assert_index_error(call, arrays, value, (2,), noun=ROW)
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
@@ -559,3 +568,43 @@ def test_byte_swapped_gradients_are_plain_inputs(dt):
     np.testing.assert_array_equal(t, [[3, 4], [0, 0], [1, 2]])
     cembed.sgd_update(t, [0, 2], g, learning_rate=1.0)
     np.testing.assert_array_equal(t, [[2, 2], [0, 0], [-2, -2]])
+
+
+# ------------------------------------------- bad input on the parallel path
+
+
+@pytest.mark.parametrize("where", [0, 200_001, -1])
+def test_large_inputs_check_every_index_before_writing(where):
+    """The same guarantees when the input is large enough to go parallel."""
+    rng = np.random.default_rng(12)
+    v, d, n = 10_000, 16, 400_000
+    table = rng.standard_normal((v, d)).astype(np.float32)
+    idx = rng.integers(0, v, size=n)
+    idx[where] = v
+    pos = (int(np.arange(n)[where]),)
+    grad = np.ones((n, d), np.float32)
+    out = np.full((n, d), SENTINEL, np.float32)
+    bag_out = np.full((n // 10, d), SENTINEL, np.float32)
+    assert_index_error(lambda: cembed.gather(table, idx, out=out), [table, out], v, pos, v)
+    assert_index_error(lambda: cembed.embedding_bag(table, idx.reshape(-1, 10), out=bag_out),
+                       [table, bag_out], v, (pos[0] // 10, pos[0] % 10), v)
+    assert_index_error(lambda: cembed.scatter_add(table, idx, grad), [table, grad], v, pos, v)
+    assert_index_error(lambda: cembed.accumulate(idx, grad, num_rows=v), [grad], v, pos, v)
+
+
+@pytest.mark.parametrize("where", [0, -1])
+def test_large_row_lists_check_every_row_before_writing(where):
+    rng = np.random.default_rng(13)
+    v, d = 200_000, 16
+    table = rng.standard_normal((v, d)).astype(np.float32)
+    rows = np.arange(v)
+    rows[where] = v if where == -1 else -1
+    pos = (int(np.arange(v)[where]),)
+    state = np.zeros_like(table), np.zeros_like(table)
+    g = np.ones((v, d), np.float32)
+    assert_index_error(lambda: cembed.adam_update(table, *state, rows, g, 1),
+                       [table, *state], rows[where], pos, v, ROW)
+    assert_index_error(lambda: cembed.adagrad_update(table, state[0], rows, g),
+                       [table, state[0]], rows[where], pos, v, ROW)
+    assert_index_error(lambda: cembed.sgd_update(table, rows, g), [table], rows[where], pos, v,
+                       ROW)

@@ -244,7 +244,13 @@ def test_kernels_release_the_gil():
     try:
         cembed.set_num_threads(1)
         for name, call in calls.items():
-            pause, seconds = _longest_gil_pause(call)
+            # A busy machine may deschedule this thread for a while: a kernel
+            # that holds the GIL fails every attempt, one that releases it
+            # passes almost every time.
+            for _ in range(3):
+                pause, seconds = _longest_gil_pause(call)
+                if seconds < 0.05 or pause < 0.5 * seconds:
+                    break
             if seconds < 0.05:
                 continue  # too quick to tell apart from the switch interval
             slow += 1

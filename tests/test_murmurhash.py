@@ -89,12 +89,20 @@ def test_int_arrays(keys, seed, positive, layout):
 def test_str_lists_and_arrays(keys, seed, positive, as_array):
     arg = np.array(keys, dtype=str) if as_array and keys else keys
     got = cembed.murmurhash3_32(arg, seed=seed, positive=positive)
-    expected = [sk_murmur(k, seed=seed, positive=positive) for k in keys]
+    # a NumPy str array drops trailing NULs: it holds its own strings
+    expected = [sk_murmur(str(k), seed=seed, positive=positive) for k in arg]
     got = np.asarray(got)
     assert got.shape == (len(keys),)
     if keys:
         assert got.dtype == (np.uint32 if positive else np.int32)
     np.testing.assert_array_equal(got.astype(np.int64), np.array(expected, dtype=np.int64))
+
+
+def test_str_list_keeps_trailing_nul():
+    keys = ["a\x00", "a"]
+    got = np.asarray(cembed.murmurhash3_32(keys))
+    np.testing.assert_array_equal(got, [sk_murmur(k) for k in keys])
+    assert got[0] != got[1]
 
 
 def test_bytes_list():

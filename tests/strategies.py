@@ -1,5 +1,7 @@
 """Hypothesis strategies shared by the kernel tests: tables and index arrays
 of every dtype and memory layout SPEC section 0 allows."""
+import os
+
 import numpy as np
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -11,7 +13,10 @@ INT_DTYPES = [np.dtype(c) for c in np.typecodes["AllInteger"]]
 INT_DTYPES += [np.dtype(">i4"), np.dtype(">u8"), np.dtype("<i2").newbyteorder()]
 FLOAT_DTYPES = [np.dtype(np.float32), np.dtype(np.float64)]
 
-PROPERTY = settings(max_examples=60, deadline=None)
+# 60 examples a property keeps the suite fast; CEMBED_TEST_EXAMPLES=1000
+# runs a deeper search.
+PROPERTY = settings(max_examples=int(os.environ.get("CEMBED_TEST_EXAMPLES", "60")),
+                    deadline=None)
 
 dims = st.sampled_from([1, 2, 3, 5, 7, 8, 16, 17, 33])
 num_rows = st.integers(1, 40)

@@ -110,6 +110,11 @@ extensions = [
         + c_sources("parallel.c", "murmur3.c"),
         **common,
     ),
+    Extension(
+        "cembed._vectors",
+        ["cembed/_vectors.pyx"] + c_sources("vectors.c"),
+        **common,
+    ),
 ]
 
 setup(

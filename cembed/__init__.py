@@ -8,6 +8,9 @@ import os as _os
 
 from cembed._core import get_num_threads, openmp_enabled, set_num_threads
 
+# pretrained vectors (word2vec, GloVe, fastText)
+from cembed.vectors import Vectors, load_word2vec, save_word2vec
+
 __version__ = "0.1.0"
 
 
@@ -25,6 +28,9 @@ def get_include():
 
 
 __all__ = [
+    "Vectors",
+    "load_word2vec",
+    "save_word2vec",
     "get_include",
     "get_num_threads",
     "openmp_enabled",

@@ -99,8 +99,9 @@ def load(bytes path, str name, int binary, int64_t limit, str encoding, str unic
     if status != CEMBED_OK:
         _raise(status, &err, name)
     try:
-        # a header gives the count; for GloVe the C reader counted the lines
-        cap = num_rows if num_rows >= 0 else hint
+        # the header's count (at most what the file can hold), or for GloVe
+        # the number of lines the C reader counted
+        cap = hint
         if limit >= 0:
             cap = min(cap, limit)
         matrix = np.empty((cap, dim), dtype=np.float32)
@@ -218,9 +219,11 @@ def parse_number(bytes text):
     """The float32 the readers make of one field, or None if it is not a number."""
     cdef const char *s = PyBytes_AS_STRING(text)
     cdef double v
+    cdef float f
     if not cembed_parse_double(s, s + PyBytes_GET_SIZE(text), &v):
         return None
-    return np.float32(v)
+    f = <float>v
+    return np.float32(f)
 
 
 def format_number(x):

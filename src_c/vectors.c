@@ -691,44 +691,60 @@ void cembed_w2v_close(cembed_w2v_reader *r)
     free(r);
 }
 
-/* Whether the unread bytes start with a text row of r->dim numbers. */
+/* Whether the rows after the header are text: the first one must read as a
+ * word and r->dim numbers. The bytes of binary vectors almost never do; for
+ * vectors of 1 or 2 numbers (4 or 8 bytes) once is possible, so there up to
+ * 7 more rows in the first window of the file must read as text too. */
 static int looks_like_text(cembed_w2v_reader *r, cembed_w2v_error *err, int *is_text)
 {
-    int64_t bound = 65536 + 64 * (r->dim + 1);
-    int st = fill(r, bound, err);
+    int64_t line_bound = 65536 + 64 * (r->dim + 1);
+    int64_t window = line_bound > ((int64_t)1 << 20) ? line_bound : ((int64_t)1 << 20);
+    int st = fill(r, window, err);
     if (st != CEMBED_OK)
         return st;
     int64_t avail = r->len - r->pos;
-    int64_t n = avail < bound ? avail : bound;
-    const char *s = r->buf + r->pos;
-    const char *nl = (const char *)memchr(s, '\n', (size_t)n);
-    const char *e;
-    if (nl)
-        e = nl;
-    else if (r->eof && avail <= bound)
-        e = s + avail;
-    else {
-        *is_text = 0;
-        return CEMBED_OK;
-    }
-    for (const char *p = s; p < e; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c < 0x20 && !IS_WS(c)) {
-            *is_text = 0;
-            return CEMBED_OK;
-        }
-    }
+    const char *s = r->buf + r->pos, *end = s + (avail < window ? avail : window);
+    int at_eof = r->eof && avail <= window;
     float *row = (float *)malloc((size_t)r->dim * sizeof(float));
     if (!row)
         return CEMBED_ERR_NOMEM;
-    const char *ws, *we;
-    int blank;
-    cembed_w2v_error ignored;
-    st = parse_text_row(r, s, e, 2, row, &ws, &we, &blank, &ignored);
+    int64_t checked = 0;
+    *is_text = 1;
+    const int64_t rows_to_check = r->dim <= 2 ? 8 : 1;
+    while (checked < rows_to_check && checked < r->expect) {
+        while (s < end && (IS_WS(*s) || *s == '\n'))
+            s++; /* blank lines are skipped by the text reader */
+        if (s == end)
+            break;
+        int64_t n = end - s < line_bound ? end - s : line_bound;
+        const char *nl = (const char *)memchr(s, '\n', (size_t)n);
+        const char *e;
+        if (nl)
+            e = nl;
+        else if (at_eof && end - s <= line_bound)
+            e = end;
+        else if (checked > 0)
+            break; /* the window ends inside a row: judge by the rows seen */
+        else {
+            *is_text = 0;
+            break;
+        }
+        const char *ws, *we;
+        int blank;
+        cembed_w2v_error ignored;
+        st = parse_text_row(r, s, e, 2, row, &ws, &we, &blank, &ignored);
+        if (st == CEMBED_ERR_NOMEM) {
+            free(row);
+            return st;
+        }
+        if (st != CEMBED_OK) {
+            *is_text = 0;
+            break;
+        }
+        checked++;
+        s = e;
+    }
     free(row);
-    if (st == CEMBED_ERR_NOMEM)
-        return st;
-    *is_text = (st == CEMBED_OK && !blank);
     return CEMBED_OK;
 }
 
@@ -800,7 +816,7 @@ int cembed_w2v_open(const char *path, int binary, int64_t limit, cembed_w2v_read
         r->header_rows = hv;
         r->expect = (limit >= 0 && limit < hv) ? limit : hv;
         int64_t rest = fsize >= 0 ? fsize - (r->buf_off + r->pos) : -1;
-        if (rest >= 0 && hd > rest) {
+        if (rest >= 0 && r->expect > 0 && hd > rest) {
             set_error(err, 1, -1, "the header gives a vector size of %lld, more than the "
                       "%lld bytes that follow it", (long long)hd, (long long)rest);
             st = CEMBED_ERR_FORMAT;
@@ -817,19 +833,16 @@ int cembed_w2v_open(const char *path, int binary, int64_t limit, cembed_w2v_read
         } else {
             r->binary = binary;
         }
-        if (rest >= 0) {
-            /* the least a row can take: a 1-byte word, a separator, the numbers */
-            int64_t per_row = r->binary ? 4 * hd + 2 : 2 * hd + 1;
-            if (r->expect > 0 && r->expect > rest / per_row) {
-                set_error(err, 1, -1,
-                          "the header declares %lld vectors of %lld numbers, more than the "
-                          "%lld bytes that follow it can hold",
-                          (long long)hv, (long long)hd, (long long)rest);
-                st = CEMBED_ERR_FORMAT;
-                goto fail;
-            }
-        }
         *size_hint = r->expect;
+        if (rest >= 0) {
+            /* A header count larger than the file is found (and reported, with
+             * its line or offset) where the file ends; until then allocate no
+             * more rows than the file can hold: a 1-byte word, a separator and
+             * the numbers each. */
+            int64_t per_row = r->binary ? 4 * hd + 2 : 2 * hd + 1;
+            if (r->expect > rest / per_row + 1)
+                *size_hint = rest / per_row + 1;
+        }
     } else {
         if (binary == 1) {
             set_error(err, 1, -1,

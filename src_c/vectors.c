@@ -29,7 +29,11 @@
 
 #include "cembed.h"
 
-#define IS_WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\v' || (c) == '\f')
+/* field separators: ASCII white space but '\n', which ends a line */
+static const unsigned char WS_TABLE[256] = {
+    ['\t'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+};
+#define IS_WS(c) (WS_TABLE[(unsigned char)(c)])
 #define IS_DIGIT(c) ((unsigned)((c) - '0') < 10u)
 
 #define INITIAL_BUFFER ((int64_t)1 << 22)
@@ -111,10 +115,11 @@ static double scale_decimal(uint64_t mant, int64_t e10)
     return strtod(buf, NULL);
 }
 
-static int lower_eq(const char *s, const char *end, const char *word)
+/* Whether [s, end) starts with `word` (lower case), in any case. */
+static int starts_lower(const char *s, const char *end, const char *word)
 {
     size_t n = strlen(word);
-    if ((size_t)(end - s) != n)
+    if ((size_t)(end - s) < n)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -164,7 +169,10 @@ static double slow_decimal(const char *mant_begin, const char *mant_end, int64_t
     return strtod(small, NULL);
 }
 
-int cembed_parse_double(const char *s, const char *end, double *out)
+/* Parse the number that starts at s; returns the end of it, or NULL if s
+ * does not start with one. What follows the number is the caller's
+ * business (a field must end there). */
+static const char *parse_prefix(const char *s, const char *end, double *out)
 {
     const char *p = s;
     int neg = 0;
@@ -173,55 +181,40 @@ int cembed_parse_double(const char *s, const char *end, double *out)
         p++;
     }
     if (p == end)
-        return 0;
+        return NULL;
     if (!IS_DIGIT(*p) && *p != '.') {
         double v;
-        if (lower_eq(p, end, "inf") || lower_eq(p, end, "infinity"))
+        if (starts_lower(p, end, "infinity")) {
             v = HUGE_VAL;
-        else if (lower_eq(p, end, "nan"))
+            p += 8;
+        } else if (starts_lower(p, end, "inf")) {
+            v = HUGE_VAL;
+            p += 3;
+        } else if (starts_lower(p, end, "nan")) {
             v = NAN;
-        else
-            return 0;
+            p += 3;
+        } else {
+            return NULL;
+        }
         *out = neg ? -v : v;
-        return 1;
+        return p;
     }
     const char *mant_begin = p;
+    /* All digits go into mant; with at most 19 of them it is exact (leading
+     * zeros included), else the slow path reads the text again. */
     uint64_t mant = 0;
-    int ndig = 0, sticky = 0, any = 0;
-    int64_t e10 = 0;
-    while (p < end && IS_DIGIT(*p)) {
-        int d = *p - '0';
-        any = 1;
-        if (ndig < 19) {
-            if (mant || d) {
-                mant = mant * 10 + (uint64_t)d;
-                ndig++;
-            }
-        } else {
-            e10++;
-            sticky |= d;
-        }
-        p++;
-    }
+    while (p < end && IS_DIGIT(*p))
+        mant = mant * 10 + (uint64_t)(*p++ - '0');
+    int64_t ndig = p - mant_begin, nfrac = 0;
     if (p < end && *p == '.') {
-        p++;
-        while (p < end && IS_DIGIT(*p)) {
-            int d = *p - '0';
-            any = 1;
-            if (ndig < 19) {
-                if (mant || d) {
-                    mant = mant * 10 + (uint64_t)d;
-                    ndig++;
-                }
-                e10--;
-            } else {
-                sticky |= d;
-            }
-            p++;
-        }
+        const char *f = ++p;
+        while (p < end && IS_DIGIT(*p))
+            mant = mant * 10 + (uint64_t)(*p++ - '0');
+        nfrac = p - f;
+        ndig += nfrac;
     }
-    if (!any)
-        return 0;
+    if (ndig == 0)
+        return NULL;
     const char *mant_end = p;
     int64_t e_tok = 0;
     if (p < end && (*p == 'e' || *p == 'E')) {
@@ -232,7 +225,7 @@ int cembed_parse_double(const char *s, const char *end, double *out)
             p++;
         }
         if (p == end || !IS_DIGIT(*p))
-            return 0;
+            return NULL;
         while (p < end && IS_DIGIT(*p)) {
             if (e_tok < 1000000000)
                 e_tok = e_tok * 10 + (*p - '0');
@@ -241,19 +234,25 @@ int cembed_parse_double(const char *s, const char *end, double *out)
         if (eneg)
             e_tok = -e_tok;
     }
-    if (p != end)
-        return 0;
     double v;
-    if (mant == 0) {
+    int64_t e10 = e_tok - nfrac;
+    if (ndig <= 19 && mant == 0)
         v = 0.0;
-    } else if (!sticky && FAST_PATH_OK && mant <= MAX_EXACT_MANT && e10 + e_tok >= -22
-               && e10 + e_tok <= 22) {
-        int64_t e = e10 + e_tok;
-        v = e >= 0 ? (double)mant * POW10[e] : (double)mant / POW10[-e];
-    } else {
+    else if (ndig <= 19 && FAST_PATH_OK && mant <= MAX_EXACT_MANT && e10 >= -22 && e10 <= 22)
+        v = e10 >= 0 ? (double)mant * POW10[e10] : (double)mant / POW10[-e10];
+    else
         v = slow_decimal(mant_begin, mant_end, e_tok);
-    }
     *out = neg ? -v : v;
+    return p;
+}
+
+int cembed_parse_double(const char *s, const char *end, double *out)
+{
+    double v;
+    const char *q = parse_prefix(s, end, &v);
+    if (q != end)
+        return 0;
+    *out = v;
     return 1;
 }
 
@@ -261,7 +260,25 @@ int cembed_parse_double(const char *s, const char *end, double *out)
 
 static double pow10_approx(int e)
 {
-    return (e >= 0 && e <= 22) ? POW10[e] : pow(10.0, (double)e);
+    if (e >= 0 && e <= 22)
+        return POW10[e];
+    if (e < 0 && e >= -22)
+        return 1.0 / POW10[-e];
+    return pow(10.0, (double)e);
+}
+
+static int u64_to_digits(uint64_t v, char *out)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    return n;
 }
 
 int cembed_format_f32(float x, char *out)
@@ -291,19 +308,24 @@ int cembed_format_f32(float x, char *out)
         k--;
     uint64_t mant = 0;
     int e10 = 0, found = 0;
-    /* The shortest prec that reads back to x; every candidate is checked with
-     * the exact reader, so a rounding slip here can only cost a digit. */
-    for (int prec = 1; prec <= 9 && !found; prec++) {
+    /* The shortest precision that reads back to x, by bisection: if p digits
+     * do, p + 1 do (the nearest p-digit decimal is on the finer grid too).
+     * Every candidate is checked with the exact reader, so a rounding slip
+     * in this double arithmetic can only cost a digit. */
+    int lo = 1, hi = 9;
+    while (lo <= hi) {
+        int prec = (lo + hi) / 2;
         int e = k - prec + 1;
         double scaled = e >= 0 ? a / pow10_approx(e) : a * pow10_approx(-e);
-        double r = nearbyint(scaled);
-        if (r < 1.0)
-            continue;
-        uint64_t m = (uint64_t)r;
-        if ((float)scale_decimal(m, e) == af) {
+        /* round half up: ties need not be even, the result is checked */
+        uint64_t m = scaled >= 0.5 ? (uint64_t)(scaled + 0.5) : 0;
+        if (m && (float)scale_decimal(m, e) == af) {
             mant = m;
             e10 = e;
             found = 1;
+            hi = prec - 1;
+        } else {
+            lo = prec + 1;
         }
     }
     if (!found) {
@@ -322,7 +344,7 @@ int cembed_format_f32(float x, char *out)
         e10++;
     }
     char digits[24];
-    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)mant);
+    int n = u64_to_digits(mant, digits);
     int X = e10 + n - 1; /* decimal exponent of the leading digit */
     if (X >= -5 && X < 9) {
         if (X >= n - 1) {
@@ -351,7 +373,12 @@ int cembed_format_f32(float x, char *out)
             memcpy(p, digits + 1, (size_t)n - 1);
             p += n - 1;
         }
-        p += sprintf(p, "e%c%02d", X < 0 ? '-' : '+', X < 0 ? -X : X);
+        int ax = X < 0 ? -X : X;
+        *p++ = 'e';
+        *p++ = X < 0 ? '-' : '+';
+        if (ax < 10)
+            *p++ = '0';
+        p += u64_to_digits((uint64_t)ax, p);
     }
     *p = '\0';
     return (int)(p - out);
@@ -546,11 +573,9 @@ static int parse_text_row(cembed_w2v_reader *r, const char *s, const char *e, in
             p++;
         if (p == e)
             break;
-        const char *q = p;
-        while (q < e && !IS_WS(*q))
-            q++;
         double v;
-        if (!cembed_parse_double(p, q, &v))
+        const char *q = parse_prefix(p, e, &v);
+        if (!q || (q < e && !IS_WS(*q)))
             break;
         row[i] = (float)v;
         p = q;

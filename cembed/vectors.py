@@ -99,7 +99,12 @@ class Vectors:
     # ------------------------------------------------------------ basics
     @property
     def dim(self):
-        """The vector size ``D``."""
+        """The vector size ``D``.
+
+        >>> import numpy as np, cembed
+        >>> cembed.Vectors(["a"], np.zeros((1, 4))).dim
+        4
+        """
         return self.matrix.shape[1]
 
     def __len__(self):
@@ -127,7 +132,16 @@ class Vectors:
             raise TypeError(f"a word must be a str, got {type(word).__name__}") from None
 
     def clear_cache(self):
-        """Forget the row norms (call it after changing ``matrix`` in place)."""
+        """Forget the row norms (call it after changing ``matrix`` in place).
+
+        >>> import numpy as np, cembed
+        >>> v = cembed.Vectors(["a", "b"], np.float32([[1, 0], [1, 1]]))
+        >>> v.most_similar("a")[0][0]
+        'b'
+        >>> v.matrix[1] = [0, 1]; v.clear_cache()
+        >>> v.most_similar("a")
+        [('b', 0.0)]
+        """
         self._norms = None
 
     def _row_norms(self):
@@ -283,7 +297,14 @@ class Vectors:
         return table, len(dst)
 
     def save(self, path, binary=False):
-        """``save_word2vec(path, self.words, self.matrix, binary)``."""
+        """``save_word2vec(path, self.words, self.matrix, binary)``.
+
+        >>> import os, tempfile, numpy as np, cembed
+        >>> path = os.path.join(tempfile.mkdtemp(), "v.bin")
+        >>> cembed.Vectors(["a"], np.float32([[0.5, 2]])).save(path, binary=True)
+        >>> cembed.load_word2vec(path).matrix.tolist()
+        [[0.5, 2.0]]
+        """
         save_word2vec(path, self.words, self.matrix, binary=binary)
 
 

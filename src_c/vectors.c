@@ -859,6 +859,8 @@ int cembed_w2v_open(const char *path, int binary, int64_t limit, cembed_w2v_read
             r->binary = binary;
         }
         *size_hint = r->expect;
+        if (rest < 0 && *size_hint > 65536)
+            *size_hint = 65536; /* a pipe: grow as rows come, trust no header */
         if (rest >= 0) {
             /* A header count larger than the file is found (and reported, with
              * its line or offset) where the file ends; until then allocate no

@@ -115,7 +115,8 @@ def load(bytes path, str name, int binary, int64_t limit, str encoding, str unic
             if done:
                 break
             if total == cap:
-                # realloc keeps the pages: no copy of the rows read so far (mremap)
+                # only when the row count is not known beforehand (a pipe, a
+                # lying header); resize reallocs (and zero-fills the new rows)
                 cap = max(2 * cap, 1024)
                 if limit >= 0:
                     cap = min(cap, limit)

@@ -136,7 +136,7 @@ static int starts_lower(const char *s, const char *end, const char *word)
  * point. */
 static double slow_decimal(const char *mant_begin, const char *mant_end, int64_t e_tok)
 {
-    char small[MAX_SLOW_DIGITS + 40];
+    char small[MAX_SLOW_DIGITS + 64];
     int64_t nd = 0, nfrac = 0, dropped = 0;
     int seen_dot = 0, sticky = 0;
     for (const char *p = mant_begin; p < mant_end; p++) {
@@ -392,7 +392,7 @@ struct cembed_w2v_reader {
     int64_t cap, pos, len, scan; /* unread bytes: buf[pos..len); no '\n' in [pos..scan) */
     int64_t buf_off;             /* file offset of buf[0] */
     int eof;
-    int64_t line;                /* 1-based number of the next line */
+    int64_t line;                /* lines read so far: the 1-based number of the last */
     int binary, has_header, little;
     int64_t dim;
     int64_t expect;              /* rows the header promises (after limit), or -1 */
@@ -832,8 +832,9 @@ int cembed_w2v_open(const char *path, int binary, int64_t limit, cembed_w2v_read
     r->has_header = (f2e == e && f2s < e && parse_int_field(s, f1e, &hv)
                      && parse_int_field(f2s, f2e, &hd));
     if (r->has_header) {
-        if (hd < 1) {
-            set_error(err, 1, -1, "the header gives a vector size of 0");
+        if (hd < 1 || hd > ((int64_t)1 << 31)) {
+            set_error(err, 1, -1, "the header gives a vector size of %lld (1 to 2**31 allowed)",
+                      (long long)hd);
             st = CEMBED_ERR_FORMAT;
             goto fail;
         }
@@ -859,8 +860,12 @@ int cembed_w2v_open(const char *path, int binary, int64_t limit, cembed_w2v_read
             r->binary = binary;
         }
         *size_hint = r->expect;
-        if (rest < 0 && *size_hint > 65536)
-            *size_hint = 65536; /* a pipe: grow as rows come, trust no header */
+        if (rest < 0) {
+            /* a pipe: trust no header, start with at most 64 MiB and grow */
+            int64_t first = ((int64_t)1 << 24) / hd + 1;
+            if (*size_hint > first)
+                *size_hint = first;
+        }
         if (rest >= 0) {
             /* A header count larger than the file is found (and reported, with
              * its line or offset) where the file ends; until then allocate no
@@ -922,6 +927,25 @@ fail:
     return st;
 }
 
+/* Skip white space and blank lines; *at_end = 1 if nothing else is left. */
+static int skip_blank(cembed_w2v_reader *r, int *at_end, cembed_w2v_error *err)
+{
+    for (;;) {
+        while (r->pos < r->len && (IS_WS(r->buf[r->pos]) || r->buf[r->pos] == '\n')) {
+            if (r->buf[r->pos] == '\n')
+                r->line++;
+            r->pos++;
+        }
+        if (r->pos < r->len || r->eof) {
+            *at_end = (r->pos == r->len);
+            return CEMBED_OK;
+        }
+        int st = fill(r, 1, err);
+        if (st != CEMBED_OK)
+            return st;
+    }
+}
+
 static int read_text(cembed_w2v_reader *r, float *out, int64_t max_rows, int64_t *n_read,
                      int *done, cembed_w2v_error *err)
 {
@@ -931,8 +955,18 @@ static int read_text(cembed_w2v_reader *r, float *out, int64_t max_rows, int64_t
             *done = 1;
             break;
         }
-        if (n == max_rows)
+        if (n == max_rows) {
+            /* A GloVe file read into a matrix of its line count ends here:
+             * say so, or the caller would grow the matrix for nothing. */
+            if (r->expect < 0) {
+                int at_end;
+                int st = skip_blank(r, &at_end, err);
+                if (st != CEMBED_OK)
+                    return st;
+                *done = at_end;
+            }
             break;
+        }
         int64_t ls, le;
         int got;
         int st = next_line(r, &ls, &le, &got, err);

@@ -366,6 +366,7 @@ MALFORMED_TEXT = [
     ("hello\n", "line 1", "neither"),
     ("3 x\n", "line 1", "neither"),
     ("3 0\n", "line 1", "vector size of 0"),
+    ("3 2147483649\n", "line 1", "vector size of 2147483649 (1 to 2**31"),
     ("2 3\na 1 2 3\nb 1 2\n", "line 3", "found 3 fields"),
     ("2 3\na 1 2 3\nb 1 2 3 4\n", "line 3", "found 4 numbers"),
     ("2 3\na 1 2 3\nb 1 x 3\n", "line 3", "'x' is not a number"),

@@ -190,18 +190,22 @@ typedef struct cembed_w2v_reader cembed_w2v_reader;
 
 /* Open `path` and read its header. binary: -1 detect, 0 text (with or
  * without a "V D" header), 1 word2vec binary (header required). limit < 0:
- * no limit. On success *num_rows is the number of rows that will be read
- * (min(V, limit)) for files with a header, or -1 (GloVe: unknown, at most
- * limit); *dim the vector size; *is_binary the format; *size_hint a guess of
- * the row count (for the first allocation). */
+ * no limit. On success *num_rows is the number of rows the header promises
+ * (min(V, limit)), or -1 without a header (GloVe); *dim the vector size;
+ * *is_binary the format; *size_hint the rows to allocate first: the header's
+ * count, cut to what the file size can hold, or for GloVe the file's line
+ * count (the file is read twice for it); a guess for pipes. Text rows are
+ * split at ' ', '\t', '\r', '\v', '\f'; a row with more than D + 1 fields
+ * is a word with spaces unless the field before the last D is a number. */
 int cembed_w2v_open(const char *path, int binary, int64_t limit,
                     cembed_w2v_reader **reader, int64_t *num_rows, int64_t *dim,
                     int *is_binary, int *has_header, int64_t *size_hint,
                     cembed_w2v_error *err);
 /* Parse up to max_rows more rows into out (max_rows * dim float32,
  * contiguous). *n_read rows were written; *done is 1 when the file (or the
- * header count, or the limit) is exhausted. A header count larger than the
- * file is CEMBED_ERR_FORMAT. */
+ * header count, or the limit) is exhausted; otherwise call again with more
+ * room. Malformed data (and a header count larger than the file) is
+ * CEMBED_ERR_FORMAT with the line (text) or byte offset (binary) in err. */
 int cembed_w2v_read(cembed_w2v_reader *reader, float *out, int64_t max_rows,
                     int64_t *n_read, int *done, cembed_w2v_error *err);
 /* The words read so far: word i is bytes[offsets[i] .. offsets[i+1]), found

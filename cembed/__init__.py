@@ -6,7 +6,24 @@ row-wise optimizers on a small OpenMP-parallel C core.
 """
 import os as _os
 
-from cembed._core import get_num_threads, openmp_enabled, set_num_threads
+from cembed._core import (
+    accumulate,
+    adagrad_update,
+    adam_update,
+    embedding_bag,
+    embedding_bag_backward,
+    gather,
+    get_num_threads,
+    murmurhash3_32,
+    openmp_enabled,
+    scatter_add,
+    set_num_threads,
+    sgd_update,
+)
+
+# The layer and its optimizers.
+from cembed import optimizers
+from cembed.embedding import Embedding, SparseGrad
 
 # pretrained vectors (word2vec, GloVe, fastText)
 from cembed.vectors import Vectors, load_word2vec, save_word2vec
@@ -31,8 +48,20 @@ __all__ = [
     "Vectors",
     "load_word2vec",
     "save_word2vec",
+    "Embedding",
+    "SparseGrad",
+    "optimizers",
+    "accumulate",
+    "adagrad_update",
+    "adam_update",
+    "embedding_bag",
+    "embedding_bag_backward",
+    "gather",
     "get_include",
     "get_num_threads",
+    "murmurhash3_32",
     "openmp_enabled",
+    "scatter_add",
     "set_num_threads",
+    "sgd_update",
 ]

@@ -900,3 +900,34 @@ def test_embedding_matrix():
 def test_public_names():
     assert cembed.Vectors is Vectors
     assert cembed.load_word2vec is load_word2vec and cembed.save_word2vec is save_word2vec
+
+
+# ------------------------------------------------------------------ docs and example
+
+def test_docstring_examples():
+    import doctest
+
+    import cembed.vectors
+
+    result = doctest.testmod(cembed.vectors, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 10 and result.failed == 0
+
+
+@pytest.mark.skipif(
+    not (hasattr(cembed, "Tokenizer") and hasattr(cembed, "Embedding")),
+    reason="examples/pretrained.py needs cembed.Tokenizer (branch text) and cembed.Embedding",
+)
+def test_example_pretrained():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ)
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__)))
+    env["PYTHONPATH"] = package_parent + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run([sys.executable, os.path.join(root, "examples", "pretrained.py")],
+                          capture_output=True, text=True, env=env, timeout=600, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "coverage: 53 of 55 words have a pretrained vector (96%); random rows for ['<unk>', 'zorblax']" in out
+    assert "embedding (56, 50) -> output (8, 10, 50)" in out
+    # neighbours come from the topic: the made-up vectors of a topic share a direction
+    cat = next(line for line in out.splitlines() if line.startswith("cat    in the vectors"))
+    assert all(w in cat for w in ("dog", "horse"))

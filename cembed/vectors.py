@@ -327,8 +327,10 @@ def load_word2vec(path, binary=None, limit=None, encoding="utf-8", unicode_error
     each vector), GloVe (text without header; ``D`` is the number of numbers
     that end line 1) and fastText ``.vec`` (word2vec text).
     ``binary=None`` detects the format: a file with a header is binary
-    unless the line after it reads as a text row. ``limit`` reads only the
-    first ``limit`` vectors.
+    unless the line after it reads as a text row, or the start of the file
+    is plain UTF-8 text (then a malformed text row is reported as such; a
+    binary file whose vector bytes happen to be printable needs
+    ``binary=True``). ``limit`` reads only the first ``limit`` vectors.
 
     Text rows are split at ASCII white space; a row with more fields than
     ``D + 1`` holds a word with spaces in it (GloVe 840B has some): the last

@@ -599,8 +599,8 @@ static int parse_text_row(cembed_w2v_reader *r, const char *s, const char *e, in
     int64_t first_num = n - dim;
     double v;
     if (n > dim + 1 && cembed_parse_double(s + fl[2 * (first_num - 1)], s + fl[2 * (first_num - 1) + 1], &v)) {
-        set_error(err, line_no, -1, "expected a word and %lld numbers, found %lld numbers",
-                  (long long)dim, (long long)(n - 1));
+        set_error(err, line_no, -1, "expected a word and %lld numbers, found %lld fields",
+                  (long long)dim, (long long)n);
         return CEMBED_ERR_FORMAT;
     }
     for (i = 0; i < dim; i++) {
@@ -716,10 +716,40 @@ void cembed_w2v_close(cembed_w2v_reader *r)
     free(r);
 }
 
+/* Whether [s, s + n) is valid UTF-8 without control characters other than
+ * white space (a sequence cut by the end of the window is fine). */
+static int is_plain_text(const unsigned char *s, int64_t n)
+{
+    int64_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if ((c < 0x20 && !IS_WS(c) && c != '\n') || c == 0x7f)
+                return 0;
+            i++;
+            continue;
+        }
+        int len = (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
+                : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+        if (len == 0)
+            return 0;
+        for (int k = 1; k < len; k++) {
+            if (i + k >= n)
+                return 1;
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+        }
+        i += len;
+    }
+    return 1;
+}
+
 /* Whether the rows after the header are text: the first one must read as a
  * word and r->dim numbers. The bytes of binary vectors almost never do; for
  * vectors of 1 or 2 numbers (4 or 8 bytes) once is possible, so there up to
- * 7 more rows in the first window of the file must read as text too. */
+ * 7 more rows in the first window of the file must read as text too. A
+ * window of plain UTF-8 text is text even if its rows are malformed, so
+ * that the error names the line (binary vectors are never plain text). */
 static int looks_like_text(cembed_w2v_reader *r, cembed_w2v_error *err, int *is_text)
 {
     int64_t line_bound = 65536 + 64 * (r->dim + 1);
@@ -770,6 +800,10 @@ static int looks_like_text(cembed_w2v_reader *r, cembed_w2v_error *err, int *is_
         s = e;
     }
     free(row);
+    /* Text with a bad row early on: read it as text, to name the bad line. */
+    if (!*is_text && is_plain_text((const unsigned char *)r->buf + r->pos,
+                                   avail < window ? avail : window))
+        *is_text = 1;
     return CEMBED_OK;
 }
 

@@ -283,12 +283,26 @@ def test_binary_header_zero_words(tmp_path):
     assert v.matrix.shape == (0, 5) and v.words == []
 
 
-def test_detects_binary_whose_bytes_look_like_text(tmp_path):
-    # vectors whose bytes are printable ASCII digits and spaces
+def test_binary_whose_bytes_are_text_needs_binary_true(tmp_path):
+    # vectors whose bytes are printable ASCII digits and spaces: the file is
+    # plain text, so detection reads it as text (and finds a long row)
     raw = np.frombuffer(b"1 2 3 4 5 6 7 8 ", dtype="<f4").reshape(2, 2)
     p = write(tmp_path / "a.bin", binary_file(["a", "b"], raw, newline=False))
-    v = load_word2vec(p)
+    with pytest.raises(ValueError, match="line 2: expected a word and 2 numbers, found 10 fields"):
+        load_word2vec(p)
+    v = load_word2vec(p, binary=True)
     assert v.matrix.tobytes() == raw.astype(np.float32).tobytes()
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 300])
+def test_detects_binary_of_any_size(tmp_path, d):
+    rng = np.random.default_rng(d)
+    for scale in (1.0, 1e-3, 1e3):
+        m = (rng.standard_normal((50, d)) * scale).astype(np.float32)
+        words = [f"w{i}" for i in range(50)]
+        for newline in (True, False):
+            p = write(tmp_path / "a.bin", binary_file(words, m, newline=newline))
+            check(load_word2vec(p), words, m)
 
 
 # ------------------------------------------------------------------ encodings
@@ -368,7 +382,10 @@ MALFORMED_TEXT = [
     ("3 0\n", "line 1", "vector size of 0"),
     ("3 2147483649\n", "line 1", "vector size of 2147483649 (1 to 2**31"),
     ("2 3\na 1 2 3\nb 1 2\n", "line 3", "found 3 fields"),
-    ("2 3\na 1 2 3\nb 1 2 3 4\n", "line 3", "found 4 numbers"),
+    ("2 3\na 1 x 3\nb 1 2 3\n", "line 2", "'x' is not a number (value 2 of 3)"),
+    ("2 3\na 1 2\nb 1 2 3\n", "line 2", "found 3 fields"),
+    ("2 1\n\u00e9t\u00e9 1 2\nb 1\n", "line 2", "found 3 fields"),
+    ("2 3\na 1 2 3\nb 1 2 3 4\n", "line 3", "found 5 fields"),
     ("2 3\na 1 2 3\nb 1 x 3\n", "line 3", "'x' is not a number"),
     ("2 3\na 1 2 3\nb 1 2 3,5\n", "line 3", "'3,5' is not a number"),
     ("2 3\na 1 2 3\nb 1 2 0x3\n", "line 3", "'0x3' is not a number"),
@@ -379,7 +396,7 @@ MALFORMED_TEXT = [
     ("1000000000000 2\na 1 2\n", "line 3", "ends after 1 vectors"),
     ("99999999999999999 99999999999999999\na 1 2\n", "line 1", "vector size"),
     ("a 1 2\nb 3\n", "line 2", "found 2 fields"),
-    ("a 1 2\nb 3 4 5\n", "line 2", "found 3 numbers"),
+    ("a 1 2\nb 3 4 5\n", "line 2", "found 4 fields"),
     ("a 1 2\nb 3 four\n", "line 2", "'four' is not a number"),
     ("a 1 2\n\n\nb\n", "line 4", "found 1 field"),
 ]

@@ -167,8 +167,85 @@ uint32_t cembed_murmurhash3_int32(int32_t key, uint32_t seed);
 
 
 /* ---- text (tokenize.c) ------------------------------------------------- */
+/* The default analyzer of Keras' Tokenizer over UTF-8 text. Non-ASCII text
+ * is lowercased by the caller (Python's str.lower is the reference); for
+ * ASCII text lower[i] = 1 asks the tokenizer to map A-Z to a-z itself.
+ *
+ * Split modes:
+ *   CEMBED_SPLIT_DELIMS     tokens are the maximal runs of characters that
+ *                           are not delimiters (the filters plus a one-
+ *                           character split: Keras' translate-then-split)
+ *   CEMBED_SPLIT_SEPARATOR  tokens are the non-empty pieces between
+ *                           occurrences of a multi-byte separator
+ *   CEMBED_SPLIT_CHARS      every character is a token (char_level)
+ */
+enum {
+    CEMBED_SPLIT_DELIMS = 0,
+    CEMBED_SPLIT_SEPARATOR = 1,
+    CEMBED_SPLIT_CHARS = 2
+};
 
+typedef struct {
+    int mode;                     /* CEMBED_SPLIT_* */
+    uint8_t ascii_delims[128];    /* 1 for an ASCII delimiter */
+    const uint32_t *wide_delims;  /* sorted code points >= 128 */
+    int64_t num_wide_delims;
+    const char *separator;        /* CEMBED_SPLIT_SEPARATOR: UTF-8 bytes */
+    int64_t separator_len;
+} cembed_analyzer;
 
+/* A growable array of int64 owned by C; start from {NULL, 0, 0}. */
+typedef struct {
+    int64_t *data;
+    int64_t size, capacity;
+} cembed_i64vec;
+void cembed_i64vec_free(cembed_i64vec *v);
+
+/* A vocabulary: a hash table from UTF-8 keys to entries that keep a value,
+ * a count and a document count, in insertion order (entry ids 0, 1, ...). */
+typedef struct cembed_vocab cembed_vocab;
+cembed_vocab *cembed_vocab_new(void);            /* NULL when out of memory */
+void cembed_vocab_free(cembed_vocab *v);
+void cembed_vocab_clear(cembed_vocab *v);
+int64_t cembed_vocab_size(const cembed_vocab *v);
+/* Insert key (or find it) and set its value. */
+int cembed_vocab_insert(cembed_vocab *v, const char *key, int64_t len, int64_t value,
+                        int64_t *id_out);
+/* The entry id of key, or -1. */
+int64_t cembed_vocab_find(const cembed_vocab *v, const char *key, int64_t len);
+void cembed_vocab_entry(const cembed_vocab *v, int64_t id, const char **key, int64_t *key_len,
+                        int64_t *value, int64_t *count, int64_t *docs);
+
+/* Count the tokens of n texts: each token adds 1 to its entry's count
+ * (inserted with value 0 when new), and 1 to its docs once per text; text
+ * i is document first_doc + i. *num_tokens (may be NULL) gets the total. */
+int cembed_vocab_count_texts(cembed_vocab *v, const cembed_analyzer *a,
+                             const char *const *texts, const int64_t *lens,
+                             const uint8_t *lower, int64_t n, int64_t first_doc,
+                             int64_t *num_tokens);
+/* Count one document given as tokens: token i is buf[offsets[i]:offsets[i+1]]. */
+int cembed_vocab_count_tokens(cembed_vocab *v, const char *buf, const int64_t *offsets,
+                              int64_t n, int64_t doc);
+/* Look up the tokens of n texts and append to out, per token, its entry id;
+ * a token that is absent, or whose value is >= limit (when limit > 0), gives
+ * oov_code instead, or nothing when oov_code is -1. Text i's ids are
+ * out[offsets[i]:offsets[i+1]] (offsets has n + 1 entries). */
+int cembed_vocab_lookup_texts(const cembed_vocab *v, const cembed_analyzer *a,
+                              const char *const *texts, const int64_t *lens,
+                              const uint8_t *lower, int64_t n, int64_t limit,
+                              int64_t oov_code, cembed_i64vec *out, int64_t *offsets);
+/* The hashing trick: per token murmurhash3_32(token, seed) % modulus + 1
+ * (modulus >= 1, else CEMBED_ERR_VALUE), laid out as in lookup_texts. */
+int cembed_hash_texts(const cembed_analyzer *a, const char *const *texts,
+                      const int64_t *lens, const uint8_t *lower, int64_t n, uint32_t seed,
+                      uint64_t modulus, cembed_i64vec *out, int64_t *offsets);
+
+/* pad_sequences (sequence.c): sequence r is values[offsets[r]:offsets[r+1]];
+ * truncated to its last (or, truncate_post, first) maxlen values and written
+ * at the end (or, pad_post, the start) of row r of out (num_seqs, maxlen),
+ * whose other entries are left as they are. */
+void cembed_pad_place_i32(const int32_t *values, const int64_t *offsets, int64_t num_seqs,
+                          int64_t maxlen, int pad_post, int truncate_post, int32_t *out);
 
 
 /* ---- pretrained vectors (vectors.c) ------------------------------------ */

@@ -31,7 +31,9 @@ enum {
     CEMBED_ERR_VALUE = 2,   /* an argument out of its domain (see each fn) */
     CEMBED_ERR_NOMEM = 3,   /* an allocation failed                        */
     CEMBED_ERR_ORDER = 4,   /* rows not strictly increasing; see bad_pos   */
-    CEMBED_ERR_FORMAT = 5   /* malformed input data (text, files)          */
+    CEMBED_ERR_FORMAT = 5,  /* malformed input data (text, files)          */
+    CEMBED_ERR_IO = 6       /* a file could not be opened, read or written;
+                               see cembed_w2v_error.sys_errno              */
 };
 
 /* pooling modes of cembed_bag_* */
@@ -254,9 +256,6 @@ void cembed_pad_place_i32(const int32_t *values, const int64_t *offsets, int64_t
  * Python's float() without underscores ([+-] digits [. digits] [e[+-]digits],
  * "inf", "infinity", "nan", any case); the value is the correctly rounded
  * double, then rounded to float32 (what NumPy and gensim give). */
-
-/* A file could not be opened, read or written; see cembed_w2v_error.sys_errno. */
-#define CEMBED_ERR_IO 6
 
 /* Where and why a file is malformed. line: 1-based line (text formats, and
  * the header of binary files), 0 if not applicable; offset: byte offset in

@@ -6,6 +6,7 @@ example) build serially with a warning. CEMBED_REQUIRE_OPENMP=1 turns the
 warning into an error. No -march=native: wheels must run on any CPU of the
 architecture; wider instructions are chosen at run time (see parallel.h).
 """
+import glob
 import os
 import shutil
 import subprocess
@@ -79,7 +80,7 @@ class BuildExt(build_ext):
         else:
             cflags, ldflags = flags
         is_msvc = self.compiler.compiler_type == "msvc"
-        base = [] if is_msvc else ["-O3", "-g0", "-fno-strict-aliasing", "-fvisibility=hidden"]
+        base = [] if is_msvc else ["-O3", "-g0", "-ffp-contract=off", "-fno-strict-aliasing", "-fvisibility=hidden"]
         for ext in self.extensions:
             ext.extra_compile_args = base + cflags + ext.extra_compile_args
             ext.extra_link_args = ldflags + ext.extra_link_args + ([] if is_msvc else ["-s"])
@@ -101,13 +102,14 @@ copy_public_headers()
 
 common = dict(
     include_dirs=[SRC, np.get_include()],
+    depends=sorted(glob.glob(os.path.join(SRC, "*.h"))),
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
 )
 extensions = [
     Extension(
         "cembed._core",
         ["cembed/_core.pyx"]
-        + c_sources("parallel.c", "murmur3.c"),
+        + c_sources("parallel.c", "check.c", "lookup.c", "accumulate.c", "optim.c", "murmur3.c"),
         **common,
     ),
 ]
@@ -116,7 +118,6 @@ setup(
     ext_modules=cythonize(
         extensions,
         language_level=3,
-        compiler_directives={"boundscheck": False, "wraparound": False, "cdivision": True},
     ),
     cmdclass={"build_ext": BuildExt},
 )

@@ -6,7 +6,20 @@ row-wise optimizers on a small OpenMP-parallel C core.
 """
 import os as _os
 
-from cembed._core import get_num_threads, openmp_enabled, set_num_threads
+from cembed._core import (
+    accumulate,
+    adagrad_update,
+    adam_update,
+    embedding_bag,
+    embedding_bag_backward,
+    gather,
+    get_num_threads,
+    murmurhash3_32,
+    openmp_enabled,
+    scatter_add,
+    set_num_threads,
+    sgd_update,
+)
 
 __version__ = "0.1.0"
 
@@ -25,8 +38,17 @@ def get_include():
 
 
 __all__ = [
+    "accumulate",
+    "adagrad_update",
+    "adam_update",
+    "embedding_bag",
+    "embedding_bag_backward",
+    "gather",
     "get_include",
     "get_num_threads",
+    "murmurhash3_32",
     "openmp_enabled",
+    "scatter_add",
     "set_num_threads",
+    "sgd_update",
 ]

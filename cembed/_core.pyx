@@ -54,3 +54,757 @@ def get_num_threads():
     True
     """
     return cembed_get_num_threads()
+
+
+# ------------------------------------------------------------ argument checks
+
+cdef object _F32 = np.dtype(np.float32)
+cdef object _F64 = np.dtype(np.float64)
+cdef object _I64 = np.dtype(np.int64)
+cdef object _U64 = np.dtype(np.uint64)
+cdef int64_t _INT64_MAX = 0x7FFFFFFFFFFFFFFF
+
+_MODES = {"sum": CEMBED_BAG_SUM, "mean": CEMBED_BAG_MEAN,
+          "sqrtn": CEMBED_BAG_SQRTN, "max": CEMBED_BAG_MAX}
+
+
+cdef inline void *_ptr(cnp.ndarray a) noexcept:
+    return cnp.PyArray_DATA(a)
+
+
+def _position(shape, int64_t flat):
+    if len(shape) == 0:
+        return "()"
+    return str(tuple(int(i) for i in np.unravel_index(flat, shape)))
+
+
+def _range_text(int64_t num_rows):
+    return f"[0, {num_rows})" if num_rows >= 0 else "[0, 2**63)"
+
+
+def _index_error(name, shape, int64_t flat, value, int64_t num_rows):
+    return IndexError(f"{name} {value} at position {_position(shape, flat)} "
+                      f"is out of range {_range_text(num_rows)}")
+
+
+cdef tuple _indices(object x, str name="index"):
+    """Any integer array-like -> (C-contiguous int64 array, original shape).
+
+    uint64 values that int64 cannot hold are out of range for any table:
+    they are reported here, with their real value."""
+    if isinstance(x, np.ndarray):
+        arr = x
+    else:
+        arr = np.asarray(x)
+        if arr.size == 0 and arr.dtype.kind == "f":  # [] and [[], []]
+            arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"indices must be integers, got dtype {arr.dtype}")
+    shape = arr.shape
+    if arr.dtype == _U64 and arr.size and arr.max() > <unsigned long long>_INT64_MAX:
+        flat = int(np.flatnonzero(arr.reshape(-1) > <unsigned long long>_INT64_MAX)[0])
+        value = int(arr.reshape(-1)[flat])
+        raise IndexError(f"{name} {value} at position {_position(shape, flat)} "
+                         "is out of range for any table")
+    return np.ascontiguousarray(arr, dtype=np.int64), shape
+
+
+cdef tuple _table(object table, str name="table", bint write=False):
+    """Check a (V, D) float table; return it with its leading dimension.
+
+    A table is never copied: rows must be contiguous, the row stride may be
+    anything (a slice of a wider or longer table is fine)."""
+    if not isinstance(table, np.ndarray):
+        if write:
+            raise TypeError(f"{name} must be a NumPy array to be updated in place, "
+                            f"got {type(table).__name__}")
+        table = np.asarray(table)
+    t = table
+    if t.dtype != _F32 and t.dtype != _F64:
+        raise TypeError(f"{name} must be float32 or float64, got {t.dtype}")
+    if t.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (rows, dim), got {t.ndim}-D with shape {t.shape}")
+    cdef Py_ssize_t item = t.itemsize
+    if ((t.shape[1] > 1 and t.strides[1] != item) or t.strides[0] % item != 0
+            or not t.flags.aligned):
+        raise ValueError(f"{name}'s rows are not contiguous (strides {t.strides}); cembed "
+                         f"never copies a table: pass np.ascontiguousarray({name})")
+    if write and not t.flags.writeable:
+        raise ValueError(f"{name} is read-only; it cannot be updated in place")
+    ld = t.strides[0] // item if t.shape[0] > 1 else t.shape[1]
+    return t, <int64_t>ld
+
+
+cdef cnp.ndarray _state(object state, cnp.ndarray table, str name):
+    """An optimizer state array shaped and typed like the table."""
+    cdef cnp.ndarray s
+    s, _ = _table(state, name, True)
+    if s.dtype != table.dtype:
+        raise TypeError(f"{name} must have the table's dtype {table.dtype}, got {s.dtype}")
+    if s.shape[0] != table.shape[0] or s.shape[1] != table.shape[1]:
+        raise ValueError(f"{name} must have the table's shape {np.shape(table)}, got {np.shape(s)}")
+    return s
+
+
+cdef cnp.ndarray _floats(object x, object dtype, tuple shape, str name):
+    """A contiguous float array of `dtype` and `shape` from array-like x
+    (values are cast as NumPy's same_kind rule allows)."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}")
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+cdef cnp.ndarray _grad_array(object grad, tuple index_shape):
+    """A gradient shaped index_shape + (D,), float32 or float64, flattened
+    to (n, D) contiguous."""
+    g = np.asarray(grad)
+    if g.dtype != _F32 and g.dtype != _F64:
+        raise TypeError(f"grad must be float32 or float64, got {g.dtype}")
+    if g.ndim != len(index_shape) + 1 or g.shape[:-1] != index_shape:
+        raise ValueError(f"grad must have shape indices.shape + (D,) = {index_shape} + (D,), "
+                         f"got {np.shape(g)}")
+    cdef Py_ssize_t n = 1
+    for s in index_shape:
+        n *= s
+    return np.ascontiguousarray(g).reshape(n, g.shape[-1])
+
+
+cdef cnp.ndarray _out_array(object out, tuple shape, object dtype):
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a NumPy array, got {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"out must have dtype {dtype}, got {out.dtype}")
+    if out.shape != shape:
+        raise ValueError(f"out must have shape {shape}, got {out.shape}")
+    if not out.flags.c_contiguous:
+        raise ValueError("out must be C-contiguous")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    return out
+
+
+cdef int64_t _num_rows(object num_rows) except? -2:
+    if num_rows is None:
+        return -1
+    if isinstance(num_rows, bool) or not isinstance(num_rows, (int, np.integer)):
+        raise TypeError(f"num_rows must be an int or None, got {type(num_rows).__name__}")
+    if num_rows < 0:
+        raise ValueError(f"num_rows must be >= 0, got {num_rows}")
+    return <int64_t>num_rows
+
+
+cdef int64_t _padding(object padding_idx, int64_t num_rows) except? -2:
+    """None -> -1; a negative value counts from the end, as in PyTorch."""
+    if padding_idx is None:
+        return -1
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+        raise TypeError(f"padding_idx must be an int or None, got {type(padding_idx).__name__}")
+    p = int(padding_idx)
+    if num_rows < 0:
+        if p < 0:
+            raise ValueError("a negative padding_idx needs num_rows")
+        return p
+    if not -num_rows <= p < num_rows:
+        raise ValueError(f"padding_idx {p} is out of range [-{num_rows}, {num_rows})")
+    return p + num_rows if p < 0 else p
+
+
+cdef int _mode(object mode) except -1:
+    try:
+        return _MODES[mode]
+    except (KeyError, TypeError):
+        raise ValueError(f"mode must be one of 'sum', 'mean', 'sqrtn', 'max', got {mode!r}") from None
+
+
+cdef cnp.ndarray _offsets(object indices_shape, object offsets):
+    """The bag boundaries as num_bags + 1 int64 values: from 2-D indices
+    (one bag a row), or from 1-D indices and PyTorch-style offsets."""
+    if offsets is None:
+        if len(indices_shape) != 2:
+            raise ValueError("embedding_bag takes 2-D indices (bags, length), or 1-D indices "
+                             f"with offsets; got {len(indices_shape)}-D indices without offsets")
+        return np.arange(indices_shape[0] + 1, dtype=np.int64) * indices_shape[1]
+    if len(indices_shape) != 1:
+        raise ValueError(f"with offsets, indices must be 1-D, got shape {indices_shape}")
+    cdef Py_ssize_t n = indices_shape[0]
+    offs, offs_shape = _indices(offsets, "offset")
+    if len(offs_shape) != 1:
+        raise ValueError(f"offsets must be 1-D, got shape {offs_shape}")
+    if offs.size:
+        if offs[0] != 0:
+            raise ValueError(f"offsets[0] must be 0, got {offs[0]}")
+        steps = np.diff(offs)
+        if steps.size and steps.min() < 0:
+            b = int(np.flatnonzero(steps < 0)[0]) + 1
+            raise ValueError(f"offsets must be non-decreasing: offsets[{b}] = {offs[b]} "
+                             f"< offsets[{b - 1}] = {offs[b - 1]}")
+        if offs[-1] > n:
+            raise ValueError(f"offsets[-1] = {offs[-1]} is past the end of indices ({n})")
+    return np.append(offs, np.int64(n))
+
+
+cdef _raise_index(int status, str name, tuple shape, cnp.ndarray idx, int64_t bad, int64_t num_rows):
+    if status == CEMBED_ERR_INDEX:
+        raise _index_error(name, shape, bad, int(idx.reshape(-1)[bad]), num_rows)
+    if status == CEMBED_ERR_NOMEM:
+        raise MemoryError("cembed: out of memory")
+    if status != CEMBED_OK:
+        raise RuntimeError(f"cembed: unexpected status {status}")
+
+
+cdef _raise_rows(int status, cnp.ndarray rows, int64_t bad, int64_t num_rows):
+    if status == CEMBED_ERR_ORDER:
+        raise ValueError(f"rows must be strictly increasing (as accumulate returns them): "
+                         f"rows[{bad}] = {rows[bad]} follows rows[{bad - 1}] = {rows[bad - 1]}")
+    if status == CEMBED_ERR_VALUE:
+        raise ValueError("step must be >= 1")
+    _raise_index(status, "row", np.shape(rows), rows, bad, num_rows)
+
+
+# ------------------------------------------------------------------ lookups
+
+def gather(table, indices, out=None):
+    """Look up rows: ``table[indices]``, the product ``onehot(indices) @ table``.
+
+    Parameters
+    ----------
+    table : ndarray (V, D), float32 or float64, rows contiguous
+    indices : array-like of ints, any shape, values in ``[0, V)``
+    out : ndarray, optional
+        C-contiguous, of shape ``indices.shape + (D,)`` and the table's dtype.
+
+    Returns
+    -------
+    ndarray of shape ``indices.shape + (D,)`` (``out`` when given).
+
+    Examples
+    --------
+    >>> import numpy as np, cembed
+    >>> W = np.arange(15, dtype=np.float32).reshape(3, 5)
+    >>> cembed.gather(W, [[0, 2], [1, 2]])[1, 0]
+    array([5., 6., 7., 8., 9.], dtype=float32)
+    >>> cembed.gather(W, [[5, 0]])
+    Traceback (most recent call last):
+    ...
+    IndexError: index 5 at position (0, 0) is out of range [0, 3)
+    """
+    cdef cnp.ndarray t, idx, o
+    cdef int64_t ld
+    t, ld = _table(table)
+    idx, shape = _indices(indices)
+    cdef int64_t V = t.shape[0], D = t.shape[1], item = t.itemsize
+    out_shape = shape + (D,)
+    o = np.empty(out_shape, dtype=t.dtype) if out is None else _out_array(out, out_shape, t.dtype)
+    cdef const void *tp = _ptr(t)
+    cdef const int64_t *ip = <const int64_t *>_ptr(idx)
+    cdef void *op = _ptr(o)
+    cdef int64_t n = idx.size, bad = 0
+    cdef int status
+    with nogil:
+        status = cembed_gather(tp, V, ld * item, D * item, ip, n, op, &bad)
+    _raise_index(status, "index", shape, idx, bad, V)
+    return o
+
+
+def embedding_bag(table, indices, offsets=None, mode="sum", per_sample_weights=None,
+                  padding_idx=None, out=None):
+    """Pooled lookup: one row of output per bag of indices, ``(B, D)``.
+
+    With 2-D ``indices`` (B, L) each row is a bag; with 1-D ``indices`` and
+    ``offsets`` (B,), bag b is ``indices[offsets[b]:offsets[b+1]]`` (as in
+    PyTorch, ``offsets[0] == 0``). ``mode`` is ``"sum"``, ``"mean"``,
+    ``"sqrtn"`` or ``"max"``. Entries equal to ``padding_idx`` are skipped
+    and not counted. ``per_sample_weights`` (shaped like ``indices``)
+    weighs each row as TensorFlow's combiners do: sum = Σwx, mean = Σwx/Σw,
+    sqrtn = Σwx/√Σw². An empty bag, or one whose weights sum to 0, gives
+    zeros.
+
+    Examples
+    --------
+    >>> import numpy as np, cembed
+    >>> W = np.arange(6, dtype=np.float32).reshape(3, 2)
+    >>> cembed.embedding_bag(W, [[0, 2], [1, 1]], mode="mean")
+    array([[2., 3.],
+           [2., 3.]], dtype=float32)
+    >>> cembed.embedding_bag(W, [0, 2, 1], offsets=[0, 1])
+    array([[0., 1.],
+           [6., 8.]], dtype=float32)
+    """
+    cdef cnp.ndarray t, idx, offs, w = None, o
+    cdef int64_t ld
+    t, ld = _table(table)
+    cdef int m = _mode(mode)
+    idx, shape = _indices(indices)
+    offs = _offsets(shape, offsets)
+    cdef int64_t V = t.shape[0], D = t.shape[1], B = offs.shape[0] - 1
+    cdef int64_t pad = _padding(padding_idx, V)
+    if per_sample_weights is not None:
+        if m == CEMBED_BAG_MAX:
+            raise ValueError("per_sample_weights are not supported with mode='max'")
+        w = _floats(per_sample_weights, t.dtype, shape, "per_sample_weights")
+    o = np.empty((B, D), dtype=t.dtype) if out is None else _out_array(out, (B, D), t.dtype)
+    cdef const void *tp = _ptr(t)
+    cdef const int64_t *ip = <const int64_t *>_ptr(idx)
+    cdef const int64_t *fp = <const int64_t *>_ptr(offs)
+    cdef const void *wp = _ptr(w) if w is not None else NULL
+    cdef void *op = _ptr(o)
+    cdef int64_t bad = 0
+    cdef int status
+    cdef bint f32 = t.dtype == _F32
+    with nogil:
+        if f32:
+            status = cembed_bag_f32(<const float *>tp, V, ld, D, ip, fp, B, m,
+                                    <const float *>wp, pad, <float *>op, &bad)
+        else:
+            status = cembed_bag_f64(<const double *>tp, V, ld, D, ip, fp, B, m,
+                                    <const double *>wp, pad, <double *>op, &bad)
+    _raise_index(status, "index", shape, idx, bad, V)
+    return o
+
+
+# --------------------------------------------------------- sparse gradients
+
+cdef tuple _group(cnp.ndarray idx, int64_t num_rows, str name, tuple shape):
+    """Group the positions of idx by row: (rows, order, starts, k)."""
+    cdef int64_t n = idx.size, k = 0, bad = 0
+    cdef cnp.ndarray rows = np.empty(n, dtype=np.int64)
+    cdef cnp.ndarray order = np.empty(n, dtype=np.int64)
+    cdef cnp.ndarray starts = np.empty(n + 1, dtype=np.int64)
+    cdef const int64_t *ip = <const int64_t *>_ptr(idx)
+    cdef int64_t *rp = <int64_t *>_ptr(rows)
+    cdef int64_t *op = <int64_t *>_ptr(order)
+    cdef int64_t *sp = <int64_t *>_ptr(starts)
+    cdef int status
+    with nogil:
+        status = cembed_group_rows(ip, n, num_rows, rp, op, sp, &k, &bad)
+    _raise_index(status, name, shape, idx, bad, num_rows)
+    return rows, order, starts, k
+
+
+def accumulate(indices, grad, num_rows=None):
+    """The sparse gradient of a lookup: ``(rows, values)``.
+
+    ``rows`` are the sorted unique indices (int64), ``values[j]`` the sum of
+    the rows of ``grad`` (shape ``indices.shape + (D,)``) at the positions
+    where ``rows[j]`` occurs, added in order of occurrence: bitwise equal to
+    ``np.add.at(zeros, indices, grad)`` at those rows, and to
+    ``onehot(indices).T @ grad``. ``num_rows``, when given, is the table's
+    row count, and indices are checked against it.
+
+    Examples
+    --------
+    >>> import numpy as np, cembed
+    >>> rows, values = cembed.accumulate([3, 1, 3], np.ones((3, 2), np.float32))
+    >>> rows
+    array([1, 3])
+    >>> values
+    array([[1., 1.],
+           [2., 2.]], dtype=float32)
+    """
+    idx, shape = _indices(indices)
+    cdef cnp.ndarray g = _grad_array(grad, shape)
+    cdef int64_t nr = _num_rows(num_rows)
+    rows, order, starts, k = _group(idx, nr, "index", shape)
+    cdef int64_t D = g.shape[1], kk = k
+    cdef cnp.ndarray values = np.empty((kk, D), dtype=g.dtype)
+    cdef const void *gp = _ptr(g)
+    cdef const int64_t *op = <const int64_t *>_ptr(order)
+    cdef const int64_t *sp = <const int64_t *>_ptr(starts)
+    cdef void *vp = _ptr(values)
+    cdef bint f32 = g.dtype == _F32
+    with nogil:
+        if f32:
+            cembed_sum_groups_f32(<const float *>gp, D, op, sp, kk, <float *>vp)
+        else:
+            cembed_sum_groups_f64(<const double *>gp, D, op, sp, kk, <double *>vp)
+    return rows[:kk].copy(), values
+
+
+def embedding_bag_backward(indices, offsets, grad, mode="sum", per_sample_weights=None,
+                           padding_idx=None, num_rows=None):
+    """The sparse gradient ``(rows, values)`` of :func:`embedding_bag`.
+
+    ``grad`` is the gradient of the bags' output, shape ``(B, D)``; ``mode``
+    is ``"sum"``, ``"mean"`` or ``"sqrtn"``; the other arguments are those
+    of the forward call. Each index contributes ``grad[bag] * scale``, with
+    scale ``w``, ``w/Σw`` or ``w/√Σw²``; padding entries contribute nothing
+    and do not appear in ``rows``.
+
+    Examples
+    --------
+    >>> import numpy as np, cembed
+    >>> g = np.array([[1., 2.], [3., 4.]], np.float32)
+    >>> rows, values = cembed.embedding_bag_backward([[0, 2], [2, 2]], None, g, mode="mean")
+    >>> rows
+    array([0, 2])
+    >>> values
+    array([[0.5, 1. ],
+           [3.5, 5. ]], dtype=float32)
+    """
+    cdef cnp.ndarray idx, offs, g, w = None
+    idx, shape = _indices(indices)
+    cdef int m = _mode(mode)
+    if m == CEMBED_BAG_MAX:
+        raise ValueError("embedding_bag_backward supports mode 'sum', 'mean' and 'sqrtn'")
+    offs = _offsets(shape, offsets)
+    cdef int64_t B = offs.shape[0] - 1
+    g = np.asarray(grad)
+    if g.dtype != _F32 and g.dtype != _F64:
+        raise TypeError(f"grad must be float32 or float64, got {g.dtype}")
+    if g.ndim != 2 or g.shape[0] != B:
+        raise ValueError(f"grad must have shape (bags, D) = ({B}, D), got {np.shape(g)}")
+    g = np.ascontiguousarray(g)
+    cdef int64_t nr = _num_rows(num_rows)
+    cdef int64_t pad = _padding(padding_idx, nr)
+    if per_sample_weights is not None:
+        w = _floats(per_sample_weights, g.dtype, shape, "per_sample_weights")
+    cdef int64_t n = idx.size, bad = 0, n_kept = 0, D = g.shape[1]
+    cdef const int64_t *ip = <const int64_t *>_ptr(idx)
+    cdef int status
+    with nogil:
+        status = cembed_check_indices(ip, n, nr, &bad)
+    _raise_index(status, "index", shape, idx, bad, nr)
+
+    cdef cnp.ndarray kept = np.empty(n, dtype=np.int64)
+    cdef cnp.ndarray bag_of = np.empty(n, dtype=np.int64)
+    cdef cnp.ndarray scale = np.empty(n, dtype=g.dtype)
+    cdef const int64_t *fp = <const int64_t *>_ptr(offs)
+    cdef const void *wp = _ptr(w) if w is not None else NULL
+    cdef int64_t *kp = <int64_t *>_ptr(kept)
+    cdef int64_t *bp = <int64_t *>_ptr(bag_of)
+    cdef void *scp = _ptr(scale)
+    cdef bint f32 = g.dtype == _F32
+    with nogil:
+        if f32:
+            status = cembed_bag_scales_f32(ip, fp, B, m, <const float *>wp, pad, kp, bp,
+                                           <float *>scp, &n_kept)
+        else:
+            status = cembed_bag_scales_f64(ip, fp, B, m, <const double *>wp, pad, kp, bp,
+                                           <double *>scp, &n_kept)
+    if status != CEMBED_OK:
+        raise RuntimeError(f"cembed: unexpected status {status}")
+    rows, order, starts, k = _group(kept[:n_kept], nr, "index", (n_kept,))
+    cdef int64_t kk = k
+    cdef cnp.ndarray values = np.empty((kk, D), dtype=g.dtype)
+    cdef const void *gp = _ptr(g)
+    cdef const int64_t *op = <const int64_t *>_ptr(order)
+    cdef const int64_t *sp = <const int64_t *>_ptr(starts)
+    cdef void *vp = _ptr(values)
+    with nogil:
+        if f32:
+            cembed_sum_groups_scaled_f32(<const float *>gp, D, bp, <const float *>scp, op, sp,
+                                         kk, <float *>vp)
+        else:
+            cembed_sum_groups_scaled_f64(<const double *>gp, D, bp, <const double *>scp, op,
+                                         sp, kk, <double *>vp)
+    return rows[:kk].copy(), values
+
+
+def scatter_add(table, indices, grad):
+    """In place ``table[indices] += grad``, repeated indices summed.
+
+    ``grad`` has shape ``indices.shape + (D,)``. Repeats are added in order
+    of occurrence, so the result is bitwise that of
+    ``np.add.at(table, indices, grad)``. Returns None.
+
+    Examples
+    --------
+    >>> import numpy as np, cembed
+    >>> W = np.zeros((3, 2), np.float32)
+    >>> cembed.scatter_add(W, [2, 0, 2], np.ones((3, 2), np.float32))
+    >>> W
+    array([[1., 1.],
+           [0., 0.],
+           [2., 2.]], dtype=float32)
+    """
+    cdef cnp.ndarray t, idx, g
+    cdef int64_t ld
+    t, ld = _table(table, "table", True)
+    idx, shape = _indices(indices)
+    cdef int64_t V = t.shape[0], D = t.shape[1], n = idx.size, bad = 0
+    g = _floats(grad, t.dtype, shape + (D,), "grad")
+    cdef void *tp = _ptr(t)
+    cdef const int64_t *ip = <const int64_t *>_ptr(idx)
+    cdef const void *gp = _ptr(g)
+    cdef int status
+    cdef bint f32 = t.dtype == _F32
+    with nogil:
+        if f32:
+            status = cembed_scatter_add_f32(<float *>tp, V, ld, D, ip, n, <const float *>gp, &bad)
+        else:
+            status = cembed_scatter_add_f64(<double *>tp, V, ld, D, ip, n, <const double *>gp,
+                                            &bad)
+    _raise_index(status, "index", shape, idx, bad, V)
+
+
+# ----------------------------------------------------------- row optimizers
+
+cdef tuple _rows_grads(cnp.ndarray t, object rows, object grads):
+    r, shape = _indices(rows, "row")
+    if len(shape) != 1:
+        raise ValueError(f"rows must be 1-D, got shape {shape}")
+    g = _floats(grads, t.dtype, (r.shape[0], t.shape[1]), "grads")
+    return r, g
+
+
+def adam_update(table, m, v, rows, grads, step, learning_rate=0.001, beta_1=0.9,
+                beta_2=0.999, epsilon=1e-7):
+    """Lazy Adam on the listed rows only, in place (as TensorFlow's LazyAdam
+    and PyTorch's SparseAdam); other rows and their moments do not change.
+
+    For each element of a listed row, with ``g`` its gradient::
+
+        m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g
+        w -= lr * (m / (1 - b1**step)) / (sqrt(v / (1 - b2**step)) + epsilon)
+
+    ``m`` and ``v`` are shaped like the table; ``rows`` strictly increasing
+    (as :func:`accumulate` returns them); ``grads`` ``(len(rows), D)``;
+    ``step`` the optimizer's global step, from 1. Returns None.
+
+    Examples
+    --------
+    >>> import numpy as np, cembed
+    >>> W = np.ones((4, 2), np.float32); m = np.zeros_like(W); v = np.zeros_like(W)
+    >>> cembed.adam_update(W, m, v, [1, 3], np.ones((2, 2), np.float32), step=1,
+    ...                    learning_rate=0.1)
+    >>> W[:, 0].round(4)
+    array([1. , 0.9, 1. , 0.9], dtype=float32)
+    """
+    cdef cnp.ndarray t, mm, vv, r, g
+    cdef int64_t ld
+    t, ld = _table(table, "table", True)
+    mm = _state(m, t, "m")
+    vv = _state(v, t, "v")
+    r, g = _rows_grads(t, rows, grads)
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+        raise TypeError(f"step must be an int, got {type(step).__name__}")
+    if step < 1:
+        raise ValueError(f"step must be >= 1, got {step}")
+    cdef int64_t st = step, V = t.shape[0], D = t.shape[1], k = r.shape[0], bad = 0
+    cdef int64_t ld_m = _table(mm, "m")[1], ld_v = _table(vv, "v")[1]
+    cdef double lr = learning_rate, b1 = beta_1, b2 = beta_2, eps = epsilon
+    cdef void *tp = _ptr(t)
+    cdef void *mp = _ptr(mm)
+    cdef void *vp = _ptr(vv)
+    cdef const int64_t *rp = <const int64_t *>_ptr(r)
+    cdef const void *gp = _ptr(g)
+    cdef int status
+    cdef bint f32 = t.dtype == _F32
+    with nogil:
+        if f32:
+            status = cembed_adam_f32(<float *>tp, ld, <float *>mp, ld_m, <float *>vp, ld_v, V, D,
+                                     rp, k, <const float *>gp, st, lr, b1, b2, eps, &bad)
+        else:
+            status = cembed_adam_f64(<double *>tp, ld, <double *>mp, ld_m, <double *>vp, ld_v, V,
+                                     D, rp, k, <const double *>gp, st, lr, b1, b2, eps, &bad)
+    _raise_rows(status, r, bad, V)
+
+
+def adagrad_update(table, accum, rows, grads, learning_rate=0.001, epsilon=1e-7):
+    """Adagrad on the listed rows, in place.
+
+    ``accum += g*g; w -= lr*g / (sqrt(accum) + epsilon)``. ``accum`` is
+    shaped like the table, or ``(V,)`` for row-wise Adagrad: one value a
+    row, grown by the mean of ``g*g`` over the row (FBGEMM's compact form).
+    ``rows`` strictly increasing; ``grads`` ``(len(rows), D)``. Returns None.
+
+    Examples
+    --------
+    >>> import numpy as np, cembed
+    >>> W = np.ones((3, 2)); acc = np.zeros(3)
+    >>> cembed.adagrad_update(W, acc, [0], [[3.0, 4.0]], learning_rate=0.5)
+    >>> acc
+    array([12.5,  0. ,  0. ])
+    """
+    cdef cnp.ndarray t, a, r, g
+    cdef int64_t ld, ld_acc
+    t, ld = _table(table, "table", True)
+    if isinstance(accum, np.ndarray) and accum.ndim == 1:
+        a = accum
+        if a.dtype != t.dtype:
+            raise TypeError(f"accum must have the table's dtype {t.dtype}, got {a.dtype}")
+        if a.shape[0] != t.shape[0]:
+            raise ValueError(f"a row-wise accum must have shape ({t.shape[0]},), got {np.shape(a)}")
+        if a.shape[0] > 1 and a.strides[0] != a.itemsize:
+            raise ValueError("accum must be contiguous: pass np.ascontiguousarray(accum)")
+        if not a.flags.writeable:
+            raise ValueError("accum is read-only; it cannot be updated in place")
+        ld_acc = 0
+    else:
+        a = _state(accum, t, "accum")
+        ld_acc = _table(a, "accum")[1]
+        if ld_acc == 0:  # (1, D): any nonzero stride will do
+            ld_acc = t.shape[1] if t.shape[1] else 1
+    r, g = _rows_grads(t, rows, grads)
+    cdef int64_t V = t.shape[0], D = t.shape[1], k = r.shape[0], bad = 0
+    cdef double lr = learning_rate, eps = epsilon
+    cdef void *tp = _ptr(t)
+    cdef void *ap = _ptr(a)
+    cdef const int64_t *rp = <const int64_t *>_ptr(r)
+    cdef const void *gp = _ptr(g)
+    cdef int status
+    cdef bint f32 = t.dtype == _F32
+    with nogil:
+        if f32:
+            status = cembed_adagrad_f32(<float *>tp, ld, <float *>ap, ld_acc, V, D, rp, k,
+                                        <const float *>gp, lr, eps, &bad)
+        else:
+            status = cembed_adagrad_f64(<double *>tp, ld, <double *>ap, ld_acc, V, D, rp, k,
+                                        <const double *>gp, lr, eps, &bad)
+    _raise_rows(status, r, bad, V)
+
+
+def sgd_update(table, rows, grads, learning_rate=0.01):
+    """Plain SGD on the listed rows, in place: ``w -= lr * g``.
+
+    ``rows`` strictly increasing; ``grads`` ``(len(rows), D)``. Returns None.
+
+    Examples
+    --------
+    >>> import numpy as np, cembed
+    >>> W = np.ones((3, 2))
+    >>> cembed.sgd_update(W, [2], [[1.0, -1.0]], learning_rate=0.5)
+    >>> W
+    array([[1. , 1. ],
+           [1. , 1. ],
+           [0.5, 1.5]])
+    """
+    cdef cnp.ndarray t, r, g
+    cdef int64_t ld
+    t, ld = _table(table, "table", True)
+    r, g = _rows_grads(t, rows, grads)
+    cdef int64_t V = t.shape[0], D = t.shape[1], k = r.shape[0], bad = 0
+    cdef double lr = learning_rate
+    cdef void *tp = _ptr(t)
+    cdef const int64_t *rp = <const int64_t *>_ptr(r)
+    cdef const void *gp = _ptr(g)
+    cdef int status
+    cdef bint f32 = t.dtype == _F32
+    with nogil:
+        if f32:
+            status = cembed_sgd_f32(<float *>tp, ld, V, D, rp, k, <const float *>gp, lr, &bad)
+        else:
+            status = cembed_sgd_f64(<double *>tp, ld, V, D, rp, k, <const double *>gp, lr, &bad)
+    _raise_rows(status, r, bad, V)
+
+
+# ------------------------------------------------------------------ hashing
+
+cdef inline object _hash_result(uint32_t h, bint positive):
+    return h if positive else <int32_t>h
+
+
+cdef uint32_t _hash_one(object key, uint32_t seed) except? 0:
+    cdef bytes b
+    if isinstance(key, str):
+        b = (<str>key).encode("utf-8")
+    elif isinstance(key, bytes):
+        b = key
+    elif isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
+        if not -2**31 <= key < 2**31:
+            raise OverflowError(f"an int key must fit in 32 bits, got {key}")
+        return cembed_murmurhash3_int32(<int32_t>key, seed)
+    else:
+        raise TypeError(f"key must be a str, bytes, an int or an array of them, "
+                        f"got {type(key).__name__}")
+    return cembed_murmurhash3_32(<const char *>b, len(b), seed)
+
+
+def murmurhash3_32(key, seed=0, positive=False):
+    """MurmurHash3 x86 32-bit, equal to ``sklearn.utils.murmurhash3_32``.
+
+    ``key`` is a str (hashed as UTF-8), bytes, an int (its 32-bit value),
+    or an array or list of them (then an array of hashes of the same shape).
+    The hash is a signed 32-bit int, or unsigned with ``positive=True``.
+
+    Examples
+    --------
+    >>> import cembed
+    >>> cembed.murmurhash3_32("foo", seed=0)
+    -156908512
+    >>> cembed.murmurhash3_32("foo", positive=True)
+    4138058784
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    cdef uint32_t s = seed
+    if not isinstance(key, (np.ndarray, list, tuple)):
+        return _hash_result(_hash_one(key, s), positive)
+    arr = np.asarray(key)
+    out_dtype = np.uint32 if positive else np.int32
+    cdef cnp.ndarray keys, result
+    cdef const int32_t *kp
+    cdef uint32_t *hp
+    cdef Py_ssize_t i, n
+    if arr.dtype.kind in "iu":
+        if arr.size and (arr.min() < -2**31 or arr.max() >= 2**31):
+            raise OverflowError("int keys must fit in 32 bits")
+        keys = np.ascontiguousarray(arr, dtype=np.int32)
+        result = np.empty(arr.shape, dtype=np.uint32)
+        kp = <const int32_t *>_ptr(keys)
+        hp = <uint32_t *>_ptr(result)
+        n = keys.size
+        with nogil:
+            for i in range(n):
+                hp[i] = cembed_murmurhash3_int32(kp[i], s)
+        return result.view(out_dtype)
+    if arr.dtype.kind in "USO":
+        flat = arr.reshape(-1)
+        result = np.empty(arr.shape, dtype=np.uint32)
+        hp = <uint32_t *>_ptr(result)
+        for i in range(flat.shape[0]):
+            k = flat[i]
+            hp[i] = _hash_one(k.item() if isinstance(k, np.generic) else k, s)
+        return result.view(out_dtype)
+    raise TypeError(f"key must be a str, bytes, an int or an array of them, got dtype {arr.dtype}")
+
+
+# ------------------------------------------- the C-level API for Cython users
+# (declared in _core.pxd; each forwards to src_c)
+
+cdef int gather_rows(const void *table, int64_t num_rows, int64_t ld_bytes, int64_t row_bytes,
+                     const int64_t *idx, int64_t n, void *out, int64_t *bad_pos) noexcept nogil:
+    return cembed_gather(table, num_rows, ld_bytes, row_bytes, idx, n, out, bad_pos)
+
+cdef int bag_f32(const float *table, int64_t num_rows, int64_t ld, int64_t dim,
+                 const int64_t *idx, const int64_t *offsets, int64_t num_bags, int mode,
+                 const float *weights, int64_t padding_idx, float *out,
+                 int64_t *bad_pos) noexcept nogil:
+    return cembed_bag_f32(table, num_rows, ld, dim, idx, offsets, num_bags, mode, weights,
+                          padding_idx, out, bad_pos)
+
+cdef int bag_f64(const double *table, int64_t num_rows, int64_t ld, int64_t dim,
+                 const int64_t *idx, const int64_t *offsets, int64_t num_bags, int mode,
+                 const double *weights, int64_t padding_idx, double *out,
+                 int64_t *bad_pos) noexcept nogil:
+    return cembed_bag_f64(table, num_rows, ld, dim, idx, offsets, num_bags, mode, weights,
+                          padding_idx, out, bad_pos)
+
+cdef int scatter_add_f32(float *table, int64_t num_rows, int64_t ld, int64_t dim,
+                         const int64_t *idx, int64_t n, const float *grad,
+                         int64_t *bad_pos) noexcept nogil:
+    return cembed_scatter_add_f32(table, num_rows, ld, dim, idx, n, grad, bad_pos)
+
+cdef int scatter_add_f64(double *table, int64_t num_rows, int64_t ld, int64_t dim,
+                         const int64_t *idx, int64_t n, const double *grad,
+                         int64_t *bad_pos) noexcept nogil:
+    return cembed_scatter_add_f64(table, num_rows, ld, dim, idx, n, grad, bad_pos)
+
+cdef int adam_f32(float *table, int64_t ld, float *m, int64_t ld_m, float *v, int64_t ld_v,
+                  int64_t num_rows, int64_t dim, const int64_t *rows, int64_t k,
+                  const float *grads, int64_t step, double lr, double beta1, double beta2,
+                  double eps, int64_t *bad_pos) noexcept nogil:
+    return cembed_adam_f32(table, ld, m, ld_m, v, ld_v, num_rows, dim, rows, k, grads, step,
+                           lr, beta1, beta2, eps, bad_pos)
+
+cdef int sgd_f32(float *table, int64_t ld, int64_t num_rows, int64_t dim, const int64_t *rows,
+                 int64_t k, const float *grads, double lr, int64_t *bad_pos) noexcept nogil:
+    return cembed_sgd_f32(table, ld, num_rows, dim, rows, k, grads, lr, bad_pos)
+
+cdef uint32_t murmurhash3_bytes(const void *key, int64_t length, uint32_t seed) noexcept nogil:
+    return cembed_murmurhash3_32(key, length, seed)

@@ -108,14 +108,19 @@ void cembed_sum_groups_scaled_f64(const double *grad, int64_t dim,
                                   const int64_t *bag_of, const double *scale,
                                   const int64_t *order, const int64_t *starts,
                                   int64_t k, double *values);
-/* The per-position scale and bag of cembed_bag_*'s backward; scale[p] = 0
- * for padding entries. */
+/* The per-position weights of cembed_bag_*'s backward. Padding entries are
+ * dropped: on return idx_kept[0..*n_kept), bag_of[..] and scale[..] hold,
+ * for each kept position in order, its index, its bag and the factor its
+ * bag's output gradient is multiplied by. Arrays hold n = offsets[num_bags]
+ * entries. MAX is CEMBED_ERR_VALUE. */
 int cembed_bag_scales_f32(const int64_t *idx, const int64_t *offsets, int64_t num_bags,
                           int mode, const float *weights, int64_t padding_idx,
-                          int64_t *bag_of, float *scale);
+                          int64_t *idx_kept, int64_t *bag_of, float *scale,
+                          int64_t *n_kept);
 int cembed_bag_scales_f64(const int64_t *idx, const int64_t *offsets, int64_t num_bags,
                           int mode, const double *weights, int64_t padding_idx,
-                          int64_t *bag_of, double *scale);
+                          int64_t *idx_kept, int64_t *bag_of, double *scale,
+                          int64_t *n_kept);
 
 /* table[idx[p], :] += grad[p, :] for every p, repeats applied in order of
  * p (equal to np.add.at bitwise). Indices are checked first. */

@@ -1,0 +1,153 @@
+/*
+ * accumulate.c - sparse gradients: group positions by row, then sum each
+ * group in order of occurrence.
+ *
+ * Grouping is a stable LSD radix sort. When the row number and the position
+ * fit together in 64 bits (always, in practice) each element is the packed
+ * word (row << pos_bits | position), so a pass moves 8 bytes and the
+ * positions of a row come out in increasing order. Summation runs in
+ * parallel over groups: each group is summed by one thread, in order, so the
+ * result is bitwise that of a sequential np.add.at, for any thread count.
+ * Extra memory is O(n) for the sort; the sums need O(k * dim).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cembed.h"
+#include "parallel.h"
+
+#define RADIX_BITS 11
+#define RADIX_SIZE (1 << RADIX_BITS)
+
+static int bit_length(uint64_t x)
+{
+    int b = 0;
+    while (x) {
+        b++;
+        x >>= 1;
+    }
+    return b;
+}
+
+/* Stable sort of a[0..n) by bits [lo, lo + nbits); tmp has n entries. The
+ * result ends in a. */
+static void radix_sort(uint64_t *a, uint64_t *tmp, int64_t n, int lo, int nbits)
+{
+    int64_t count[RADIX_SIZE];
+    uint64_t *src = a, *dst = tmp;
+    for (int shift = lo; shift < lo + nbits; shift += RADIX_BITS) {
+        int width = lo + nbits - shift < RADIX_BITS ? lo + nbits - shift : RADIX_BITS;
+        uint64_t mask = ((uint64_t)1 << width) - 1;
+        memset(count, 0, sizeof(count));
+        for (int64_t i = 0; i < n; i++)
+            count[(src[i] >> shift) & mask]++;
+        int64_t sum = 0;
+        for (int64_t d = 0; d <= (int64_t)mask; d++) {
+            int64_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (int64_t i = 0; i < n; i++)
+            dst[count[(src[i] >> shift) & mask]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, (size_t)n * sizeof(uint64_t));
+}
+
+/* The rare case where row and position do not fit in one word (rows
+ * beyond 2**(64 - log2 n)): sort (row, position) pairs by comparison. */
+typedef struct {
+    int64_t row, pos;
+} row_pos;
+
+static int cmp_row_pos(const void *x, const void *y)
+{
+    const row_pos *a = (const row_pos *)x, *b = (const row_pos *)y;
+    if (a->row != b->row)
+        return a->row < b->row ? -1 : 1;
+    return a->pos < b->pos ? -1 : (a->pos > b->pos);
+}
+
+static int group_wide(const int64_t *idx, int64_t n, int64_t *rows, int64_t *order,
+                      int64_t *starts, int64_t *k_out)
+{
+    row_pos *pairs = (row_pos *)malloc((size_t)n * sizeof(row_pos));
+    if (!pairs)
+        return CEMBED_ERR_NOMEM;
+    for (int64_t i = 0; i < n; i++) {
+        pairs[i].row = idx[i];
+        pairs[i].pos = i;
+    }
+    qsort(pairs, (size_t)n, sizeof(row_pos), cmp_row_pos);
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (i == 0 || pairs[i].row != pairs[i - 1].row) {
+            rows[k] = pairs[i].row;
+            starts[k++] = i;
+        }
+        order[i] = pairs[i].pos;
+    }
+    starts[k] = n;
+    *k_out = k;
+    free(pairs);
+    return CEMBED_OK;
+}
+
+int cembed_group_rows(const int64_t *idx, int64_t n, int64_t num_rows, int64_t *rows,
+                      int64_t *order, int64_t *starts, int64_t *k_out, int64_t *bad_pos)
+{
+    int status = cembed_check_indices(idx, n, num_rows, bad_pos);
+    if (status != CEMBED_OK)
+        return status;
+    starts[0] = 0;
+    *k_out = 0;
+    if (n == 0)
+        return CEMBED_OK;
+
+    int64_t max_row = 0;
+    for (int64_t i = 0; i < n; i++)
+        max_row = idx[i] > max_row ? idx[i] : max_row;
+    int pos_bits = bit_length((uint64_t)(n - 1));
+    int row_bits = bit_length((uint64_t)max_row);
+    if (pos_bits + row_bits > 64)
+        return group_wide(idx, n, rows, order, starts, k_out);
+
+    uint64_t *keys = (uint64_t *)malloc((size_t)n * 2 * sizeof(uint64_t));
+    if (!keys)
+        return CEMBED_ERR_NOMEM;
+    for (int64_t i = 0; i < n; i++)
+        keys[i] = ((uint64_t)idx[i] << pos_bits) | (uint64_t)i;
+    radix_sort(keys, keys + n, n, pos_bits, row_bits);
+
+    const uint64_t pos_mask = pos_bits == 64 ? ~(uint64_t)0 : (((uint64_t)1 << pos_bits) - 1);
+    int64_t k = 0;
+    uint64_t prev = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t row = keys[i] >> pos_bits;
+        if (i == 0 || row != prev) {
+            rows[k] = (int64_t)row;
+            starts[k++] = i;
+            prev = row;
+        }
+        order[i] = (int64_t)(keys[i] & pos_mask);
+    }
+    starts[k] = n;
+    *k_out = k;
+    free(keys);
+    return CEMBED_OK;
+}
+
+#define REAL float
+#define SUF f32
+#include "accumulate_real.h"
+#undef REAL
+#undef SUF
+
+#define REAL double
+#define SUF f64
+#include "accumulate_real.h"
+#undef REAL
+#undef SUF

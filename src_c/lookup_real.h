@@ -1,0 +1,192 @@
+/*
+ * lookup_real.h - the bag kernels for one element type; lookup.c includes
+ * it once with REAL = float and once with REAL = double.
+ */
+#define CAT_(a, b) a##_##b
+#define CAT(a, b) CAT_(a, b)
+#define FN(name) CAT(name, SUF)
+
+/* A bag is pooled in column chunks held in a local accumulator, which the
+ * compiler keeps in registers for a full chunk. */
+#define BAG_CHUNK 64
+#define BAG_AHEAD 8
+
+/* The count and weight sums of one bag, padding entries left out. */
+static void FN(bag_sums)(const int64_t *idx, int64_t lo, int64_t hi, const REAL *weights,
+                         int64_t padding_idx, int64_t *count, REAL *wsum, REAL *wsq)
+{
+    int64_t c = 0;
+    REAL s = 0, q = 0;
+    for (int64_t p = lo; p < hi; p++) {
+        if (idx[p] == padding_idx)
+            continue;
+        c++;
+        if (weights) {
+            s += weights[p];
+            q += weights[p] * weights[p];
+        }
+    }
+    if (!weights)
+        s = q = (REAL)c;
+    *count = c;
+    *wsum = s;
+    *wsq = q;
+}
+
+static inline void FN(add_row)(REAL *CEMBED_RESTRICT acc, const REAL *CEMBED_RESTRICT x,
+                               int64_t w)
+{
+    for (int64_t j = 0; j < w; j++)
+        acc[j] += x[j];
+}
+
+static inline void FN(add_row_weighted)(REAL *CEMBED_RESTRICT acc,
+                                        const REAL *CEMBED_RESTRICT x, REAL wt, int64_t w)
+{
+    for (int64_t j = 0; j < w; j++)
+        acc[j] += wt * x[j];
+}
+
+static inline void FN(max_row)(REAL *CEMBED_RESTRICT acc, const REAL *CEMBED_RESTRICT x,
+                               int64_t w)
+{
+    for (int64_t j = 0; j < w; j++)
+        acc[j] = x[j] > acc[j] ? x[j] : acc[j];
+}
+
+/* Pool columns [c0, c0 + w) of the bag idx[lo..hi) into acc. */
+static inline void FN(pool_chunk)(const REAL *table, int64_t ld, const int64_t *idx,
+                                  int64_t lo, int64_t hi, int64_t n, int mode,
+                                  const REAL *weights, int64_t padding_idx, int64_t c0,
+                                  int64_t w, REAL *CEMBED_RESTRICT acc)
+{
+    int first = 1;
+    for (int64_t j = 0; j < w; j++)
+        acc[j] = 0;
+    for (int64_t p = lo; p < hi; p++) {
+        if (p + BAG_AHEAD < n)
+            CEMBED_PREFETCH(table + idx[p + BAG_AHEAD] * ld + c0);
+        if (idx[p] == padding_idx)
+            continue;
+        const REAL *x = table + idx[p] * ld + c0;
+        if (mode == CEMBED_BAG_MAX) {
+            if (first)
+                memcpy(acc, x, (size_t)w * sizeof(REAL));
+            else
+                FN(max_row)(acc, x, w);
+            first = 0;
+        } else if (weights) {
+            FN(add_row_weighted)(acc, x, weights[p], w);
+        } else {
+            FN(add_row)(acc, x, w);
+        }
+    }
+}
+
+CEMBED_DISPATCH
+static void FN(bag_range)(const REAL *table, int64_t ld, int64_t dim, const int64_t *idx,
+                          const int64_t *offsets, int64_t b0, int64_t b1, int mode,
+                          const REAL *weights, int64_t padding_idx, REAL *out)
+{
+    const int64_t n = offsets[b1];
+    REAL acc[BAG_CHUNK];
+    for (int64_t b = b0; b < b1; b++) {
+        const int64_t lo = offsets[b], hi = offsets[b + 1];
+        int64_t count;
+        REAL wsum, wsq, denom = 1;
+        FN(bag_sums)(idx, lo, hi, weights, padding_idx, &count, &wsum, &wsq);
+        if (mode == CEMBED_BAG_MEAN)
+            denom = wsum;
+        else if (mode == CEMBED_BAG_SQRTN)
+            denom = SQRT(wsq);
+        REAL *o = out + b * dim;
+        if (count == 0 || denom == 0) {
+            for (int64_t j = 0; j < dim; j++)
+                o[j] = 0;
+            continue;
+        }
+        for (int64_t c0 = 0; c0 < dim; c0 += BAG_CHUNK) {
+            int64_t w = dim - c0 < BAG_CHUNK ? dim - c0 : BAG_CHUNK;
+            if (w == BAG_CHUNK) /* constant width: the accumulator stays in registers */
+                FN(pool_chunk)(table, ld, idx, lo, hi, n, mode, weights, padding_idx, c0,
+                               BAG_CHUNK, acc);
+            else
+                FN(pool_chunk)(table, ld, idx, lo, hi, n, mode, weights, padding_idx, c0, w,
+                               acc);
+            if (mode == CEMBED_BAG_MEAN || mode == CEMBED_BAG_SQRTN)
+                for (int64_t j = 0; j < w; j++)
+                    o[c0 + j] = acc[j] / denom;
+            else
+                memcpy(o + c0, acc, (size_t)w * sizeof(REAL));
+        }
+    }
+}
+
+int FN(cembed_bag)(const REAL *table, int64_t num_rows, int64_t ld, int64_t dim,
+                   const int64_t *idx, const int64_t *offsets, int64_t num_bags, int mode,
+                   const REAL *weights, int64_t padding_idx, REAL *out, int64_t *bad_pos)
+{
+    if (mode < CEMBED_BAG_SUM || mode > CEMBED_BAG_MAX || (mode == CEMBED_BAG_MAX && weights))
+        return CEMBED_ERR_VALUE;
+    if (check_offsets(offsets, num_bags) != CEMBED_OK)
+        return CEMBED_ERR_VALUE;
+    const int64_t n = offsets[num_bags];
+    int status = cembed_check_indices(idx, n, num_rows, bad_pos);
+    if (status != CEMBED_OK)
+        return status;
+    int nt = cembed_threads_for((n + num_bags) * dim * (int64_t)sizeof(REAL));
+    if (nt <= 1) {
+        FN(bag_range)(table, ld, dim, idx, offsets, 0, num_bags, mode, weights, padding_idx,
+                      out);
+        return CEMBED_OK;
+    }
+    /* bags of 64 at a time, handed out dynamically: bags may differ in
+     * length, and each bag is pooled by one thread, so the result does not
+     * depend on the schedule */
+    const int64_t step = 64;
+    CEMBED_OMP(parallel for num_threads(nt) schedule(dynamic, 1))
+    for (int64_t b0 = 0; b0 < num_bags; b0 += step) {
+        int64_t b1 = b0 + step < num_bags ? b0 + step : num_bags;
+        FN(bag_range)(table, ld, dim, idx, offsets, b0, b1, mode, weights, padding_idx, out);
+    }
+    return CEMBED_OK;
+}
+
+int FN(cembed_bag_scales)(const int64_t *idx, const int64_t *offsets, int64_t num_bags,
+                          int mode, const REAL *weights, int64_t padding_idx,
+                          int64_t *idx_kept, int64_t *bag_of, REAL *scale, int64_t *n_kept)
+{
+    if (mode < CEMBED_BAG_SUM || mode > CEMBED_BAG_SQRTN)
+        return CEMBED_ERR_VALUE;
+    if (check_offsets(offsets, num_bags) != CEMBED_OK)
+        return CEMBED_ERR_VALUE;
+    int64_t k = 0;
+    for (int64_t b = 0; b < num_bags; b++) {
+        const int64_t lo = offsets[b], hi = offsets[b + 1];
+        int64_t count;
+        REAL wsum, wsq, denom = 1;
+        FN(bag_sums)(idx, lo, hi, weights, padding_idx, &count, &wsum, &wsq);
+        if (mode == CEMBED_BAG_MEAN)
+            denom = wsum;
+        else if (mode == CEMBED_BAG_SQRTN)
+            denom = SQRT(wsq);
+        for (int64_t p = lo; p < hi; p++) {
+            if (idx[p] == padding_idx)
+                continue;
+            REAL wt = weights ? weights[p] : (REAL)1;
+            idx_kept[k] = idx[p];
+            bag_of[k] = b;
+            /* as the forward: a zero denominator pools to zeros */
+            scale[k] = denom == 0 ? (REAL)0 : wt / denom;
+            k++;
+        }
+    }
+    *n_kept = k;
+    return CEMBED_OK;
+}
+
+#undef FN
+#undef CAT
+#undef CAT_
+#undef BAG_CHUNK
+#undef BAG_AHEAD

@@ -1,0 +1,144 @@
+/*
+ * optim_real.h - Adam, Adagrad and SGD for one element type; optim.c
+ * includes it for float and double.
+ */
+#define CAT_(a, b) a##_##b
+#define CAT(a, b) CAT_(a, b)
+#define FN(name) CAT(name, SUF)
+
+CEMBED_DISPATCH
+static void FN(adam_rows)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v,
+                          int64_t ld_v, int64_t dim, const int64_t *rows, int64_t j0,
+                          int64_t j1, const REAL *grads, REAL lr, REAL b1, REAL b2, REAL one_b1,
+                          REAL one_b2, REAL bc1, REAL bc2, REAL eps)
+{
+    for (int64_t j = j0; j < j1; j++) {
+        const int64_t r = rows[j];
+        REAL *CEMBED_RESTRICT w = table + r * ld;
+        REAL *CEMBED_RESTRICT mr = m + r * ld_m;
+        REAL *CEMBED_RESTRICT vr = v + r * ld_v;
+        const REAL *CEMBED_RESTRICT g = grads + j * dim;
+        for (int64_t d = 0; d < dim; d++) {
+            REAL md = b1 * mr[d] + one_b1 * g[d];
+            REAL vd = b2 * vr[d] + one_b2 * g[d] * g[d];
+            mr[d] = md;
+            vr[d] = vd;
+            w[d] -= lr * (md / bc1) / (SQRT(vd / bc2) + eps);
+        }
+    }
+}
+
+int FN(cembed_adam)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v, int64_t ld_v,
+                    int64_t num_rows, int64_t dim, const int64_t *rows, int64_t k,
+                    const REAL *grads, int64_t step, double lr, double beta1, double beta2,
+                    double eps, int64_t *bad_pos)
+{
+    if (step < 1)
+        return CEMBED_ERR_VALUE;
+    int status = cembed_check_rows(rows, k, num_rows, bad_pos);
+    if (status != CEMBED_OK)
+        return status;
+    const REAL bc1 = (REAL)(1.0 - pow(beta1, (double)step));
+    const REAL bc2 = (REAL)(1.0 - pow(beta2, (double)step));
+    const REAL one_b1 = (REAL)(1.0 - beta1), one_b2 = (REAL)(1.0 - beta2);
+    int nt = cembed_threads_for(k * dim * 4 * (int64_t)sizeof(REAL));
+    CEMBED_OMP(parallel num_threads(nt))
+    {
+        int64_t j0 = 0, j1 = k;
+#ifdef _OPENMP
+        int t = omp_get_thread_num(), tn = omp_get_num_threads();
+        j0 = k * t / tn;
+        j1 = k * (t + 1) / tn;
+#endif
+        FN(adam_rows)(table, ld, m, ld_m, v, ld_v, dim, rows, j0, j1, grads, (REAL)lr,
+                      (REAL)beta1, (REAL)beta2, one_b1, one_b2, bc1, bc2, (REAL)eps);
+    }
+    return CEMBED_OK;
+}
+
+CEMBED_DISPATCH
+static void FN(adagrad_rows)(REAL *table, int64_t ld, REAL *accum, int64_t ld_acc,
+                             int64_t dim, const int64_t *rows, int64_t j0, int64_t j1,
+                             const REAL *grads, REAL lr, REAL eps)
+{
+    for (int64_t j = j0; j < j1; j++) {
+        const int64_t r = rows[j];
+        REAL *CEMBED_RESTRICT w = table + r * ld;
+        const REAL *CEMBED_RESTRICT g = grads + j * dim;
+        if (ld_acc == 0) {
+            /* row-wise: one accumulator grows by the row's mean g*g */
+            double sq = 0;
+            for (int64_t d = 0; d < dim; d++)
+                sq += (double)g[d] * (double)g[d];
+            accum[r] += (REAL)(sq / (double)dim);
+            const REAL denom = SQRT(accum[r]) + eps;
+            for (int64_t d = 0; d < dim; d++)
+                w[d] -= lr * g[d] / denom;
+        } else {
+            REAL *CEMBED_RESTRICT a = accum + r * ld_acc;
+            for (int64_t d = 0; d < dim; d++) {
+                a[d] += g[d] * g[d];
+                w[d] -= lr * g[d] / (SQRT(a[d]) + eps);
+            }
+        }
+    }
+}
+
+int FN(cembed_adagrad)(REAL *table, int64_t ld, REAL *accum, int64_t ld_acc,
+                       int64_t num_rows, int64_t dim, const int64_t *rows, int64_t k,
+                       const REAL *grads, double lr, double eps, int64_t *bad_pos)
+{
+    int status = cembed_check_rows(rows, k, num_rows, bad_pos);
+    if (status != CEMBED_OK)
+        return status;
+    int nt = cembed_threads_for(k * dim * 3 * (int64_t)sizeof(REAL));
+    CEMBED_OMP(parallel num_threads(nt))
+    {
+        int64_t j0 = 0, j1 = k;
+#ifdef _OPENMP
+        int t = omp_get_thread_num(), tn = omp_get_num_threads();
+        j0 = k * t / tn;
+        j1 = k * (t + 1) / tn;
+#endif
+        FN(adagrad_rows)(table, ld, accum, ld_acc, dim, rows, j0, j1, grads, (REAL)lr,
+                         (REAL)eps);
+    }
+    return CEMBED_OK;
+}
+
+CEMBED_DISPATCH
+static void FN(sgd_rows)(REAL *table, int64_t ld, int64_t dim, const int64_t *rows,
+                         int64_t j0, int64_t j1, const REAL *grads, REAL lr)
+{
+    for (int64_t j = j0; j < j1; j++) {
+        REAL *CEMBED_RESTRICT w = table + rows[j] * ld;
+        const REAL *CEMBED_RESTRICT g = grads + j * dim;
+        for (int64_t d = 0; d < dim; d++)
+            w[d] -= lr * g[d];
+    }
+}
+
+int FN(cembed_sgd)(REAL *table, int64_t ld, int64_t num_rows, int64_t dim,
+                   const int64_t *rows, int64_t k, const REAL *grads, double lr,
+                   int64_t *bad_pos)
+{
+    int status = cembed_check_rows(rows, k, num_rows, bad_pos);
+    if (status != CEMBED_OK)
+        return status;
+    int nt = cembed_threads_for(k * dim * 2 * (int64_t)sizeof(REAL));
+    CEMBED_OMP(parallel num_threads(nt))
+    {
+        int64_t j0 = 0, j1 = k;
+#ifdef _OPENMP
+        int t = omp_get_thread_num(), tn = omp_get_num_threads();
+        j0 = k * t / tn;
+        j1 = k * (t + 1) / tn;
+#endif
+        FN(sgd_rows)(table, ld, dim, rows, j0, j1, grads, (REAL)lr);
+    }
+    return CEMBED_OK;
+}
+
+#undef FN
+#undef CAT
+#undef CAT_

@@ -321,6 +321,7 @@ def _numpy_unique_add_at(idx_flat, grad2d):
 
 
 def _numpy_argsort_reduceat(idx_flat, grad2d):
+    # Not bitwise np.add.at: reduceat may add a segment's rows in another order.
     order = np.argsort(idx_flat, kind="stable")
     ordered = idx_flat[order]
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
@@ -332,7 +333,7 @@ def case_accumulate(ctx):
     V, D = ctx.table.shape
     flat, grad2d = idx.ravel(), grad.reshape(-1, D)
     rows, values = ce.accumulate(idx, grad, num_rows=V)
-    ref_rows, ref_values = _numpy_argsort_reduceat(flat, grad2d)
+    ref_rows, ref_values = _numpy_unique_add_at(flat, grad2d)
     if not (np.array_equal(rows, ref_rows) and np.array_equal(values, ref_values)):
         raise AssertionError("cembed.accumulate differs from np.add.at")
     del rows, values, ref_rows, ref_values

@@ -188,9 +188,8 @@ class Contender:
         self.label, self.lib, self.threads, self.fn, self.role = label, lib, threads, fn, role
         self.times = []
 
-    @property
-    def median(self):
-        return float(np.median(self.times))
+    def stat(self, how):
+        return float(np.median(self.times) if how == "median" else np.min(self.times))
 
 
 class Timer:
@@ -359,7 +358,7 @@ def case_accumulate(ctx):
             return rows, torch.zeros((rows.numel(), D), dtype=gt.dtype).index_add_(0, inverse, gt)
 
         def torch_coalesce():  # what Embedding(sparse=True)'s gradient goes through
-            return torch.sparse_coo_tensor(it[None], gt, (V, D)).coalesce()
+            return torch.sparse_coo_tensor(it[None], gt, (V, D), check_invariants=False).coalesce()
         cs += _torch_pair("torch unique + index_add_", torch_index_add)
         cs += _torch_pair("torch sparse_coo.coalesce", torch_coalesce)
     return cs, {}
@@ -437,7 +436,8 @@ def case_adam(ctx):
                                  eps=EPSILON, fused=True)
         _seed_torch_state(fused, w_dense, m_t, v_t, fused=True)
         w_sparse = torch.nn.Parameter(torch.from_numpy(W))
-        w_sparse.grad = torch.sparse_coo_tensor(rows_t[None], grads_t, (V, D)).coalesce()
+        w_sparse.grad = torch.sparse_coo_tensor(rows_t[None], grads_t, (V, D),
+                                                check_invariants=False).coalesce()
         sparse = torch.optim.SparseAdam([w_sparse], lr=LEARNING_RATE, betas=(BETA_1, BETA_2),
                                         eps=EPSILON)
         _seed_torch_state(sparse, w_sparse, m_t, v_t, fused=False)
@@ -522,8 +522,9 @@ BANDWIDTH_GOAL = 0.60
 ALLOCATION_GOAL = 2.0  # gather allocating its output <= 2x gather(out=)
 
 
-def summarize(contenders):
-    """Per label: median at each thread count, the best and its thread count."""
+def summarize(contenders, how="median"):
+    """Per label: the statistic (median or min) at each thread count, the
+    best and its thread count."""
     rows = {}
     for c in contenders:
         r = rows.setdefault(c.label, {"label": c.label, "lib": c.lib, "role": "anchor",
@@ -532,7 +533,7 @@ def summarize(contenders):
             r["role"] = "cembed"
         elif c.role == "cembed-info" and r["role"] != "cembed":
             r["role"] = "cembed-info"
-        r["ms"][c.threads] = c.median * 1e3
+        r["ms"][c.threads] = c.stat(how) * 1e3
         r["samples_ms"][c.threads] = [t * 1e3 for t in c.times]
     for r in rows.values():
         if r["role"] == "anchor":
@@ -629,7 +630,7 @@ def markdown(report):
     lines = [
         f"Machine: {machine_line(m)}. V = {report['config']['num_rows']:,} rows, "
         f"indices {report['config']['batch_shape'][0]} x {report['config']['batch_shape'][1]}, "
-        "float32; median ms; each anchor at its best of 1 and 2 threads, cembed at 2 threads; "
+        f"float32; {report['config']['stat']} ms; each anchor at its best of 1 and 2 threads, cembed at 2 threads; "
         "speed-up = best anchor / cembed. "
         f"Copy bandwidth (np.copyto, 512 MiB, read + write): {report['copy_gbps']:.1f} GB/s.",
         "",
@@ -663,8 +664,8 @@ class _Context:
     pass
 
 
-def copy_bandwidth(repeat):
-    """Read + write bytes per second of np.copyto on 512 MiB, median of `repeat`."""
+def copy_bandwidth(repeat, how="median"):
+    """Read + write bytes per second of np.copyto on 512 MiB, over `repeat` runs."""
     src = np.ones(COPY_BYTES // 4, dtype=np.float32)
     dst = np.empty_like(src)
     np.copyto(dst, src)
@@ -673,7 +674,8 @@ def copy_bandwidth(repeat):
         start = time.perf_counter()
         np.copyto(dst, src)
         times.append(time.perf_counter() - start)
-    return 2 * COPY_BYTES / float(np.median(times)) / 1e9
+    best = np.median(times) if how == "median" else np.min(times)
+    return 2 * COPY_BYTES / float(best) / 1e9
 
 
 def parse_args(argv):
@@ -692,6 +694,9 @@ def parse_args(argv):
                    help=f"table rows V (default: {NUM_ROWS:,})")
     p.add_argument("--quick", action="store_true",
                    help=f"smoke run: V = {NUM_ROWS_QUICK:,}, 3 rounds")
+    p.add_argument("--stat", choices=("median", "min"), default="median",
+                   help="the figure of each contender (default: median; min is steadier "
+                        "on a busy machine)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     p.add_argument("--json", metavar="FILE", help="save the results as JSON")
     p.add_argument("--markdown", action="store_true", help="print the README table")
@@ -728,9 +733,10 @@ def main(argv=None):
     if torch is None:
         print("PyTorch not installed (pip install torch==2.13.0): its anchors are left out.",
               file=out)
-    copy_gbps = copy_bandwidth(3 if args.quick else 10)
+    copy_gbps = copy_bandwidth(3 if args.quick else 10, args.stat)
     print(f"Copy bandwidth (np.copyto of 512 MiB, read + write): {copy_gbps:.1f} GB/s", file=out)
-    print(f"V = {num_rows:,} rows, indices {BATCH_SHAPE[0]} x {BATCH_SHAPE[1]}, float32", file=out)
+    print(f"V = {num_rows:,} rows, indices {BATCH_SHAPE[0]} x {BATCH_SHAPE[1]}, float32; "
+          f"{args.stat} of each contender's times", file=out)
 
     cases = []
     for dim in args.dims:
@@ -748,7 +754,7 @@ def main(argv=None):
                 rounds = timer.run(contenders)
                 for check in ctx.after_checks:
                     check()
-                results = summarize(contenders)
+                results = summarize(contenders, args.stat)
                 del contenders
                 ctx.after_checks = []
                 gc.collect()
@@ -767,7 +773,7 @@ def main(argv=None):
         "machine": machine,
         "config": {"num_rows": num_rows, "batch_shape": list(BATCH_SHAPE), "dims": args.dims,
                    "dists": args.dists, "ops": args.ops, "repeat": args.repeat,
-                   "quick": args.quick, "zipf_exponent": ZIPF_EXPONENT, "seed": SEED},
+                   "quick": args.quick, "stat": args.stat, "zipf_exponent": ZIPF_EXPONENT, "seed": SEED},
         "command": " ".join(["python benchmarks/bench_kernels.py"]
                             + list(sys.argv[1:] if argv is None else argv)),
         "copy_gbps": copy_gbps,

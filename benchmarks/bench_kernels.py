@@ -48,7 +48,7 @@ LEARNING_RATE, BETA_1, BETA_2, EPSILON = 1e-3, 0.9, 0.999, 1e-7
 # The kernels this benchmark times. Without them it stops: there are no
 # stand-ins, so every number it prints is cembed's own.
 REQUIRED = ("gather", "embedding_bag", "accumulate", "adam_update",
-            "set_num_threads", "get_num_threads")
+            "set_num_threads", "get_num_threads", "openmp_enabled")
 
 
 # ------------------------------------------------------------ the libraries
@@ -129,7 +129,7 @@ def machine_info(cembed, scipy, torch):
         "torch": torch.__version__ if torch else None,
         "cembed": getattr(cembed, "__version__", "?"),
         "cembed_path": os.path.dirname(os.path.abspath(cembed.__file__)),
-        "cembed_openmp": bool(cembed.openmp_enabled()) if hasattr(cembed, "openmp_enabled") else None,
+        "cembed_openmp": bool(cembed.openmp_enabled()),
     }
 
 
@@ -279,7 +279,8 @@ def case_gather(ctx):
         cs.append(Contender("scipy one-hot @ W", "scipy", 1,
                             lambda: _onehot(sp, flat, V) @ W))
     if torch is not None:
-        Wt, it, ot = torch.from_numpy(W), torch.from_numpy(flat), torch.from_numpy(out.reshape(-1, D))
+        Wt, it = torch.from_numpy(W), torch.from_numpy(flat)
+        ot = torch.from_numpy(out.reshape(-1, D))
         cs += _torch_pair("torch index_select(out=)",
                           lambda: torch.index_select(Wt, 0, it, out=ot))
     return cs, {"bytes": 2 * idx.size * D * W.itemsize}
@@ -413,7 +414,8 @@ def case_adam(ctx):
     g = grads.astype(np.float64)
     m0 = BETA_1 * m0 + (1 - BETA_1) * g
     v0 = BETA_2 * v0 + (1 - BETA_2) * g * g
-    w0 -= LEARNING_RATE * (m0 / (1 - BETA_1 ** step)) / (np.sqrt(v0 / (1 - BETA_2 ** step)) + EPSILON)
+    w0 -= (LEARNING_RATE * (m0 / (1 - BETA_1 ** step))
+           / (np.sqrt(v0 / (1 - BETA_2 ** step)) + EPSILON))
     if not np.allclose(W[rows], w0, rtol=1e-5, atol=1e-6):
         raise AssertionError("cembed.adam_update differs from the Adam formula")
     del w0, m0, v0, g
@@ -561,14 +563,17 @@ def evaluate_goals(cases, copy_bw):
                 continue
             best = min(anchors, key=lambda r: r["best_ms"])
             speedup = best["best_ms"] / case["cembed_ms"]
-            goals.append({"goal": name, "measured": round(speedup, 3), "target": target,
-                          "anchor": f"{best['label']} {best['best_threads']}T",
+            goals.append({"goal": name, "unit": "x", "measured": round(speedup, 3),
+                          "target": target,
+                          "detail": f"vs {best['label']} {best['best_threads']}T",
                           "status": "PASS" if speedup >= target else "FAIL"})
     case = by_key.get(("gather", BANDWIDTH_DIM, "uniform"))
     name = f"gather(out=) >= {BANDWIDTH_GOAL:.0%} of copy bandwidth (D={BANDWIDTH_DIM}, uniform)"
     if case and copy_bw:
         fraction = case["gbps"] / copy_bw
-        goals.append({"goal": name, "measured": round(fraction, 3), "target": BANDWIDTH_GOAL,
+        goals.append({"goal": name, "unit": "%", "measured": round(fraction, 3),
+                      "target": BANDWIDTH_GOAL,
+                      "detail": f"{case['gbps']:.1f} of {copy_bw:.1f} GB/s",
                       "status": "PASS" if fraction >= BANDWIDTH_GOAL else "FAIL"})
     else:
         goals.append({"goal": name, "status": "NOT RUN"})
@@ -580,15 +585,22 @@ def evaluate_goals(cases, copy_bw):
             goals.append({"goal": name, "status": "NOT RUN"})
             continue
         ratio = alloc["best_ms"] / case["cembed_ms"]
-        goals.append({"goal": name, "measured": round(ratio, 3), "target": ALLOCATION_GOAL,
+        goals.append({"goal": name, "unit": "x", "measured": round(ratio, 3),
+                      "target": ALLOCATION_GOAL,
+                      "detail": f"{_ms(alloc['best_ms'])} vs {_ms(case['cembed_ms'])} ms",
                       "status": "PASS" if ratio <= ALLOCATION_GOAL else "FAIL"})
     return goals
 
 
 # ------------------------------------------------------------------- output
 
-def _fmt_ms(ms):
-    return f"{ms:9.2f}" if ms < 1e4 else f"{ms:9.0f}"
+def _ms(ms):
+    """Milliseconds to 3 significant digits or more: 1190, 46.8, 3.29, 0.0123."""
+    if ms >= 100:
+        return f"{ms:.0f}"
+    if ms >= 1:
+        return f"{ms:.3g}" if ms >= 10 else f"{ms:.2f}"
+    return f"{ms:.3g}"
 
 
 def print_case(case, out):
@@ -599,30 +611,32 @@ def print_case(case, out):
     print(f"\n{head}{extra})", file=out)
     width = max(len(r["label"]) for r in case["results"])
     for r in case["results"]:
-        cols = "  ".join(f"{t}T {_fmt_ms(ms)} ms" for t, ms in sorted(r["ms"].items()))
+        cols = "  ".join(f"{t}T {_ms(ms):>8} ms" for t, ms in sorted(r["ms"].items()))
         mark = "  <- best anchor" if r["label"] == case["best_anchor"] else ""
         if r["role"] == "cembed":
             mark = "  <- cembed (2T)"
         print(f"  {r['label']:<{width}}  {cols}{mark}", file=out)
-    line = f"  cembed {case['cembed_ms']:.2f} ms"
+    line = f"  cembed {_ms(case['cembed_ms'])} ms"
     if case["best_anchor"]:
         line += (f"; best anchor {case['best_anchor']} {case['best_anchor_threads']}T "
-                 f"{case['best_anchor_ms']:.2f} ms; speed-up {case['speedup']:.2f}x")
+                 f"{_ms(case['best_anchor_ms'])} ms; speed-up {case['speedup']:.2f}x")
     if "gbps" in case:
         line += f"; {case['gbps']:.1f} GB/s"
     print(line, file=out)
 
 
+def _fmt_goal(g):
+    if g["status"] == "NOT RUN":
+        return "-"
+    return f"{g['measured']:.0%}" if g["unit"] == "%" else f"{g['measured']:.2f}x"
+
+
 def print_goals(goals, out):
-    print("\nGoals", file=out)
+    print("\nGoals (at 2 threads)", file=out)
     width = max(len(g["goal"]) for g in goals)
     for g in goals:
-        if g["status"] == "NOT RUN":
-            print(f"  {g['goal']:<{width}}  {'':>8}  NOT RUN", file=out)
-            continue
-        fmt = f"{g['measured']:.0%}" if "bandwidth" in g["goal"] else f"{g['measured']:.2f}x"
-        against = f"  (vs {g['anchor']})" if "anchor" in g else ""
-        print(f"  {g['goal']:<{width}}  {fmt:>8}  {g['status']}{against}", file=out)
+        detail = f"  ({g['detail']})" if "detail" in g else ""
+        print(f"  {g['goal']:<{width}}  {_fmt_goal(g):>8}  {g['status']}{detail}", file=out)
 
 
 def markdown(report):
@@ -630,30 +644,25 @@ def markdown(report):
     lines = [
         f"Machine: {machine_line(m)}. V = {report['config']['num_rows']:,} rows, "
         f"indices {report['config']['batch_shape'][0]} x {report['config']['batch_shape'][1]}, "
-        f"float32; {report['config']['stat']} ms; each anchor at its best of 1 and 2 threads, cembed at 2 threads; "
-        "speed-up = best anchor / cembed. "
-        f"Copy bandwidth (np.copyto, 512 MiB, read + write): {report['copy_gbps']:.1f} GB/s.",
+        f"float32; {report['config']['stat']} ms; each anchor at its best of 1 and 2 threads, "
+        "cembed at 2 threads; speed-up = best anchor / cembed. "
+        f"Copy bandwidth (np.copyto, {report['config']['copy_mib']} MiB, read + write): "
+        f"{report['copy_gbps']:.1f} GB/s.",
         "",
         "| kernel | D | indices | cembed 2T | cembed 1T | best anchor | anchor ms | speed-up |",
         "| --- | ---: | --- | ---: | ---: | --- | ---: | ---: |",
     ]
     for c in report["cases"]:
-        one = c["cembed_1t_ms"]
-        lines.append(
-            f"| {c['op']} | {c['dim']} | {c['dist']} | {c['cembed_ms']:.2f} | "
-            f"{one:.2f} | {c['best_anchor'] or '-'}"
-            f"{' (%dT)' % c['best_anchor_threads'] if c['best_anchor'] else ''} | "
-            f"{c['best_anchor_ms']:.2f} | {c['speedup']:.2f}x |"
-            if c["best_anchor"] else
-            f"| {c['op']} | {c['dim']} | {c['dist']} | {c['cembed_ms']:.2f} | {one:.2f} | - | - | - |"
-        )
-    lines += ["", "| goal | measured | result |", "| --- | ---: | --- |"]
+        if c["best_anchor"]:
+            anchor = (f"{c['best_anchor']} ({c['best_anchor_threads']}T) | "
+                      f"{_ms(c['best_anchor_ms'])} | {c['speedup']:.2f}x")
+        else:
+            anchor = "- | - | -"
+        lines.append(f"| {c['op']} | {c['dim']} | {c['dist']} | {_ms(c['cembed_ms'])} | "
+                     f"{_ms(c['cembed_1t_ms'])} | {anchor} |")
+    lines += ["", "| goal (at 2 threads) | measured | result |", "| --- | ---: | --- |"]
     for g in report["goals"]:
-        if g["status"] == "NOT RUN":
-            lines.append(f"| {g['goal']} | - | not run |")
-            continue
-        fmt = f"{g['measured']:.0%}" if "bandwidth" in g["goal"] else f"{g['measured']:.2f}x"
-        lines.append(f"| {g['goal']} | {fmt} | {g['status']} |")
+        lines.append(f"| {g['goal']} | {_fmt_goal(g)} | {g['status']} |")
     lines += ["", f"Command: `{report['command']}`"]
     return "\n".join(lines)
 
@@ -664,9 +673,9 @@ class _Context:
     pass
 
 
-def copy_bandwidth(repeat, how="median"):
-    """Read + write bytes per second of np.copyto on 512 MiB, over `repeat` runs."""
-    src = np.ones(COPY_BYTES // 4, dtype=np.float32)
+def copy_bandwidth(repeat, how="median", nbytes=COPY_BYTES):
+    """Read + write bytes per second of np.copyto on `nbytes`, over `repeat` runs."""
+    src = np.ones(nbytes // 4, dtype=np.float32)
     dst = np.empty_like(src)
     np.copyto(dst, src)
     times = []
@@ -675,7 +684,7 @@ def copy_bandwidth(repeat, how="median"):
         np.copyto(dst, src)
         times.append(time.perf_counter() - start)
     best = np.median(times) if how == "median" else np.min(times)
-    return 2 * COPY_BYTES / float(best) / 1e9
+    return 2 * (src.size * 4) / float(best) / 1e9
 
 
 def parse_args(argv):
@@ -692,8 +701,12 @@ def parse_args(argv):
                    help="timed rounds per case (default: 20, fewer for slow cases, at least 5)")
     p.add_argument("--rows", type=int, default=None,
                    help=f"table rows V (default: {NUM_ROWS:,})")
+    p.add_argument("--batch", type=int, nargs=2, default=list(BATCH_SHAPE), metavar=("B", "L"),
+                   help="shape of the index batch: B bags of L indices (default: 4096 50)")
     p.add_argument("--quick", action="store_true",
                    help=f"smoke run: V = {NUM_ROWS_QUICK:,}, 3 rounds")
+    p.add_argument("--copy-mib", type=int, default=COPY_BYTES >> 20, metavar="MIB",
+                   help="size of the np.copyto bandwidth probe (default: 512)")
     p.add_argument("--stat", choices=("median", "min"), default="median",
                    help="the figure of each contender (default: median; min is steadier "
                         "on a busy machine)")
@@ -704,9 +717,44 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if any(d < 1 for d in args.dims):
         p.error("--dims must be >= 1")
+    if min(args.batch) < 1 or (args.rows is not None and args.rows < 1) or args.copy_mib < 1:
+        p.error("--batch, --rows and --copy-mib must be >= 1")
     if args.repeat is not None and args.repeat < 1:
         p.error("--repeat must be >= 1")
     return args
+
+
+def run_cases(args, num_rows, batch, timer, cembed, sparse, torch, out):
+    """Build, check, time and print every case; one table alive at a time."""
+    cases = []
+    for dim in args.dims:
+        table = make_table(num_rows, dim, SEED + dim)
+        for dist in args.dists:
+            ctx = _Context()
+            ctx.cembed, ctx.scipy, ctx.torch = cembed, sparse, torch
+            ctx.table = table
+            ctx.indices = make_indices(dist, num_rows, batch, SEED + (dist == "zipf"))
+            ctx.grad = (np.random.default_rng(SEED + 3)
+                        .standard_normal(batch + (dim,), dtype=np.float32))
+            for op in args.ops:
+                ctx.after_checks = []
+                contenders, info = CASES[op](ctx)
+                rounds = timer.run(contenders)
+                for check in ctx.after_checks:
+                    check()
+                results = summarize(contenders, args.stat)
+                del contenders
+                ctx.after_checks = []
+                gc.collect()
+                case = finish_case(op, dim, dist, rounds, results, info)
+                cases.append(case)
+                print_case(case, out)
+                out.flush()
+            del ctx
+            gc.collect()
+        del table
+        gc.collect()
+    return cases
 
 
 def main(argv=None):
@@ -730,50 +778,32 @@ def main(argv=None):
 
     machine = machine_info(cembed, scipy, torch)
     print(f"Machine: {machine_line(machine)}", file=out)
-    if torch is None:
+    if torch is None and not args.no_torch:
         print("PyTorch not installed (pip install torch==2.13.0): its anchors are left out.",
               file=out)
-    copy_gbps = copy_bandwidth(3 if args.quick else 10, args.stat)
-    print(f"Copy bandwidth (np.copyto of 512 MiB, read + write): {copy_gbps:.1f} GB/s", file=out)
-    print(f"V = {num_rows:,} rows, indices {BATCH_SHAPE[0]} x {BATCH_SHAPE[1]}, float32; "
+    copy_gbps = copy_bandwidth(3 if args.quick else 10, args.stat, args.copy_mib << 20)
+    print(f"Copy bandwidth (np.copyto of {args.copy_mib} MiB, read + write): "
+          f"{copy_gbps:.1f} GB/s", file=out)
+    batch = tuple(args.batch)
+    print(f"V = {num_rows:,} rows, indices {batch[0]} x {batch[1]}, float32; "
           f"{args.stat} of each contender's times", file=out)
 
-    cases = []
-    for dim in args.dims:
-        table = make_table(num_rows, dim, SEED + dim)
-        for dist in args.dists:
-            ctx = _Context()
-            ctx.cembed, ctx.scipy, ctx.torch = cembed, sparse, torch
-            ctx.table = table
-            ctx.indices = make_indices(dist, num_rows, BATCH_SHAPE, SEED + (dist == "zipf"))
-            ctx.grad = (np.random.default_rng(SEED + 3)
-                        .standard_normal(BATCH_SHAPE + (dim,), dtype=np.float32))
-            for op in args.ops:
-                ctx.after_checks = []
-                contenders, info = CASES[op](ctx)
-                rounds = timer.run(contenders)
-                for check in ctx.after_checks:
-                    check()
-                results = summarize(contenders, args.stat)
-                del contenders
-                ctx.after_checks = []
-                gc.collect()
-                case = finish_case(op, dim, dist, rounds, results, info)
-                cases.append(case)
-                print_case(case, out)
-                out.flush()
-            del ctx
-            gc.collect()
-        del table
-        gc.collect()
+    torch_threads = torch.get_num_threads() if torch is not None else None
+    try:
+        cases = run_cases(args, num_rows, batch, timer, cembed, sparse, torch, out)
+    finally:  # leave the thread settings as they were (cembed: back to its default)
+        cembed.set_num_threads(None)
+        if torch is not None:
+            torch.set_num_threads(torch_threads)
 
     goals = evaluate_goals(cases, copy_gbps)
     print_goals(goals, out)
     report = {
         "machine": machine,
-        "config": {"num_rows": num_rows, "batch_shape": list(BATCH_SHAPE), "dims": args.dims,
+        "config": {"num_rows": num_rows, "batch_shape": list(batch), "dims": args.dims,
                    "dists": args.dists, "ops": args.ops, "repeat": args.repeat,
-                   "quick": args.quick, "stat": args.stat, "zipf_exponent": ZIPF_EXPONENT, "seed": SEED},
+                   "quick": args.quick, "stat": args.stat, "copy_mib": args.copy_mib,
+                   "zipf_exponent": ZIPF_EXPONENT, "seed": SEED},
         "command": " ".join(["python benchmarks/bench_kernels.py"]
                             + list(sys.argv[1:] if argv is None else argv)),
         "copy_gbps": copy_gbps,

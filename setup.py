@@ -80,7 +80,7 @@ class BuildExt(build_ext):
         else:
             cflags, ldflags = flags
         is_msvc = self.compiler.compiler_type == "msvc"
-        base = [] if is_msvc else ["-O3", "-g0", "-ffp-contract=off", "-fno-strict-aliasing", "-fvisibility=hidden"]
+        base = [] if is_msvc else ["-O3", "-g0", "-ffp-contract=off", "-fno-math-errno", "-fno-strict-aliasing", "-fvisibility=hidden"]
         for ext in self.extensions:
             ext.extra_compile_args = base + cflags + ext.extra_compile_args
             ext.extra_link_args = ldflags + ext.extra_link_args + ([] if is_msvc else ["-s"])

@@ -21,6 +21,10 @@ from cembed._core import (
     sgd_update,
 )
 
+# The layer and its optimizers.
+from cembed import optimizers
+from cembed.embedding import Embedding, SparseGrad
+
 __version__ = "0.1.0"
 
 
@@ -38,6 +42,9 @@ def get_include():
 
 
 __all__ = [
+    "Embedding",
+    "SparseGrad",
+    "optimizers",
     "accumulate",
     "adagrad_update",
     "adam_update",

@@ -16,3 +16,7 @@ from cembed._core import (
 __version__: str
 
 def get_include() -> str: ...
+
+# The layer and its optimizers (branch layer).
+from cembed import optimizers as optimizers
+from cembed.embedding import Embedding as Embedding, SparseGrad as SparseGrad

@@ -87,25 +87,29 @@ def _index_error(name, shape, int64_t flat, value, int64_t num_rows):
                       f"is out of range {_range_text(num_rows)}")
 
 
-cdef tuple _indices(object x, str name="index"):
+cdef object _integer_array(object x):
+    """np.asarray, with an empty list read as empty int64 indices."""
+    if isinstance(x, np.ndarray):
+        return x
+    arr = np.asarray(x)
+    if arr.size == 0 and arr.dtype.kind == "f":  # [] and [[], []]
+        return arr.astype(np.int64)
+    return arr
+
+
+cdef tuple _indices(object x, str name="index", int64_t num_rows=-1):
     """Any integer array-like -> (C-contiguous int64 array, original shape).
 
     uint64 values that int64 cannot hold are out of range for any table:
     they are reported here, with their real value."""
-    if isinstance(x, np.ndarray):
-        arr = x
-    else:
-        arr = np.asarray(x)
-        if arr.size == 0 and arr.dtype.kind == "f":  # [] and [[], []]
-            arr = arr.astype(np.int64)
+    arr = _integer_array(x)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"indices must be integers, got dtype {arr.dtype}")
     shape = arr.shape
     if arr.dtype == _U64 and arr.size and arr.max() > <unsigned long long>_INT64_MAX:
         flat = int(np.flatnonzero(arr.reshape(-1) > <unsigned long long>_INT64_MAX)[0])
         value = int(arr.reshape(-1)[flat])
-        raise IndexError(f"{name} {value} at position {_position(shape, flat)} "
-                         "is out of range for any table")
+        raise _index_error(name, shape, flat, value, num_rows)
     return np.ascontiguousarray(arr, dtype=np.int64), shape
 
 
@@ -125,13 +129,13 @@ cdef tuple _table(object table, str name="table", bint write=False):
     if t.ndim != 2:
         raise ValueError(f"{name} must be 2-D (rows, dim), got {t.ndim}-D with shape {t.shape}")
     cdef Py_ssize_t item = t.itemsize
-    if ((t.shape[1] > 1 and t.strides[1] != item) or t.strides[0] % item != 0
-            or not t.flags.aligned):
+    if t.size and ((t.shape[1] > 1 and t.strides[1] != item)
+                   or (t.shape[0] > 1 and t.strides[0] % item != 0) or not t.flags.aligned):
         raise ValueError(f"{name}'s rows are not contiguous (strides {t.strides}); cembed "
                          f"never copies a table: pass np.ascontiguousarray({name})")
     if write and not t.flags.writeable:
         raise ValueError(f"{name} is read-only; it cannot be updated in place")
-    ld = t.strides[0] // item if t.shape[0] > 1 else t.shape[1]
+    ld = t.strides[0] // item if t.shape[0] > 1 and t.size else t.shape[1]
     return t, <int64_t>ld
 
 
@@ -157,12 +161,18 @@ cdef cnp.ndarray _floats(object x, object dtype, tuple shape, str name):
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
+cdef object _float_grad(object grad):
+    """A float32 or float64 gradient, in native byte order."""
+    g = np.asarray(grad)
+    if g.dtype.kind != "f" or g.dtype.itemsize not in (4, 8):
+        raise TypeError(f"grad must be float32 or float64, got {g.dtype}")
+    return g if g.dtype.isnative else g.astype(g.dtype.newbyteorder("="))
+
+
 cdef cnp.ndarray _grad_array(object grad, tuple index_shape):
     """A gradient shaped index_shape + (D,), float32 or float64, flattened
     to (n, D) contiguous."""
-    g = np.asarray(grad)
-    if g.dtype != _F32 and g.dtype != _F64:
-        raise TypeError(f"grad must be float32 or float64, got {g.dtype}")
+    g = _float_grad(grad)
     if g.ndim != len(index_shape) + 1 or g.shape[:-1] != index_shape:
         raise ValueError(f"grad must have shape indices.shape + (D,) = {index_shape} + (D,), "
                          f"got {np.shape(g)}")
@@ -230,7 +240,12 @@ cdef cnp.ndarray _offsets(object indices_shape, object offsets):
     if len(indices_shape) != 1:
         raise ValueError(f"with offsets, indices must be 1-D, got shape {indices_shape}")
     cdef Py_ssize_t n = indices_shape[0]
-    offs, offs_shape = _indices(offsets, "offset")
+    raw = _integer_array(offsets)
+    if raw.dtype == _U64 and raw.size and raw.max() > <unsigned long long>n:
+        raise ValueError(f"offsets[-1] = {raw.max()} is past the end of indices ({n})"
+                         if raw[-1] == raw.max() else
+                         f"offsets must be non-decreasing and at most {n}, got {raw.max()}")
+    offs, offs_shape = _indices(raw, "offset")
     if len(offs_shape) != 1:
         raise ValueError(f"offsets must be 1-D, got shape {offs_shape}")
     if offs.size:
@@ -294,7 +309,7 @@ def gather(table, indices, out=None):
     cdef cnp.ndarray t, idx, o
     cdef int64_t ld
     t, ld = _table(table)
-    idx, shape = _indices(indices)
+    idx, shape = _indices(indices, "index", t.shape[0])
     cdef int64_t V = t.shape[0], D = t.shape[1], item = t.itemsize
     out_shape = shape + (D,)
     o = np.empty(out_shape, dtype=t.dtype) if out is None else _out_array(out, out_shape, t.dtype)
@@ -337,7 +352,7 @@ def embedding_bag(table, indices, offsets=None, mode="sum", per_sample_weights=N
     cdef int64_t ld
     t, ld = _table(table)
     cdef int m = _mode(mode)
-    idx, shape = _indices(indices)
+    idx, shape = _indices(indices, "index", t.shape[0])
     offs = _offsets(shape, offsets)
     cdef int64_t V = t.shape[0], D = t.shape[1], B = offs.shape[0] - 1
     cdef int64_t pad = _padding(padding_idx, V)
@@ -404,9 +419,9 @@ def accumulate(indices, grad, num_rows=None):
     array([[1., 1.],
            [2., 2.]], dtype=float32)
     """
-    idx, shape = _indices(indices)
-    cdef cnp.ndarray g = _grad_array(grad, shape)
     cdef int64_t nr = _num_rows(num_rows)
+    idx, shape = _indices(indices, "index", nr)
+    cdef cnp.ndarray g = _grad_array(grad, shape)
     rows, order, starts, k = _group(idx, nr, "index", shape)
     cdef int64_t D = g.shape[1], kk = k
     cdef cnp.ndarray values = np.empty((kk, D), dtype=g.dtype)
@@ -445,19 +460,17 @@ def embedding_bag_backward(indices, offsets, grad, mode="sum", per_sample_weight
            [3.5, 5. ]], dtype=float32)
     """
     cdef cnp.ndarray idx, offs, g, w = None
-    idx, shape = _indices(indices)
+    cdef int64_t nr = _num_rows(num_rows)
+    idx, shape = _indices(indices, "index", nr)
     cdef int m = _mode(mode)
     if m == CEMBED_BAG_MAX:
         raise ValueError("embedding_bag_backward supports mode 'sum', 'mean' and 'sqrtn'")
     offs = _offsets(shape, offsets)
     cdef int64_t B = offs.shape[0] - 1
-    g = np.asarray(grad)
-    if g.dtype != _F32 and g.dtype != _F64:
-        raise TypeError(f"grad must be float32 or float64, got {g.dtype}")
+    g = _float_grad(grad)
     if g.ndim != 2 or g.shape[0] != B:
         raise ValueError(f"grad must have shape (bags, D) = ({B}, D), got {np.shape(g)}")
     g = np.ascontiguousarray(g)
-    cdef int64_t nr = _num_rows(num_rows)
     cdef int64_t pad = _padding(padding_idx, nr)
     if per_sample_weights is not None:
         w = _floats(per_sample_weights, g.dtype, shape, "per_sample_weights")
@@ -523,7 +536,7 @@ def scatter_add(table, indices, grad):
     cdef cnp.ndarray t, idx, g
     cdef int64_t ld
     t, ld = _table(table, "table", True)
-    idx, shape = _indices(indices)
+    idx, shape = _indices(indices, "index", t.shape[0])
     cdef int64_t V = t.shape[0], D = t.shape[1], n = idx.size, bad = 0
     g = _floats(grad, t.dtype, shape + (D,), "grad")
     cdef void *tp = _ptr(t)
@@ -543,7 +556,7 @@ def scatter_add(table, indices, grad):
 # ----------------------------------------------------------- row optimizers
 
 cdef tuple _rows_grads(cnp.ndarray t, object rows, object grads):
-    r, shape = _indices(rows, "row")
+    r, shape = _indices(rows, "row", t.shape[0])
     if len(shape) != 1:
         raise ValueError(f"rows must be 1-D, got shape {shape}")
     g = _floats(grads, t.dtype, (r.shape[0], t.shape[1]), "grads")
@@ -736,7 +749,11 @@ def murmurhash3_32(key, seed=0, positive=False):
     if not isinstance(key, (np.ndarray, list, tuple)):
         return _hash_result(_hash_one(key, s), positive)
     arr = np.asarray(key)
+    if arr.dtype.kind in "US" and not isinstance(key, np.ndarray):
+        arr = np.array(key, dtype=object)  # NumPy strings drop trailing NULs
     out_dtype = np.uint32 if positive else np.int32
+    if arr.size == 0:
+        return np.empty(arr.shape, dtype=out_dtype)
     cdef cnp.ndarray keys, result
     cdef const int32_t *kp
     cdef uint32_t *hp

@@ -6,13 +6,32 @@
 #define CAT(a, b) CAT_(a, b)
 #define FN(name) CAT(name, SUF)
 
+/* Rows are prefetched this many ahead: listed rows are sparse in the
+ * table, so the hardware prefetcher does not see them coming. */
+#define OPT_AHEAD 4
+
+static inline void FN(prefetch_w)(REAL *row, int64_t dim)
+{
+    for (int64_t d = 0; d < dim; d += 64 / (int64_t)sizeof(REAL))
+        CEMBED_PREFETCH_W(row + d);
+}
+
+/* The update is SPEC's formula rearranged as PyTorch computes it, one
+ * square root and one division an element:
+ *   w -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)                   */
 CEMBED_DISPATCH
 static void FN(adam_rows)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v,
                           int64_t ld_v, int64_t dim, const int64_t *rows, int64_t j0,
-                          int64_t j1, const REAL *grads, REAL lr, REAL b1, REAL b2, REAL one_b1,
-                          REAL one_b2, REAL bc1, REAL bc2, REAL eps)
+                          int64_t j1, const REAL *grads, REAL b1, REAL b2, REAL one_b1,
+                          REAL one_b2, REAL step_size, REAL inv_sqrt_bc2, REAL eps)
 {
     for (int64_t j = j0; j < j1; j++) {
+        if (j + OPT_AHEAD < j1) {
+            const int64_t q = rows[j + OPT_AHEAD];
+            FN(prefetch_w)(table + q * ld, dim);
+            FN(prefetch_w)(m + q * ld_m, dim);
+            FN(prefetch_w)(v + q * ld_v, dim);
+        }
         const int64_t r = rows[j];
         REAL *CEMBED_RESTRICT w = table + r * ld;
         REAL *CEMBED_RESTRICT mr = m + r * ld_m;
@@ -23,7 +42,7 @@ static void FN(adam_rows)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *
             REAL vd = b2 * vr[d] + one_b2 * g[d] * g[d];
             mr[d] = md;
             vr[d] = vd;
-            w[d] -= lr * (md / bc1) / (SQRT(vd / bc2) + eps);
+            w[d] -= step_size * md / (SQRT(vd) * inv_sqrt_bc2 + eps);
         }
     }
 }
@@ -38,8 +57,8 @@ int FN(cembed_adam)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v, int
     int status = cembed_check_rows(rows, k, num_rows, bad_pos);
     if (status != CEMBED_OK)
         return status;
-    const REAL bc1 = (REAL)(1.0 - pow(beta1, (double)step));
-    const REAL bc2 = (REAL)(1.0 - pow(beta2, (double)step));
+    const double bc1 = 1.0 - pow(beta1, (double)step);
+    const double bc2 = 1.0 - pow(beta2, (double)step);
     const REAL one_b1 = (REAL)(1.0 - beta1), one_b2 = (REAL)(1.0 - beta2);
     int nt = cembed_threads_for(k * dim * 4 * (int64_t)sizeof(REAL));
     CEMBED_OMP(parallel num_threads(nt))
@@ -50,8 +69,9 @@ int FN(cembed_adam)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v, int
         j0 = k * t / tn;
         j1 = k * (t + 1) / tn;
 #endif
-        FN(adam_rows)(table, ld, m, ld_m, v, ld_v, dim, rows, j0, j1, grads, (REAL)lr,
-                      (REAL)beta1, (REAL)beta2, one_b1, one_b2, bc1, bc2, (REAL)eps);
+        FN(adam_rows)(table, ld, m, ld_m, v, ld_v, dim, rows, j0, j1, grads, (REAL)beta1,
+                      (REAL)beta2, one_b1, one_b2, (REAL)(lr / bc1), (REAL)(1.0 / sqrt(bc2)),
+                      (REAL)eps);
     }
     return CEMBED_OK;
 }
@@ -62,6 +82,11 @@ static void FN(adagrad_rows)(REAL *table, int64_t ld, REAL *accum, int64_t ld_ac
                              const REAL *grads, REAL lr, REAL eps)
 {
     for (int64_t j = j0; j < j1; j++) {
+        if (j + OPT_AHEAD < j1) {
+            const int64_t q = rows[j + OPT_AHEAD];
+            FN(prefetch_w)(table + q * ld, dim);
+            FN(prefetch_w)(accum + q * (ld_acc ? ld_acc : 1), ld_acc ? dim : 1);
+        }
         const int64_t r = rows[j];
         REAL *CEMBED_RESTRICT w = table + r * ld;
         const REAL *CEMBED_RESTRICT g = grads + j * dim;
@@ -111,6 +136,8 @@ static void FN(sgd_rows)(REAL *table, int64_t ld, int64_t dim, const int64_t *ro
                          int64_t j0, int64_t j1, const REAL *grads, REAL lr)
 {
     for (int64_t j = j0; j < j1; j++) {
+        if (j + OPT_AHEAD < j1)
+            FN(prefetch_w)(table + rows[j + OPT_AHEAD] * ld, dim);
         REAL *CEMBED_RESTRICT w = table + rows[j] * ld;
         const REAL *CEMBED_RESTRICT g = grads + j * dim;
         for (int64_t d = 0; d < dim; d++)
@@ -142,3 +169,4 @@ int FN(cembed_sgd)(REAL *table, int64_t ld, int64_t num_rows, int64_t dim,
 #undef FN
 #undef CAT
 #undef CAT_
+#undef OPT_AHEAD

@@ -34,7 +34,7 @@ int cembed_threads_for(int64_t work_bytes)
     int n = cembed_get_num_threads();
     if (n <= 1 || work_bytes < CEMBED_PARALLEL_MIN_BYTES)
         return 1;
-    /* at least 16 KiB of work per thread */
+    /* at least 256 KiB of work per thread */
     int64_t most = work_bytes / (CEMBED_PARALLEL_MIN_BYTES / 4);
     return most < n ? (int)(most > 1 ? most : 1) : n;
 }

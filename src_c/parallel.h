@@ -17,7 +17,7 @@
 
 /* Below this much work (bytes touched) a parallel region costs more than
  * it gives: run serially. */
-#define CEMBED_PARALLEL_MIN_BYTES ((int64_t)1 << 16)
+#define CEMBED_PARALLEL_MIN_BYTES ((int64_t)1 << 20)
 
 /* The threads to use for `work_bytes` of work: 1 for small work. */
 int cembed_threads_for(int64_t work_bytes);
@@ -44,6 +44,12 @@ int cembed_threads_for(int64_t work_bytes);
 #define CEMBED_DISPATCH __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CEMBED_DISPATCH
+#endif
+
+/* Streaming (non-temporal) stores: SSE2 is part of every x86-64 CPU. */
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define CEMBED_HAVE_SSE2 1
 #endif
 
 #endif /* CEMBED_PARALLEL_H */

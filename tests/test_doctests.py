@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-MODULES = ["cembed", "cembed._core"]
+MODULES = ["cembed", "cembed._core", "cembed.embedding", "cembed.optimizers"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -75,7 +75,7 @@ def _import_cembed():
         raise SystemExit(
             f"bench_kernels: cembed {getattr(cembed, '__version__', '?')} at "
             f"{os.path.dirname(cembed.__file__)} lacks {', '.join(missing)}; "
-            "nothing to benchmark (build the kernels: git merge main; "
+            "nothing to benchmark (build a cembed that has them: "
             "python setup.py build_ext --inplace)"
         )
     return cembed
@@ -91,14 +91,20 @@ def _import_optional(name):
 # ------------------------------------------------------------------ machine
 
 def _cpu_model():
+    """The model name and widest vector extension, from /proc/cpuinfo."""
+    model, flags = None, set()
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                if line.startswith("model name") and model is None:
+                    model = line.split(":", 1)[1].strip()
+                elif line.startswith("flags") and not flags:
+                    flags = set(line.split(":", 1)[1].split())
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    model = model or platform.processor() or platform.machine()
+    simd = next((f for f in ("avx512f", "avx2", "neon", "asimd") if f in flags), None)
+    return f"{model} ({simd.upper()})" if simd else model
 
 
 def _mem_total_gib():
@@ -241,7 +247,7 @@ class Timer:
 # ------------------------------------------------------------------- cases
 #
 # Each builder returns (contenders, info): info may carry "bytes" (memory
-# traffic of one call, for a bandwidth) and "note". Builders check cembed's
+# traffic of one call, for a bandwidth) and "unique_rows". Builders check cembed's
 # result against NumPy before returning, so nothing wrong gets timed.
 
 def _cembed_pair(label, fn):

@@ -112,6 +112,16 @@ extensions = [
         + c_sources("parallel.c", "check.c", "lookup.c", "accumulate.c", "optim.c", "murmur3.c"),
         **common,
     ),
+    Extension(
+        "cembed._vectors",
+        ["cembed/_vectors.pyx"] + c_sources("vectors.c"),
+        **common,
+    ),
+    Extension(
+        "cembed._text",
+        ["cembed/_text.pyx"] + c_sources("tokenize.c", "sequence.c", "murmur3.c"),
+        **common,
+    ),
 ]
 
 setup(

@@ -25,6 +25,19 @@ from cembed._core import (
 from cembed import optimizers
 from cembed.embedding import Embedding, SparseGrad
 
+# pretrained vectors (word2vec, GloVe, fastText)
+from cembed.vectors import Vectors, load_word2vec, save_word2vec
+
+# text preprocessing (Keras-compatible)
+from cembed.sequence import pad_sequences
+from cembed.text import (
+    Tokenizer,
+    hashing_trick,
+    one_hot,
+    text_to_word_sequence,
+    tokenizer_from_json,
+)
+
 __version__ = "0.1.0"
 
 
@@ -58,4 +71,15 @@ __all__ = [
     "scatter_add",
     "set_num_threads",
     "sgd_update",
+    # text preprocessing
+    "Tokenizer",
+    "hashing_trick",
+    "one_hot",
+    "pad_sequences",
+    "text_to_word_sequence",
+    "tokenizer_from_json",
+    # pretrained vectors
+    "Vectors",
+    "load_word2vec",
+    "save_word2vec",
 ]

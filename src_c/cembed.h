@@ -167,11 +167,156 @@ uint32_t cembed_murmurhash3_int32(int32_t key, uint32_t seed);
 
 
 /* ---- text (tokenize.c) ------------------------------------------------- */
+/* The default analyzer of Keras' Tokenizer over UTF-8 text. Non-ASCII text
+ * is lowercased by the caller (Python's str.lower is the reference); for
+ * ASCII text lower[i] = 1 asks the tokenizer to map A-Z to a-z itself.
+ *
+ * Split modes:
+ *   CEMBED_SPLIT_DELIMS     tokens are the maximal runs of characters that
+ *                           are not delimiters (the filters plus a one-
+ *                           character split: Keras' translate-then-split)
+ *   CEMBED_SPLIT_SEPARATOR  tokens are the non-empty pieces between
+ *                           occurrences of a multi-byte separator
+ *   CEMBED_SPLIT_CHARS      every character is a token (char_level)
+ */
+enum {
+    CEMBED_SPLIT_DELIMS = 0,
+    CEMBED_SPLIT_SEPARATOR = 1,
+    CEMBED_SPLIT_CHARS = 2
+};
 
+typedef struct {
+    int mode;                     /* CEMBED_SPLIT_* */
+    uint8_t ascii_delims[128];    /* 1 for an ASCII delimiter */
+    const uint32_t *wide_delims;  /* sorted code points >= 128 */
+    int64_t num_wide_delims;
+    const char *separator;        /* CEMBED_SPLIT_SEPARATOR: UTF-8 bytes */
+    int64_t separator_len;
+} cembed_analyzer;
 
+/* A growable array of int64 owned by C; start from {NULL, 0, 0}. */
+typedef struct {
+    int64_t *data;
+    int64_t size, capacity;
+} cembed_i64vec;
+void cembed_i64vec_free(cembed_i64vec *v);
+
+/* A vocabulary: a hash table from UTF-8 keys to entries that keep a value,
+ * a count and a document count, in insertion order (entry ids 0, 1, ...). */
+typedef struct cembed_vocab cembed_vocab;
+cembed_vocab *cembed_vocab_new(void);            /* NULL when out of memory */
+void cembed_vocab_free(cembed_vocab *v);
+void cembed_vocab_clear(cembed_vocab *v);
+int64_t cembed_vocab_size(const cembed_vocab *v);
+/* Insert key (or find it) and set its value. */
+int cembed_vocab_insert(cembed_vocab *v, const char *key, int64_t len, int64_t value,
+                        int64_t *id_out);
+/* The entry id of key, or -1. */
+int64_t cembed_vocab_find(const cembed_vocab *v, const char *key, int64_t len);
+void cembed_vocab_entry(const cembed_vocab *v, int64_t id, const char **key, int64_t *key_len,
+                        int64_t *value, int64_t *count, int64_t *docs);
+
+/* Count the tokens of n texts: each token adds 1 to its entry's count
+ * (inserted with value 0 when new), and 1 to its docs once per text; text
+ * i is document first_doc + i. *num_tokens (may be NULL) gets the total. */
+int cembed_vocab_count_texts(cembed_vocab *v, const cembed_analyzer *a,
+                             const char *const *texts, const int64_t *lens,
+                             const uint8_t *lower, int64_t n, int64_t first_doc,
+                             int64_t *num_tokens);
+/* Count one document given as tokens: token i is buf[offsets[i]:offsets[i+1]]. */
+int cembed_vocab_count_tokens(cembed_vocab *v, const char *buf, const int64_t *offsets,
+                              int64_t n, int64_t doc);
+/* Look up the tokens of n texts and append to out, per token, its entry id;
+ * a token that is absent, or whose value is >= limit (when limit > 0), gives
+ * oov_code instead, or nothing when oov_code is -1. Text i's ids are
+ * out[offsets[i]:offsets[i+1]] (offsets has n + 1 entries). */
+int cembed_vocab_lookup_texts(const cembed_vocab *v, const cembed_analyzer *a,
+                              const char *const *texts, const int64_t *lens,
+                              const uint8_t *lower, int64_t n, int64_t limit,
+                              int64_t oov_code, cembed_i64vec *out, int64_t *offsets);
+/* The hashing trick: per token murmurhash3_32(token, seed) % modulus + 1
+ * (modulus >= 1, else CEMBED_ERR_VALUE), laid out as in lookup_texts. */
+int cembed_hash_texts(const cembed_analyzer *a, const char *const *texts,
+                      const int64_t *lens, const uint8_t *lower, int64_t n, uint32_t seed,
+                      uint64_t modulus, cembed_i64vec *out, int64_t *offsets);
+
+/* pad_sequences (sequence.c): sequence r is values[offsets[r]:offsets[r+1]];
+ * truncated to its last (or, truncate_post, first) maxlen values and written
+ * at the end (or, pad_post, the start) of row r of out (num_seqs, maxlen),
+ * whose other entries are left as they are. */
+void cembed_pad_place_i32(const int32_t *values, const int64_t *offsets, int64_t num_seqs,
+                          int64_t maxlen, int pad_post, int truncate_post, int32_t *out);
 
 
 /* ---- pretrained vectors (vectors.c) ------------------------------------ */
+/* Readers and writers of word2vec text/binary, GloVe and fastText .vec
+ * files. Numbers are parsed without the C locale: the text grammar is
+ * Python's float() without underscores ([+-] digits [. digits] [e[+-]digits],
+ * "inf", "infinity", "nan", any case); the value is the correctly rounded
+ * double, then rounded to float32 (what NumPy and gensim give). */
+
+/* A file could not be opened, read or written; see cembed_w2v_error.sys_errno. */
+#define CEMBED_ERR_IO 6
+
+/* Where and why a file is malformed. line: 1-based line (text formats, and
+ * the header of binary files), 0 if not applicable; offset: byte offset in
+ * the file (binary formats), -1 if not applicable. */
+typedef struct {
+    int64_t line;
+    int64_t offset;
+    int sys_errno;
+    char message[256];
+} cembed_w2v_error;
+
+typedef struct cembed_w2v_reader cembed_w2v_reader;
+
+/* Open `path` and read its header. binary: -1 detect, 0 text (with or
+ * without a "V D" header), 1 word2vec binary (header required). limit < 0:
+ * no limit. On success *num_rows is the number of rows the header promises
+ * (min(V, limit)), or -1 without a header (GloVe); *dim the vector size;
+ * *is_binary the format; *size_hint the rows to allocate first: the header's
+ * count, cut to what the file size can hold, or for GloVe the file's line
+ * count (the file is read twice for it); a guess for pipes. Text rows are
+ * split at ' ', '\t', '\r', '\v', '\f'; a row with more than D + 1 fields
+ * is a word with spaces unless the field before the last D is a number. */
+int cembed_w2v_open(const char *path, int binary, int64_t limit,
+                    cembed_w2v_reader **reader, int64_t *num_rows, int64_t *dim,
+                    int *is_binary, int *has_header, int64_t *size_hint,
+                    cembed_w2v_error *err);
+/* Parse up to max_rows more rows into out (max_rows * dim float32,
+ * contiguous). *n_read rows were written; *done is 1 when the file (or the
+ * header count, or the limit) is exhausted; otherwise call again with more
+ * room. Malformed data (and a header count larger than the file) is
+ * CEMBED_ERR_FORMAT with the line (text) or byte offset (binary) in err. */
+int cembed_w2v_read(cembed_w2v_reader *reader, float *out, int64_t max_rows,
+                    int64_t *n_read, int *done, cembed_w2v_error *err);
+/* The words read so far: word i is bytes[offsets[i] .. offsets[i+1]), found
+ * on line where[i] (text) or at byte offset where[i] (binary). */
+void cembed_w2v_words(const cembed_w2v_reader *reader, const char **bytes,
+                      const int64_t **offsets, const int64_t **where, int64_t *count);
+void cembed_w2v_close(cembed_w2v_reader *reader);
+
+/* Move rows keep[0..k) (increasing, keep[j] >= j) to rows 0..k) in place. */
+void cembed_compact_rows_f32(float *matrix, int64_t dim, const int64_t *keep, int64_t k);
+
+/* Check that every word can be written in the format (CEMBED_ERR_VALUE and
+ * *bad_row otherwise, with a reason in err->message): not empty, no '\n';
+ * binary: no ' '; text: no leading or trailing white space, and a word with
+ * white space inside must not end in a field that reads as a number. */
+int cembed_w2v_check_words(const char *words, const int64_t *offsets, int64_t n,
+                           int binary, int64_t *bad_row, cembed_w2v_error *err);
+/* Write n words and the (n, dim) matrix (float32 if is_f64 == 0, else
+ * float64; row stride ld elements) to `path` as word2vec text or binary,
+ * values as float32; text uses the shortest decimal (at most 9 significant
+ * digits) that reads back to the same float32. */
+int cembed_w2v_save(const char *path, const char *words, const int64_t *offsets,
+                    int64_t n, const void *matrix, int is_f64, int64_t ld,
+                    int64_t dim, int binary, cembed_w2v_error *err);
+/* Parse [s, end) as one number, as the readers do: 1 and *out on success,
+ * 0 if [s, end) is not entirely a number. */
+int cembed_parse_double(const char *s, const char *end, double *out);
+/* Format a float32 as the text writer does; returns the length (< 32). */
+int cembed_format_f32(float x, char *out);
 
 
 

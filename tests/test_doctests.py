@@ -4,7 +4,14 @@ import importlib
 
 import pytest
 
-MODULES = ["cembed", "cembed._core", "cembed.embedding", "cembed.optimizers"]
+MODULES = [
+    "cembed",
+    "cembed._core",
+    "cembed.embedding",
+    "cembed.optimizers",
+    "cembed.text",
+    "cembed.sequence",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

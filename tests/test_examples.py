@@ -11,19 +11,6 @@ import cembed
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
 
-# TEMP until text lands: the Tokenizer, one_hot and pad_sequences come from
-# branch `text`; remove this guard (and the skipif marks) once it is merged.
-try:
-    from cembed import Tokenizer, one_hot, pad_sequences  # noqa: F401
-
-    HAVE_TEXT = True
-except ImportError:
-    HAVE_TEXT = False
-needs_text = pytest.mark.skipif(
-    not HAVE_TEXT, reason="cembed.Tokenizer/one_hot/pad_sequences (branch text) not merged yet"
-)
-
-
 def run_example(name, *args):
     """Run examples/<name> with the cembed these tests import; return its stdout."""
     package_parent = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__)))
@@ -48,7 +35,6 @@ def test_lasagne_table_prints_the_seed_array_and_the_index_error():
     )
 
 
-@needs_text
 def test_keras_tokenizer():
     out = run_example("keras_tokenizer.py")
     assert "word_index: {'this': 1, 'is': 2, 'a': 3, 'text': 4, 'not': 5}" in out
@@ -59,7 +45,6 @@ def test_keras_tokenizer():
     assert "lookups equal rows of get_weights()[0]: True" in out
 
 
-@needs_text
 def test_restaurant_reviews():
     out = run_example("restaurant_reviews.py")
     assert re.search(r"after \d+ epochs: loss [0-9.]+, accuracy 1\.0\n", out), out
@@ -70,7 +55,6 @@ def test_restaurant_reviews():
     assert 10 < used < 25
 
 
-@needs_text
 def test_sentiment():
     out = run_example("sentiment.py", "--docs", "4000", "--epochs", "2")
     assert "corpus: 4000 generated reviews (3200 train / 800 test)" in out
@@ -78,3 +62,10 @@ def test_sentiment():
     assert accuracy > 0.75, out
     throughput = float(re.search(r"training throughput: ([0-9,]+) tokens/s", out).group(1).replace(",", ""))
     assert throughput > 0
+
+
+def test_quickstart_trains_and_leaves_untouched_rows_alone():
+    out = run_example("quickstart.py")
+    losses = [float(x) for x in re.findall(r"loss ([0-9.]+)", out)]
+    assert len(losses) == 4 and losses[-1] < losses[0] / 5
+    assert re.search(r"\d+ rows were never looked up and are unchanged: True", out)

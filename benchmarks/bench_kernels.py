@@ -6,9 +6,10 @@ row-wise Adam, and a whole training step) is timed on a table of
 V = 1,000,000 rows x D in {16, 64, 256} float32, with a batch of indices of
 shape (4096, 50), drawn uniformly or from a Zipf(1.1) law. Each anchor runs
 at its best of 1 and 2 threads; cembed is reported at 2 threads (its 1-thread
-time is shown too). All contenders of a case run interleaved, in a shuffled
-round-robin, so a noisy machine slows them all alike; the figure is the
-median. Results are checked against NumPy before anything is timed.
+time is shown too). All contenders of a case run in short blocks, in a
+shuffled round-robin with a pause between blocks, so a noisy machine slows
+them all alike and no library's spinning OpenMP workers take the cores from
+the next; the figure is the median. Results are checked against NumPy before anything is timed.
 
     python benchmarks/bench_kernels.py                  # everything
     python benchmarks/bench_kernels.py --quick          # a smoke run, V = 100,000
@@ -44,6 +45,8 @@ GOAL_DIM = 64
 BANDWIDTH_DIM = 256
 COPY_BYTES = 512 << 20
 LEARNING_RATE, BETA_1, BETA_2, EPSILON = 1e-3, 0.9, 0.999, 1e-7
+BLOCK = 3      # timed calls of one contender in a row
+PAUSE = 0.05   # seconds between blocks
 
 # The kernels this benchmark times. Without them it stops: there are no
 # stand-ins, so every number it prints is cembed's own.
@@ -235,9 +238,16 @@ class Timer:
             rounds = self.repeat
             if self.budget:
                 rounds = max(self.min_repeat, min(rounds, int(self.budget / max(round_time, 1e-9))))
-            for _ in range(rounds):
+            # Contenders run in blocks, not call by call: after a parallel
+            # region each OpenMP runtime's workers spin for a while (torch
+            # ships its own libgomp), and calls of another library interleaved
+            # with them would find the second core taken. A short pause before
+            # each block lets the previous contender's workers go to sleep.
+            for _ in range(max(1, rounds // BLOCK)):
                 for i in self.rng.permutation(len(contenders)):
-                    contenders[i].times.append(self._once(contenders[i]))
+                    time.sleep(PAUSE)
+                    for _ in range(BLOCK):
+                        contenders[i].times.append(self._once(contenders[i]))
         finally:
             if gc_was_enabled:
                 gc.enable()

@@ -243,10 +243,11 @@ class Timer:
             # ships its own libgomp), and calls of another library interleaved
             # with them would find the second core taken. A short pause before
             # each block lets the previous contender's workers go to sleep.
-            for _ in range(max(1, rounds // BLOCK)):
+            block = min(BLOCK, rounds)
+            for _ in range(-(-rounds // block)):
                 for i in self.rng.permutation(len(contenders)):
                     time.sleep(PAUSE)
-                    for _ in range(BLOCK):
+                    for _ in range(block):
                         contenders[i].times.append(self._once(contenders[i]))
         finally:
             if gc_was_enabled:

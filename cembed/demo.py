@@ -314,8 +314,10 @@ def plot_embeddings(path, words, vectors, colors=None, labels=30):
     if xy.shape[1] < 2:
         xy = np.hstack([xy, np.zeros((len(xy), 2 - xy.shape[1]))])
     fig, ax = plt.subplots(figsize=(9, 7), dpi=100)
-    ax.scatter(xy[:, 0], xy[:, 1], s=12, c=colors if colors is not None else "tab:blue",
-               cmap="coolwarm", alpha=0.7)
+    if colors is None:
+        ax.scatter(xy[:, 0], xy[:, 1], s=12, color="tab:blue", alpha=0.7)
+    else:
+        ax.scatter(xy[:, 0], xy[:, 1], s=12, c=colors, cmap="coolwarm", alpha=0.7)
     for word, (px, py) in list(zip(words, xy))[:labels]:
         ax.annotate(word, (px, py), fontsize=8, xytext=(3, 3), textcoords="offset points")
     ax.set_title("cembed: learned word embeddings (PCA)")

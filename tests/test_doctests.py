@@ -11,6 +11,8 @@ MODULES = [
     "cembed.optimizers",
     "cembed.text",
     "cembed.sequence",
+    "cembed.demo",
+    "cembed.__main__",
 ]
 
 

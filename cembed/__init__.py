@@ -21,19 +21,42 @@ from cembed._core import (
     sgd_update,
 )
 
-# The layer and its optimizers.
-from cembed import optimizers
-from cembed.embedding import Embedding, SparseGrad
+# Everything else is imported on first use (PEP 562), so `import cembed`
+# costs little more than importing NumPy: the layer, the text tools and
+# their imports (json, secrets, ...) load when a name is first touched.
+_LAZY = {
+    "Embedding": "cembed.embedding",
+    "SparseGrad": "cembed.embedding",
+    # text preprocessing (Keras-compatible)
+    "pad_sequences": "cembed.sequence",
+    "Tokenizer": "cembed.text",
+    "hashing_trick": "cembed.text",
+    "one_hot": "cembed.text",
+    "text_to_word_sequence": "cembed.text",
+    "tokenizer_from_json": "cembed.text",
+}
+_SUBMODULES = ("demo", "embedding", "optimizers", "sequence", "text")
 
-# text preprocessing (Keras-compatible)
-from cembed.sequence import pad_sequences
-from cembed.text import (
-    Tokenizer,
-    hashing_trick,
-    one_hot,
-    text_to_word_sequence,
-    tokenizer_from_json,
-)
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(module), name)
+    elif name in _SUBMODULES:
+        import importlib
+
+        value = importlib.import_module("cembed." + name)
+    else:
+        raise AttributeError(f"module 'cembed' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | set(_SUBMODULES))
+
 
 __version__ = "0.1.0"
 
@@ -51,6 +74,22 @@ def get_include():
     return _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "include")
 
 
+def get_library_dir():
+    """The folder of ``libcembed.a``, cembed's C core as a static library.
+
+    A C program built against ``get_include()`` links it, as NumPy's
+    ``libnpymath.a``: ``cc prog.c -I<include> -L<dir> -lcembed -fopenmp -lm``
+    (leave ``-fopenmp`` out where ``cembed.openmp_enabled()`` is False).
+    The library is compiled with the flags of the extension modules and
+    ``-fPIC``, so it links into executables and shared libraries alike.
+
+    >>> import os, cembed
+    >>> os.path.exists(os.path.join(cembed.get_library_dir(), "libcembed.a"))
+    True
+    """
+    return _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "lib")
+
+
 __all__ = [
     "Embedding",
     "SparseGrad",
@@ -62,6 +101,7 @@ __all__ = [
     "embedding_bag_backward",
     "gather",
     "get_include",
+    "get_library_dir",
     "get_num_threads",
     "murmurhash3_32",
     "openmp_enabled",

@@ -20,3 +20,16 @@ def get_include() -> str: ...
 # The layer and its optimizers (branch layer).
 from cembed import optimizers as optimizers
 from cembed.embedding import Embedding as Embedding, SparseGrad as SparseGrad
+
+def get_library_dir() -> str: ...
+
+# Text preprocessing (Keras-compatible).
+from cembed import demo as demo, sequence as sequence, text as text
+from cembed.sequence import pad_sequences as pad_sequences
+from cembed.text import (
+    Tokenizer as Tokenizer,
+    hashing_trick as hashing_trick,
+    one_hot as one_hot,
+    text_to_word_sequence as text_to_word_sequence,
+    tokenizer_from_json as tokenizer_from_json,
+)

@@ -34,8 +34,12 @@ _LAZY = {
     "one_hot": "cembed.text",
     "text_to_word_sequence": "cembed.text",
     "tokenizer_from_json": "cembed.text",
+    # pretrained vectors (word2vec, GloVe, fastText)
+    "Vectors": "cembed.vectors",
+    "load_word2vec": "cembed.vectors",
+    "save_word2vec": "cembed.vectors",
 }
-_SUBMODULES = ("demo", "embedding", "optimizers", "sequence", "text")
+_SUBMODULES = ("demo", "embedding", "optimizers", "sequence", "text", "vectors")
 
 
 def __getattr__(name):
@@ -115,4 +119,8 @@ __all__ = [
     "pad_sequences",
     "text_to_word_sequence",
     "tokenizer_from_json",
+    # pretrained vectors
+    "Vectors",
+    "load_word2vec",
+    "save_word2vec",
 ]

@@ -24,7 +24,7 @@ from cembed.embedding import Embedding as Embedding, SparseGrad as SparseGrad
 def get_library_dir() -> str: ...
 
 # Text preprocessing (Keras-compatible).
-from cembed import demo as demo, sequence as sequence, text as text
+from cembed import demo as demo, sequence as sequence, text as text, vectors as vectors
 from cembed.sequence import pad_sequences as pad_sequences
 from cembed.text import (
     Tokenizer as Tokenizer,
@@ -32,4 +32,11 @@ from cembed.text import (
     one_hot as one_hot,
     text_to_word_sequence as text_to_word_sequence,
     tokenizer_from_json as tokenizer_from_json,
+)
+
+# Pretrained vectors (branch vectors).
+from cembed.vectors import (
+    Vectors as Vectors,
+    load_word2vec as load_word2vec,
+    save_word2vec as save_word2vec,
 )

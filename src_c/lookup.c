@@ -22,18 +22,12 @@
 #define CEMBED_STREAM_MIN_BYTES ((int64_t)4 << 20)
 #endif
 
-static inline void prefetch_row(const char *row, int64_t row_bytes)
-{
-    for (int64_t c = 0; c < row_bytes; c += 64)
-        CEMBED_PREFETCH(row + c);
-}
-
 static void gather_range(const char *src, int64_t ld_bytes, int64_t row_bytes,
                          const int64_t *idx, int64_t lo, int64_t hi, char *dst)
 {
     for (int64_t i = lo; i < hi; i++) {
         if (i + CEMBED_GATHER_AHEAD < hi)
-            prefetch_row(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
         memcpy(dst + i * row_bytes, src + idx[i] * ld_bytes, (size_t)row_bytes);
     }
 }
@@ -45,7 +39,7 @@ static void gather_range_stream(const char *src, int64_t ld_bytes, int64_t row_b
 {
     for (int64_t i = lo; i < hi; i++) {
         if (i + CEMBED_GATHER_AHEAD < hi)
-            prefetch_row(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
         const char *s = src + idx[i] * ld_bytes;
         char *d = dst + i * row_bytes;
         for (int64_t c = 0; c < row_bytes; c += 16)
@@ -80,7 +74,7 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
         hi = n * (t + 1) / tn;
 #endif
         for (int64_t i = lo; i < lo + CEMBED_GATHER_AHEAD && i < hi; i++)
-            prefetch_row(src + idx[i] * ld_bytes, row_bytes);
+            cembed_prefetch_bytes(src + idx[i] * ld_bytes, row_bytes);
 #ifdef CEMBED_HAVE_SSE2
         if (stream)
             gather_range_stream(src, ld_bytes, row_bytes, idx, lo, hi, dst);

@@ -65,7 +65,7 @@ static inline void FN(pool_chunk)(const REAL *table, int64_t ld, const int64_t *
         acc[j] = 0;
     for (int64_t p = lo; p < hi; p++) {
         if (p + BAG_AHEAD < n)
-            CEMBED_PREFETCH(table + idx[p + BAG_AHEAD] * ld + c0);
+            cembed_prefetch_bytes(table + idx[p + BAG_AHEAD] * ld + c0, w * (int64_t)sizeof(REAL));
         if (idx[p] == padding_idx)
             continue;
         const REAL *x = table + idx[p] * ld + c0;

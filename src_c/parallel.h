@@ -36,6 +36,19 @@ int cembed_threads_for(int64_t work_bytes);
 #define CEMBED_RESTRICT
 #endif
 
+/* Prefetch the cache lines of nbytes from p (for reading or writing). */
+static inline void cembed_prefetch_bytes(const void *p, int64_t nbytes)
+{
+    for (int64_t c = 0; c < nbytes; c += 64)
+        CEMBED_PREFETCH((const char *)p + c);
+}
+
+static inline void cembed_prefetch_bytes_w(void *p, int64_t nbytes)
+{
+    for (int64_t c = 0; c < nbytes; c += 64)
+        CEMBED_PREFETCH_W((char *)p + c);
+}
+
 /* Hot loops are compiled for AVX-512, AVX2 and the baseline; the loader
  * picks the best the CPU has (GCC's ifunc-based target_clones). Elsewhere
  * (ARM, clang on macOS, MSVC) they are compiled once for the baseline. */

@@ -26,7 +26,11 @@ QUICK_ARGS = {
 
 
 class UsageError(Exception):
-    """A bad command line: reported as one line on stderr, exit code 2."""
+    """A bad command line: reported as one line on stderr, exit code 2.
+
+    >>> str(UsageError("python -m cembed demo: error: --dim must be positive"))
+    'python -m cembed demo: error: --dim must be positive'
+    """
 
 
 class _Parser(argparse.ArgumentParser):
@@ -126,6 +130,11 @@ def run_bench(names, quick=False, folder=None, extra=()):
 
     Returns the exit code: 0 when every script succeeded, else the first
     failure's. Raises ``UsageError`` when the folder or a named script is missing.
+
+    >>> run_bench(["text"], folder="/nonexistent")
+    Traceback (most recent call last):
+    ...
+    cembed.__main__.UsageError: python -m cembed bench: error: no benchmarks/ folder found; ...
     """
     where = find_benchmarks(folder)
     if where is None:
@@ -167,7 +176,15 @@ def run_bench(names, quick=False, folder=None, extra=()):
 
 
 def main(argv=None):
-    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code.
+
+    Errors are one line on stderr and ``SystemExit(2)``.
+
+    >>> main(["bench", "no-such-benchmark"])
+    Traceback (most recent call last):
+    ...
+    SystemExit: 2
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     extra = []
     if "--" in argv:

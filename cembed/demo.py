@@ -233,7 +233,14 @@ class ProgressBar:
         self.state = (0, 1, 0.0, 0)
 
     def start(self, epoch):
-        """Begin epoch ``epoch`` (1-based): starts its clock."""
+        """Begin epoch ``epoch`` (1-based): starts its clock.
+
+        >>> import io
+        >>> bar = ProgressBar(3, stream=io.StringIO())
+        >>> bar.start(2)
+        >>> bar.epoch
+        2
+        """
         self.epoch = epoch
         self.t0 = time.perf_counter()
         self.last_draw = 0.0
@@ -247,7 +254,15 @@ class ProgressBar:
                 f"{speed:,.0f} tokens/s")
 
     def update(self, done, total, loss, tokens):
-        """Record progress; redraw at most 10 times a second on a terminal."""
+        """Record progress; redraw at most 10 times a second on a terminal.
+
+        >>> import io
+        >>> bar = ProgressBar(1, stream=io.StringIO())
+        >>> bar.start(1)
+        >>> bar.update(10, 40, 0.5, 123)
+        >>> bar.state
+        (10, 40, 0.5, 123)
+        """
         self.state = (done, total, loss, tokens)
         now = time.perf_counter()
         if self.live and now - self.last_draw > 0.1:
@@ -256,7 +271,17 @@ class ProgressBar:
             self.stream.flush()
 
     def finish(self, seconds=None):
-        """End the epoch: the full bar; ``seconds`` overrides the measured time."""
+        """End the epoch: the full bar; ``seconds`` overrides the measured time.
+
+        >>> import io
+        >>> out = io.StringIO()
+        >>> bar = ProgressBar(1, stream=out, width=4)
+        >>> bar.start(1)
+        >>> bar.update(40, 40, 0.25, 2000)
+        >>> bar.finish(seconds=2.0)
+        >>> out.getvalue()
+        'epoch 1/1 [####] loss 0.2500  1,000 tokens/s\\n'
+        """
         _, total, loss, tokens = self.state
         if seconds is None:
             seconds = time.perf_counter() - self.t0

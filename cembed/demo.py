@@ -442,7 +442,7 @@ def run(corpus=None, dim=16, epochs=8, batch_size=32, maxlen=None, learning_rate
     for index in queries:
         near = [(tokenizer.index_word[i], s) for i, s in emb.most_similar(index, topn=None)
                 if i in keep][:5]
-        shown = ", ".join(f"{w} {s:.2f}" for w, s in near)
+        shown = ", ".join(f"{w} {s:.3f}" for w, s in near)
         say(f"  {tokenizer.index_word[index]:>12}: {shown}")
 
     if save is not None:

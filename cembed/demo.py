@@ -25,7 +25,8 @@ DEFAULT_CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data"
 
 
 class CorpusError(ValueError):
-    """A corpus file that is not ``label<TAB>text`` lines; the message names the line.
+    """A corpus file that is not ``label<TAB>text`` lines; the message names the line
+    (``line`` is None for a problem of the whole file, such as a single label).
 
     >>> str(CorpusError("reviews.tsv", 3, "no tab"))
     'reviews.tsv, line 3: no tab'
@@ -33,7 +34,8 @@ class CorpusError(ValueError):
 
     def __init__(self, path, line, reason):
         self.path, self.line, self.reason = path, line, reason
-        super().__init__(f"{path}, line {line}: {reason}")
+        where = f"{path}, line {line}" if line is not None else f"{path}"
+        super().__init__(f"{where}: {reason}")
 
 
 def read_corpus(path):
@@ -77,9 +79,9 @@ def read_corpus(path):
             labels.append(label)
             texts.append(text)
     if len(texts) < 2:
-        raise CorpusError(name, 1, f"a corpus needs at least 2 examples, found {len(texts)}")
+        raise CorpusError(name, None, f"a corpus needs at least 2 examples, found {len(texts)}")
     if len(set(labels)) < 2:
-        raise CorpusError(name, 1, f"a corpus needs at least 2 labels, found only {labels[0]!r}")
+        raise CorpusError(name, None, f"a corpus needs at least 2 labels, found only {labels[0]!r}")
     return texts, labels
 
 
@@ -382,7 +384,7 @@ def run(corpus=None, dim=16, epochs=8, batch_size=32, maxlen=None, learning_rate
     tokenizer.fit_on_texts(texts[i] for i in train)
     sequences = tokenizer.texts_to_sequences(texts)
     if maxlen is None:
-        lengths = np.array([len(s) for s in sequences]) if sequences else np.zeros(1)
+        lengths = np.array([len(sequences[i]) for i in train])
         maxlen = int(max(1, min(200, np.percentile(lengths, 95))))
     x = pad_sequences(sequences, maxlen=maxlen)
     vocab = len(tokenizer.word_index) + 1

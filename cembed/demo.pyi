@@ -7,9 +7,9 @@ DEFAULT_CORPUS: str
 
 class CorpusError(ValueError):
     path: str
-    line: int
+    line: Optional[int]
     reason: str
-    def __init__(self, path: str, line: int, reason: str) -> None: ...
+    def __init__(self, path: str, line: Optional[int], reason: str) -> None: ...
 
 def read_corpus(path: Union[str, os.PathLike[str]]) -> Tuple[List[str], List[str]]: ...
 

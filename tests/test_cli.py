@@ -98,14 +98,17 @@ def test_demo_on_a_user_corpus_with_three_labels_saves_layer_and_tokenizer(tmp_p
     ("pos\tgood\nneg\tbad\nneg bad food\n", 3, "found no tab"),
     ("pos\tgood\n\n\t no label\n", 3, "empty label"),
     (b"pos\tgood\nneg\tbad\npos\tcaf\xe9\n", 3, "not valid UTF-8"),
-    ("pos\tgood\n", 1, "at least 2 examples"),
-    ("pos\tgood\npos\tfine\n", 1, "at least 2 labels"),
+    ("pos\tgood\n", None, "at least 2 examples"),
+    ("pos\tgood\npos\tfine\n", None, "at least 2 labels"),
+    ("", None, "at least 2 examples"),
 ])
 def test_malformed_corpus_names_the_line_and_exits_2(tmp_path, content, line, reason):
     corpus = write(tmp_path / "bad.tsv", content)
-    one_line_error(cli("demo", "--corpus", corpus), f"line {line}:", reason, "bad.tsv")
-    with pytest.raises(demo.CorpusError, match=f"line {line}: .*{reason}"):
+    where = f"bad.tsv, line {line}: " if line is not None else "bad.tsv: "
+    one_line_error(cli("demo", "--corpus", corpus), where, reason)
+    with pytest.raises(demo.CorpusError, match=f"{where}.*{reason}") as info:
         demo.read_corpus(corpus)
+    assert info.value.line == line
 
 
 @pytest.mark.parametrize("args, fragment", [

@@ -438,8 +438,10 @@ def run(corpus=None, dim=16, epochs=8, batch_size=32, maxlen=None, learning_rate
     for c in range(min(len(names), 4)):
         best = frequent[np.argsort(-lean[:, c], kind="stable")[:2]]
         queries.extend(int(i) for i in best if int(i) not in queries)
-    queries.append(int(frequent[0]))
-    say(f"nearest neighbours (cosine) among the {len(frequent)} most frequent words:")
+    if len(frequent) and int(frequent[0]) not in queries:
+        queries.append(int(frequent[0]))
+    if queries:
+        say(f"nearest neighbours (cosine) among the {len(frequent)} most frequent words:")
     keep = set(frequent.tolist())
     for index in queries:
         near = [(tokenizer.index_word[i], s) for i, s in emb.most_similar(index, topn=None)
@@ -456,10 +458,12 @@ def run(corpus=None, dim=16, epochs=8, batch_size=32, maxlen=None, learning_rate
     if plot is not None:
         top = np.argsort(-counts, kind="stable")
         top = top[counts[top] > 0][:300]
+        if len(top) == 0:
+            raise CorpusError(path, None, "no words to plot: every text is empty after tokenizing")
         scores = emb.embeddings[top].astype(np.float64) @ clf.weights[:-1]
         polar = np.argsort(-np.ptp(scores, axis=1), kind="stable")[:20]
         # Labelled first: the 20 most polar and the 20 most frequent words.
-        first = list(dict.fromkeys(polar.tolist() + list(range(20))))
+        first = list(dict.fromkeys(polar.tolist() + list(range(min(20, len(top))))))
         order = np.array(first + [i for i in range(len(top)) if i not in set(first)], np.int64)
         top = top[order]
         plot_embeddings(plot, [tokenizer.index_word[int(i)] for i in top], emb.embeddings[top],

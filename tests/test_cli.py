@@ -181,3 +181,13 @@ def test_demo_runs_from_a_source_checkout_without_compiled_modules(tmp_path):
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 1
     assert "cembed's compiled modules are missing" in proc.stderr
+
+
+def test_demo_on_tiny_and_empty_corpora(tmp_path):
+    """Two texts, or texts that tokenize to nothing: the demo still runs."""
+    tiny = write(tmp_path / "tiny.tsv", "a\tx\nb\ty\n")
+    assert 0.0 <= demo.run(tiny, epochs=1, out=open(os.devnull, "w")) <= 1.0
+    empty = write(tmp_path / "empty.tsv", "a\t!!!\nb\t...\na\t\nb\t?\n")
+    proc = cli("demo", "--corpus", empty, "--epochs", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "padded to 1 tokens per text" in proc.stdout

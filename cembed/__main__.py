@@ -166,8 +166,11 @@ def run_bench(names, quick=False, folder=None, extra=()):
             with open(script, encoding="utf-8") as f:
                 own_quick = '"--quick"' in f.read()
             args = ["--quick"] if own_quick else QUICK_ARGS[name]
-        print(f"== {name}: {os.path.relpath(script)} {' '.join(args + list(extra))}".rstrip(),
-              flush=True)
+        try:
+            shown = os.path.relpath(script)
+        except ValueError:  # another drive, on Windows
+            shown = script
+        print(f"== {name}: {shown} {' '.join(args + list(extra))}".rstrip(), flush=True)
         code = subprocess.call([sys.executable, script, *args, *extra], env=env)
         if code != 0:
             print(f"{PROG} bench: {name} failed with exit code {code}", file=sys.stderr)

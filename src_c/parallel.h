@@ -59,10 +59,16 @@ static inline void cembed_prefetch_bytes_w(void *p, int64_t nbytes)
 #define CEMBED_DISPATCH
 #endif
 
-/* Streaming (non-temporal) stores: SSE2 is part of every x86-64 CPU. */
+/* Streaming (non-temporal) stores: SSE2 is part of every x86-64 CPU; the
+ * wider AVX2 and AVX-512 forms are compiled with target attributes and
+ * chosen at run time with __builtin_cpu_supports. */
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
 #define CEMBED_HAVE_SSE2 1
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CEMBED_NO_DISPATCH)
+#include <immintrin.h>
+#define CEMBED_X86_DISPATCH 1
 #endif
 
 #endif /* CEMBED_PARALLEL_H */

@@ -112,6 +112,46 @@ static void gather_range_staged(const char *src, int64_t ld_bytes, int64_t row_b
     }
 }
 
+#ifdef CEMBED_X86_DISPATCH
+/* Rows of whole lines written to an output that is not line-aligned (the
+ * usual np.empty: 16 bytes past a line), all in streaming stores: the line
+ * that straddles rows i and i + 1 is assembled from two masked loads (lanes
+ * outside each row are neither read nor faulted). The output's offset
+ * within a line is a multiple of 4. */
+__attribute__((target("avx512f")))
+static void gather_range_skewed(const char *src, int64_t ld_bytes, int64_t row_bytes,
+                                const int64_t *idx, int64_t lo, int64_t hi, char *dst,
+                                stream_fn stream)
+{
+    (void)stream;
+    if (lo >= hi)
+        return;
+    const int64_t head = (64 - (int64_t)((uintptr_t)(dst + lo * row_bytes) % 64)) % 64;
+    const int64_t tail = 64 - head, full = (row_bytes - head - tail) / 64;
+    const __mmask16 from_row = (__mmask16)((1u << (tail / 4)) - 1);
+    const char *s = src + idx[lo] * ld_bytes;
+    /* the first row's head shares a line with the row before this range */
+    memcpy(dst + lo * row_bytes, s, (size_t)head);
+    for (int64_t i = lo; i < hi; i++) {
+        if (i + CEMBED_GATHER_AHEAD < hi)
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+        char *d = dst + i * row_bytes;
+        for (int64_t c = head; c < head + full * 64; c += 64)
+            _mm512_stream_si512((void *)(d + c), _mm512_loadu_si512((const void *)(s + c)));
+        if (i + 1 < hi) {
+            const char *next = src + idx[i + 1] * ld_bytes;
+            __m512i a = _mm512_maskz_loadu_epi32(from_row, s + row_bytes - tail);
+            __m512i b = _mm512_maskz_loadu_epi32((__mmask16)~from_row, next - tail);
+            _mm512_stream_si512((void *)(d + row_bytes - tail), _mm512_or_si512(a, b));
+            s = next;
+        } else {
+            /* the last row's tail shares a line with the row after */
+            memcpy(d + row_bytes - tail, s + row_bytes - tail, (size_t)tail);
+        }
+    }
+}
+#endif
+
 static void gather_range(const char *src, int64_t ld_bytes, int64_t row_bytes,
                          const int64_t *idx, int64_t lo, int64_t hi, char *dst,
                          stream_fn stream)
@@ -143,6 +183,10 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
     gather_fn copy = gather_range;
     if (stream && row_bytes % 64 == 0 && (uintptr_t)dst % 64 == 0)
         copy = gather_range_direct;
+#ifdef CEMBED_X86_DISPATCH
+    else if (stream == stream_lines_64 && row_bytes % 64 == 0 && (uintptr_t)dst % 4 == 0)
+        copy = gather_range_skewed;
+#endif
     else if (stream && row_bytes <= STAGE_BYTES / 4)
         copy = gather_range_staged;
 

@@ -9,7 +9,7 @@
 /* A bag is pooled in column chunks held in a local accumulator, which the
  * compiler keeps in registers for a full chunk. */
 #define BAG_CHUNK 64
-#define BAG_AHEAD 8
+#define BAG_AHEAD 16
 
 /* The count and weight sums of one bag, padding entries left out. */
 static void FN(bag_sums)(const int64_t *idx, int64_t lo, int64_t hi, const REAL *weights,

@@ -113,6 +113,11 @@ extensions = [
         **common,
     ),
     Extension(
+        "cembed._vectors",
+        ["cembed/_vectors.pyx"] + c_sources("vectors.c"),
+        **common,
+    ),
+    Extension(
         "cembed._text",
         ["cembed/_text.pyx"] + c_sources("tokenize.c", "sequence.c", "murmur3.c"),
         **common,

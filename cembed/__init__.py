@@ -25,6 +25,9 @@ from cembed._core import (
 from cembed import optimizers
 from cembed.embedding import Embedding, SparseGrad
 
+# pretrained vectors (word2vec, GloVe, fastText)
+from cembed.vectors import Vectors, load_word2vec, save_word2vec
+
 # text preprocessing (Keras-compatible)
 from cembed.sequence import pad_sequences
 from cembed.text import (
@@ -124,4 +127,8 @@ __all__ = [
     "pad_sequences",
     "text_to_word_sequence",
     "tokenizer_from_json",
+    # pretrained vectors
+    "Vectors",
+    "load_word2vec",
+    "save_word2vec",
 ]

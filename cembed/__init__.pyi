@@ -20,3 +20,10 @@ def get_include() -> str: ...
 # The layer and its optimizers (branch layer).
 from cembed import optimizers as optimizers
 from cembed.embedding import Embedding as Embedding, SparseGrad as SparseGrad
+
+# Pretrained vectors (branch vectors).
+from cembed.vectors import (
+    Vectors as Vectors,
+    load_word2vec as load_word2vec,
+    save_word2vec as save_word2vec,
+)

@@ -30,7 +30,8 @@ static void FN(sum_range)(const REAL *grad, int64_t dim, const int64_t *bag_of,
         for (int64_t s = starts[j]; s < starts[j + 1]; s++) {
             if (s + SUM_AHEAD < n) {
                 int64_t q = order[s + SUM_AHEAD];
-                CEMBED_PREFETCH(grad + (bag_of ? bag_of[q] : q) * dim);
+                cembed_prefetch_bytes(grad + (bag_of ? bag_of[q] : q) * dim,
+                                      dim * (int64_t)sizeof(REAL));
             }
             const int64_t p = order[s];
             if (scale) {
@@ -81,9 +82,14 @@ static void FN(scatter_range)(REAL *table, int64_t ld, int64_t dim, const int64_
                               const int64_t *order, const int64_t *starts, int64_t j0,
                               int64_t j1, const REAL *grad)
 {
+    const int64_t n = starts[j1], row_bytes = dim * (int64_t)sizeof(REAL);
     for (int64_t j = j0; j < j1; j++) {
+        if (j + SUM_AHEAD < j1)
+            cembed_prefetch_bytes_w(table + rows[j + SUM_AHEAD] * ld, row_bytes);
         REAL *CEMBED_RESTRICT w = table + rows[j] * ld;
         for (int64_t s = starts[j]; s < starts[j + 1]; s++) {
+            if (s + SUM_AHEAD < n)
+                cembed_prefetch_bytes(grad + order[s + SUM_AHEAD] * dim, row_bytes);
             const REAL *CEMBED_RESTRICT g = grad + order[s] * dim;
             for (int64_t d = 0; d < dim; d++)
                 w[d] += g[d];

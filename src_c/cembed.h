@@ -31,7 +31,9 @@ enum {
     CEMBED_ERR_VALUE = 2,   /* an argument out of its domain (see each fn) */
     CEMBED_ERR_NOMEM = 3,   /* an allocation failed                        */
     CEMBED_ERR_ORDER = 4,   /* rows not strictly increasing; see bad_pos   */
-    CEMBED_ERR_FORMAT = 5   /* malformed input data (text, files)          */
+    CEMBED_ERR_FORMAT = 5,  /* malformed input data (text, files)          */
+    CEMBED_ERR_IO = 6       /* a file could not be opened, read or written;
+                               see cembed_w2v_error.sys_errno              */
 };
 
 /* pooling modes of cembed_bag_* */
@@ -249,6 +251,71 @@ void cembed_pad_place_i32(const int32_t *values, const int64_t *offsets, int64_t
 
 
 /* ---- pretrained vectors (vectors.c) ------------------------------------ */
+/* Readers and writers of word2vec text/binary, GloVe and fastText .vec
+ * files. Numbers are parsed without the C locale: the text grammar is
+ * Python's float() without underscores ([+-] digits [. digits] [e[+-]digits],
+ * "inf", "infinity", "nan", any case); the value is the correctly rounded
+ * double, then rounded to float32 (what NumPy and gensim give). */
+
+/* Where and why a file is malformed. line: 1-based line (text formats, and
+ * the header of binary files), 0 if not applicable; offset: byte offset in
+ * the file (binary formats), -1 if not applicable. */
+typedef struct {
+    int64_t line;
+    int64_t offset;
+    int sys_errno;
+    char message[256];
+} cembed_w2v_error;
+
+typedef struct cembed_w2v_reader cembed_w2v_reader;
+
+/* Open `path` and read its header. binary: -1 detect, 0 text (with or
+ * without a "V D" header), 1 word2vec binary (header required). limit < 0:
+ * no limit. On success *num_rows is the number of rows the header promises
+ * (min(V, limit)), or -1 without a header (GloVe); *dim the vector size;
+ * *is_binary the format; *size_hint the rows to allocate first: the header's
+ * count, cut to what the file size can hold, or for GloVe the file's line
+ * count (the file is read twice for it); a guess for pipes. Text rows are
+ * split at ' ', '\t', '\r', '\v', '\f'; a row with more than D + 1 fields
+ * is a word with spaces unless the field before the last D is a number. */
+int cembed_w2v_open(const char *path, int binary, int64_t limit,
+                    cembed_w2v_reader **reader, int64_t *num_rows, int64_t *dim,
+                    int *is_binary, int *has_header, int64_t *size_hint,
+                    cembed_w2v_error *err);
+/* Parse up to max_rows more rows into out (max_rows * dim float32,
+ * contiguous). *n_read rows were written; *done is 1 when the file (or the
+ * header count, or the limit) is exhausted; otherwise call again with more
+ * room. Malformed data (and a header count larger than the file) is
+ * CEMBED_ERR_FORMAT with the line (text) or byte offset (binary) in err. */
+int cembed_w2v_read(cembed_w2v_reader *reader, float *out, int64_t max_rows,
+                    int64_t *n_read, int *done, cembed_w2v_error *err);
+/* The words read so far: word i is bytes[offsets[i] .. offsets[i+1]), found
+ * on line where[i] (text) or at byte offset where[i] (binary). */
+void cembed_w2v_words(const cembed_w2v_reader *reader, const char **bytes,
+                      const int64_t **offsets, const int64_t **where, int64_t *count);
+void cembed_w2v_close(cembed_w2v_reader *reader);
+
+/* Move rows keep[0..k) (increasing, keep[j] >= j) to rows 0..k) in place. */
+void cembed_compact_rows_f32(float *matrix, int64_t dim, const int64_t *keep, int64_t k);
+
+/* Check that every word can be written in the format (CEMBED_ERR_VALUE and
+ * *bad_row otherwise, with a reason in err->message): not empty, no '\n';
+ * binary: no ' '; text: no leading or trailing white space, and a word with
+ * white space inside must not end in a field that reads as a number. */
+int cembed_w2v_check_words(const char *words, const int64_t *offsets, int64_t n,
+                           int binary, int64_t *bad_row, cembed_w2v_error *err);
+/* Write n words and the (n, dim) matrix (float32 if is_f64 == 0, else
+ * float64; row stride ld elements) to `path` as word2vec text or binary,
+ * values as float32; text uses the shortest decimal (at most 9 significant
+ * digits) that reads back to the same float32. */
+int cembed_w2v_save(const char *path, const char *words, const int64_t *offsets,
+                    int64_t n, const void *matrix, int is_f64, int64_t ld,
+                    int64_t dim, int binary, cembed_w2v_error *err);
+/* Parse [s, end) as one number, as the readers do: 1 and *out on success,
+ * 0 if [s, end) is not entirely a number. */
+int cembed_parse_double(const char *s, const char *end, double *out);
+/* Format a float32 as the text writer does; returns the length (< 32). */
+int cembed_format_f32(float x, char *out);
 
 
 

@@ -22,30 +22,26 @@
 #define CEMBED_STREAM_MIN_BYTES ((int64_t)4 << 20)
 #endif
 
-static inline void prefetch_row(const char *row, int64_t row_bytes)
-{
-    for (int64_t c = 0; c < row_bytes; c += 64)
-        CEMBED_PREFETCH(row + c);
-}
-
 static void gather_range(const char *src, int64_t ld_bytes, int64_t row_bytes,
                          const int64_t *idx, int64_t lo, int64_t hi, char *dst)
 {
     for (int64_t i = lo; i < hi; i++) {
         if (i + CEMBED_GATHER_AHEAD < hi)
-            prefetch_row(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
         memcpy(dst + i * row_bytes, src + idx[i] * ld_bytes, (size_t)row_bytes);
     }
 }
 
+/* The streaming copies: row_bytes a multiple of the store width, dst
+ * aligned to it. Each ends with a store fence, so the rows are visible to
+ * other threads once the parallel region ends. */
 #ifdef CEMBED_HAVE_SSE2
-/* row_bytes a multiple of 16, dst 16-byte aligned */
-static void gather_range_stream(const char *src, int64_t ld_bytes, int64_t row_bytes,
-                                const int64_t *idx, int64_t lo, int64_t hi, char *dst)
+static void gather_range_stream16(const char *src, int64_t ld_bytes, int64_t row_bytes,
+                                  const int64_t *idx, int64_t lo, int64_t hi, char *dst)
 {
     for (int64_t i = lo; i < hi; i++) {
         if (i + CEMBED_GATHER_AHEAD < hi)
-            prefetch_row(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
         const char *s = src + idx[i] * ld_bytes;
         char *d = dst + i * row_bytes;
         for (int64_t c = 0; c < row_bytes; c += 16)
@@ -54,6 +50,64 @@ static void gather_range_stream(const char *src, int64_t ld_bytes, int64_t row_b
     _mm_sfence();
 }
 #endif
+
+#ifdef CEMBED_X86_DISPATCH
+__attribute__((target("avx2")))
+static void gather_range_stream32(const char *src, int64_t ld_bytes, int64_t row_bytes,
+                                  const int64_t *idx, int64_t lo, int64_t hi, char *dst)
+{
+    for (int64_t i = lo; i < hi; i++) {
+        if (i + CEMBED_GATHER_AHEAD < hi)
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+        const char *s = src + idx[i] * ld_bytes;
+        char *d = dst + i * row_bytes;
+        for (int64_t c = 0; c < row_bytes; c += 32)
+            _mm256_stream_si256((__m256i *)(d + c),
+                                _mm256_loadu_si256((const __m256i *)(s + c)));
+    }
+    _mm_sfence();
+}
+
+__attribute__((target("avx512f")))
+static void gather_range_stream64(const char *src, int64_t ld_bytes, int64_t row_bytes,
+                                  const int64_t *idx, int64_t lo, int64_t hi, char *dst)
+{
+    for (int64_t i = lo; i < hi; i++) {
+        if (i + CEMBED_GATHER_AHEAD < hi)
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+        const char *s = src + idx[i] * ld_bytes;
+        char *d = dst + i * row_bytes;
+        for (int64_t c = 0; c < row_bytes; c += 64)
+            _mm512_stream_si512((void *)(d + c), _mm512_loadu_si512((const void *)(s + c)));
+    }
+    _mm_sfence();
+}
+#endif
+
+typedef void (*gather_fn)(const char *, int64_t, int64_t, const int64_t *, int64_t, int64_t,
+                          char *);
+
+/* The widest copy the CPU, the row size and the output's alignment allow:
+ * streaming only for outputs too large to stay in cache. */
+static gather_fn pick_gather(int64_t row_bytes, int64_t out_bytes, const char *dst)
+{
+    if (out_bytes < CEMBED_STREAM_MIN_BYTES)
+        return gather_range;
+    uintptr_t a = (uintptr_t)dst;
+#ifdef CEMBED_X86_DISPATCH
+    if (row_bytes % 64 == 0 && a % 64 == 0 && __builtin_cpu_supports("avx512f"))
+        return gather_range_stream64;
+    if (row_bytes % 32 == 0 && a % 32 == 0 && __builtin_cpu_supports("avx2"))
+        return gather_range_stream32;
+#endif
+#ifdef CEMBED_HAVE_SSE2
+    if (row_bytes % 16 == 0 && a % 16 == 0)
+        return gather_range_stream16;
+#endif
+    (void)a;
+    (void)row_bytes;
+    return gather_range;
+}
 
 int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
                   int64_t row_bytes, const int64_t *idx, int64_t n,
@@ -65,11 +119,7 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
     const char *src = (const char *)table;
     char *dst = (char *)out;
     int nt = cembed_threads_for(n * row_bytes);
-    int stream = 0;
-#ifdef CEMBED_HAVE_SSE2
-    stream = n * row_bytes >= CEMBED_STREAM_MIN_BYTES && row_bytes % 16 == 0
-             && (uintptr_t)dst % 16 == 0;
-#endif
+    gather_fn copy = pick_gather(row_bytes, n * row_bytes, dst);
 
     CEMBED_OMP(parallel num_threads(nt))
     {
@@ -80,15 +130,9 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
         hi = n * (t + 1) / tn;
 #endif
         for (int64_t i = lo; i < lo + CEMBED_GATHER_AHEAD && i < hi; i++)
-            prefetch_row(src + idx[i] * ld_bytes, row_bytes);
-#ifdef CEMBED_HAVE_SSE2
-        if (stream)
-            gather_range_stream(src, ld_bytes, row_bytes, idx, lo, hi, dst);
-        else
-#endif
-            gather_range(src, ld_bytes, row_bytes, idx, lo, hi, dst);
+            cembed_prefetch_bytes(src + idx[i] * ld_bytes, row_bytes);
+        copy(src, ld_bytes, row_bytes, idx, lo, hi, dst);
     }
-    (void)stream;
     return CEMBED_OK;
 }
 

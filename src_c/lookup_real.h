@@ -65,7 +65,7 @@ static inline void FN(pool_chunk)(const REAL *table, int64_t ld, const int64_t *
         acc[j] = 0;
     for (int64_t p = lo; p < hi; p++) {
         if (p + BAG_AHEAD < n)
-            CEMBED_PREFETCH(table + idx[p + BAG_AHEAD] * ld + c0);
+            cembed_prefetch_bytes(table + idx[p + BAG_AHEAD] * ld + c0, w * (int64_t)sizeof(REAL));
         if (idx[p] == padding_idx)
             continue;
         const REAL *x = table + idx[p] * ld + c0;
@@ -82,6 +82,43 @@ static inline void FN(pool_chunk)(const REAL *table, int64_t ld, const int64_t *
         }
     }
 }
+
+#if defined(__GNUC__) || defined(__clang__)
+/* A full chunk summed in vector registers (64-byte vectors: the compiler
+ * splits them to what each dispatched instruction set has). Each element
+ * is still added in order of p, so the result is bitwise the scalar one. */
+typedef REAL FN(vec) __attribute__((vector_size(64)));
+#define VLEN ((int64_t)(64 / sizeof(REAL)))
+#define NVEC (BAG_CHUNK / VLEN)
+
+static inline void FN(pool_full)(const REAL *table, int64_t ld, const int64_t *idx,
+                                 int64_t lo, int64_t hi, int64_t n, const REAL *weights,
+                                 int64_t padding_idx, int64_t c0, REAL *CEMBED_RESTRICT out)
+{
+    FN(vec) acc[NVEC];
+    for (int k = 0; k < NVEC; k++)
+        acc[k] = (FN(vec)){0};
+    for (int64_t p = lo; p < hi; p++) {
+        if (p + BAG_AHEAD < n)
+            cembed_prefetch_bytes(table + idx[p + BAG_AHEAD] * ld + c0,
+                                  BAG_CHUNK * (int64_t)sizeof(REAL));
+        if (idx[p] == padding_idx)
+            continue;
+        const REAL *x = table + idx[p] * ld + c0;
+        const REAL wt = weights ? weights[p] : (REAL)1;
+        for (int k = 0; k < NVEC; k++) {
+            FN(vec) xv;
+            memcpy(&xv, x + k * VLEN, sizeof xv);
+            if (weights)
+                acc[k] += wt * xv;
+            else
+                acc[k] += xv;
+        }
+    }
+    memcpy(out, acc, sizeof acc);
+}
+#define HAVE_POOL_FULL 1
+#endif
 
 CEMBED_DISPATCH
 static void FN(bag_range)(const REAL *table, int64_t ld, int64_t dim, const int64_t *idx,
@@ -107,10 +144,11 @@ static void FN(bag_range)(const REAL *table, int64_t ld, int64_t dim, const int6
         }
         for (int64_t c0 = 0; c0 < dim; c0 += BAG_CHUNK) {
             int64_t w = dim - c0 < BAG_CHUNK ? dim - c0 : BAG_CHUNK;
-            if (w == BAG_CHUNK) /* constant width: the accumulator stays in registers */
-                FN(pool_chunk)(table, ld, idx, lo, hi, n, mode, weights, padding_idx, c0,
-                               BAG_CHUNK, acc);
+#ifdef HAVE_POOL_FULL
+            if (w == BAG_CHUNK && mode != CEMBED_BAG_MAX)
+                FN(pool_full)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, acc);
             else
+#endif
                 FN(pool_chunk)(table, ld, idx, lo, hi, n, mode, weights, padding_idx, c0, w,
                                acc);
             if (mode == CEMBED_BAG_MEAN || mode == CEMBED_BAG_SQRTN)
@@ -188,5 +226,8 @@ int FN(cembed_bag_scales)(const int64_t *idx, const int64_t *offsets, int64_t nu
 #undef FN
 #undef CAT
 #undef CAT_
+#undef VLEN
+#undef NVEC
+#undef HAVE_POOL_FULL
 #undef BAG_CHUNK
 #undef BAG_AHEAD

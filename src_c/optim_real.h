@@ -12,8 +12,7 @@
 
 static inline void FN(prefetch_w)(REAL *row, int64_t dim)
 {
-    for (int64_t d = 0; d < dim; d += 64 / (int64_t)sizeof(REAL))
-        CEMBED_PREFETCH_W(row + d);
+    cembed_prefetch_bytes_w(row, dim * (int64_t)sizeof(REAL));
 }
 
 /* The update is SPEC's formula rearranged as PyTorch computes it, one

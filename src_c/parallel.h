@@ -36,6 +36,19 @@ int cembed_threads_for(int64_t work_bytes);
 #define CEMBED_RESTRICT
 #endif
 
+/* Prefetch the cache lines of nbytes from p (for reading or writing). */
+static inline void cembed_prefetch_bytes(const void *p, int64_t nbytes)
+{
+    for (int64_t c = 0; c < nbytes; c += 64)
+        CEMBED_PREFETCH((const char *)p + c);
+}
+
+static inline void cembed_prefetch_bytes_w(void *p, int64_t nbytes)
+{
+    for (int64_t c = 0; c < nbytes; c += 64)
+        CEMBED_PREFETCH_W((char *)p + c);
+}
+
 /* Hot loops are compiled for AVX-512, AVX2 and the baseline; the loader
  * picks the best the CPU has (GCC's ifunc-based target_clones). Elsewhere
  * (ARM, clang on macOS, MSVC) they are compiled once for the baseline. */
@@ -46,10 +59,16 @@ int cembed_threads_for(int64_t work_bytes);
 #define CEMBED_DISPATCH
 #endif
 
-/* Streaming (non-temporal) stores: SSE2 is part of every x86-64 CPU. */
+/* Streaming (non-temporal) stores: SSE2 is part of every x86-64 CPU; the
+ * wider AVX2 and AVX-512 forms are compiled with target attributes and
+ * chosen at run time with __builtin_cpu_supports. */
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
 #define CEMBED_HAVE_SSE2 1
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CEMBED_NO_DISPATCH)
+#include <immintrin.h>
+#define CEMBED_X86_DISPATCH 1
 #endif
 
 #endif /* CEMBED_PARALLEL_H */

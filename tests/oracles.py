@@ -87,11 +87,19 @@ def bag_scales(indices, offsets, mode, per_sample_weights, padding_idx, num_rows
     return flat, off, scale, bag_of
 
 
-def bag_matrix(indices, offsets, mode, per_sample_weights, padding_idx, num_rows):
-    """The (B, V) CSR matrix M with ``embedding_bag == M @ W`` (not for max)."""
+def bag_matrix(indices, offsets, mode, per_sample_weights, padding_idx, num_rows,
+               absolute=False):
+    """The (B, V) CSR matrix M with ``embedding_bag == M @ W`` (not for max).
+
+    ``absolute=True`` gives the matrix of the entries' absolute values, |m_i|
+    for each entry before repeats of an index in a bag are summed (scipy's
+    ``abs(M)`` would sum them first, and cancelling weights would shrink the
+    error bound)."""
     flat, off, scale, _ = bag_scales(
         indices, offsets, mode, per_sample_weights, padding_idx, num_rows
     )
+    if absolute:
+        scale = np.abs(scale)
     return sp.csr_matrix((scale, flat, off), shape=(off.size - 1, num_rows))
 
 
@@ -118,8 +126,10 @@ def embedding_bag_ref(table, indices, offsets=None, mode="sum",
                 out[b] = w64[ids].max(axis=0)
         return out, np.zeros_like(out)
     m = bag_matrix(indices, offsets, mode, per_sample_weights, padding_idx, num_rows)
+    m_abs = bag_matrix(indices, offsets, mode, per_sample_weights, padding_idx, num_rows,
+                       absolute=True)
     ref = np.asarray(m @ w64).reshape(-1, dim)
-    bound = np.asarray(abs(m) @ np.abs(w64)).reshape(-1, dim)
+    bound = np.asarray(m_abs @ np.abs(w64)).reshape(-1, dim)
     return ref, bound
 
 
@@ -143,7 +153,8 @@ def embedding_bag_backward_ref(indices, offsets, grad, mode="sum",
     via_matrix = np.asarray(m.T @ grad).reshape(num_rows, dim)
     via_add_at = np.zeros((num_rows, dim))
     np.add.at(via_add_at, flat, grad[bag_of] * scale[:, None])
-    bound = np.asarray(abs(m).T @ np.abs(grad)).reshape(num_rows, dim)
+    m_abs = sp.csr_matrix((np.abs(scale), flat, off), shape=(off.size - 1, num_rows))
+    bound = np.asarray(m_abs.T @ np.abs(grad)).reshape(num_rows, dim)
     return via_matrix, via_add_at, bound
 
 

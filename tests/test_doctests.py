@@ -11,6 +11,7 @@ MODULES = [
     "cembed.optimizers",
     "cembed.text",
     "cembed.sequence",
+    "cembed.vectors",
 ]
 
 

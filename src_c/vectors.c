@@ -1,0 +1,1247 @@
+/*
+ * vectors.c - word2vec (text and binary), GloVe and fastText .vec readers
+ * and writers.
+ *
+ * The readers stream the file through one growing buffer (fread, a few MiB),
+ * so memory stays close to the matrix they fill; the words go to one byte
+ * buffer with offsets. Numbers are parsed here, not with strtod directly:
+ * strtod reads the decimal point of the C locale, so a number is validated
+ * against Python's float() grammar, computed exactly when Clinger's fast
+ * path applies (the common case), and otherwise rewritten without a decimal
+ * point ("DDDDe-N") and handed to strtod, which is correctly rounded and
+ * locale-independent on such input. The value is then rounded to float32,
+ * as NumPy does for np.float32(str) (and so as gensim reads text files).
+ */
+#if !defined(_FILE_OFFSET_BITS)
+#define _FILE_OFFSET_BITS 64
+#endif
+#if !defined(_POSIX_C_SOURCE) && !defined(_WIN32)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cembed.h"
+
+/* field separators: ASCII white space but '\n', which ends a line */
+static const unsigned char WS_TABLE[256] = {
+    ['\t'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1,
+};
+#define IS_WS(c) (WS_TABLE[(unsigned char)(c)])
+#define IS_DIGIT(c) ((unsigned)((c) - '0') < 10u)
+
+#define INITIAL_BUFFER ((int64_t)1 << 22)
+/* A binary record whose word runs this long without a space is not a
+ * word2vec file (word2vec.c cuts words at 100 bytes). */
+#define MAX_BINARY_WORD ((int64_t)1 << 20)
+
+static void set_error(cembed_w2v_error *err, int64_t line, int64_t offset, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err)
+        return;
+    err->line = line;
+    err->offset = offset;
+    err->sys_errno = 0;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+}
+
+static int io_error(cembed_w2v_error *err, const char *what)
+{
+    int e = errno;
+    set_error(err, 0, -1, "%s", what);
+    if (err)
+        err->sys_errno = e ? e : EIO;
+    return CEMBED_ERR_IO;
+}
+
+static int is_little_endian(void)
+{
+    const uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+static void byteswap32(void *p, int64_t n)
+{
+    unsigned char *b = (unsigned char *)p;
+    for (int64_t i = 0; i < n; i++, b += 4) {
+        unsigned char t0 = b[0], t1 = b[1];
+        b[0] = b[3];
+        b[1] = b[2];
+        b[2] = t1;
+        b[3] = t0;
+    }
+}
+
+/* ---------------------------------------------------------------- numbers */
+
+static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Clinger's fast path is exact only when each double operation rounds once. */
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
+#define FAST_PATH_OK 0
+#else
+#define FAST_PATH_OK 1
+#endif
+
+#define MAX_EXACT_MANT ((uint64_t)1 << 53)
+/* Enough significant digits for any double to be rounded correctly when the
+ * rest is replaced by one sticky non-zero digit. */
+#define MAX_SLOW_DIGITS 780
+
+/* mant * 10**e10, correctly rounded; mant > 0. */
+static double scale_decimal(uint64_t mant, int64_t e10)
+{
+    if (FAST_PATH_OK && mant <= MAX_EXACT_MANT) {
+        if (e10 >= 0 && e10 <= 22)
+            return (double)mant * POW10[e10];
+        if (e10 < 0 && e10 >= -22)
+            return (double)mant / POW10[-e10];
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%llue%lld", (unsigned long long)mant, (long long)e10);
+    return strtod(buf, NULL);
+}
+
+/* Whether [s, end) starts with `word` (lower case), in any case. */
+static int starts_lower(const char *s, const char *end, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(end - s) < n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != word[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* The digits of [mant_begin, mant_end) (a validated mantissa: digits, at
+ * most one '.') times 10**e_tok, via strtod on a string without a decimal
+ * point. */
+static double slow_decimal(const char *mant_begin, const char *mant_end, int64_t e_tok)
+{
+    char small[MAX_SLOW_DIGITS + 64];
+    int64_t nd = 0, nfrac = 0, dropped = 0;
+    int seen_dot = 0, sticky = 0;
+    for (const char *p = mant_begin; p < mant_end; p++) {
+        if (*p == '.') {
+            seen_dot = 1;
+            continue;
+        }
+        if (seen_dot)
+            nfrac++;
+        if (nd == 0 && *p == '0')
+            continue; /* leading zero */
+        if (nd < MAX_SLOW_DIGITS) {
+            small[nd++] = *p;
+        } else {
+            dropped++;
+            sticky |= (*p != '0');
+        }
+    }
+    if (nd == 0)
+        return 0.0;
+    if (sticky)
+        small[nd++] = '1', dropped--; /* the sticky digit takes one dropped place */
+    int64_t e10 = e_tok - nfrac + dropped;
+    /* the value is in [10**(e10+nd-1), 10**(e10+nd)) */
+    if (e10 + nd > 400)
+        return HUGE_VAL;
+    if (e10 + nd < -400)
+        return 0.0;
+    snprintf(small + nd, 40, "e%lld", (long long)e10);
+    return strtod(small, NULL);
+}
+
+/* Parse the number that starts at s; returns the end of it, or NULL if s
+ * does not start with one. What follows the number is the caller's
+ * business (a field must end there). */
+static const char *parse_prefix(const char *s, const char *end, double *out)
+{
+    const char *p = s;
+    int neg = 0;
+    if (p < end && (*p == '+' || *p == '-')) {
+        neg = (*p == '-');
+        p++;
+    }
+    if (p == end)
+        return NULL;
+    if (!IS_DIGIT(*p) && *p != '.') {
+        double v;
+        if (starts_lower(p, end, "infinity")) {
+            v = HUGE_VAL;
+            p += 8;
+        } else if (starts_lower(p, end, "inf")) {
+            v = HUGE_VAL;
+            p += 3;
+        } else if (starts_lower(p, end, "nan")) {
+            v = NAN;
+            p += 3;
+        } else {
+            return NULL;
+        }
+        *out = neg ? -v : v;
+        return p;
+    }
+    const char *mant_begin = p;
+    /* All digits go into mant; with at most 19 of them it is exact (leading
+     * zeros included), else the slow path reads the text again. */
+    uint64_t mant = 0;
+    while (p < end && IS_DIGIT(*p))
+        mant = mant * 10 + (uint64_t)(*p++ - '0');
+    int64_t ndig = p - mant_begin, nfrac = 0;
+    if (p < end && *p == '.') {
+        const char *f = ++p;
+        while (p < end && IS_DIGIT(*p))
+            mant = mant * 10 + (uint64_t)(*p++ - '0');
+        nfrac = p - f;
+        ndig += nfrac;
+    }
+    if (ndig == 0)
+        return NULL;
+    const char *mant_end = p;
+    int64_t e_tok = 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        int eneg = 0;
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) {
+            eneg = (*p == '-');
+            p++;
+        }
+        if (p == end || !IS_DIGIT(*p))
+            return NULL;
+        while (p < end && IS_DIGIT(*p)) {
+            if (e_tok < 1000000000)
+                e_tok = e_tok * 10 + (*p - '0');
+            p++;
+        }
+        if (eneg)
+            e_tok = -e_tok;
+    }
+    double v;
+    int64_t e10 = e_tok - nfrac;
+    if (ndig <= 19 && mant == 0)
+        v = 0.0;
+    else if (ndig <= 19 && FAST_PATH_OK && mant <= MAX_EXACT_MANT && e10 >= -22 && e10 <= 22)
+        v = e10 >= 0 ? (double)mant * POW10[e10] : (double)mant / POW10[-e10];
+    else
+        v = slow_decimal(mant_begin, mant_end, e_tok);
+    *out = neg ? -v : v;
+    return p;
+}
+
+int cembed_parse_double(const char *s, const char *end, double *out)
+{
+    double v;
+    const char *q = parse_prefix(s, end, &v);
+    if (q != end)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* ---------------------------------------------------------------- format */
+
+static double pow10_approx(int e)
+{
+    if (e >= 0 && e <= 22)
+        return POW10[e];
+    if (e < 0 && e >= -22)
+        return 1.0 / POW10[-e];
+    return pow(10.0, (double)e);
+}
+
+static int u64_to_digits(uint64_t v, char *out)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    return n;
+}
+
+int cembed_format_f32(float x, char *out)
+{
+    char *p = out;
+    if (x != x) {
+        memcpy(out, "nan", 4);
+        return 3;
+    }
+    if (signbit(x))
+        *p++ = '-';
+    if (isinf(x)) {
+        memcpy(p, "inf", 4);
+        return (int)(p - out) + 3;
+    }
+    if (x == 0.0f) {
+        *p++ = '0';
+        *p = '\0';
+        return (int)(p - out);
+    }
+    double a = fabs((double)x);
+    float af = (float)a;
+    int k = (int)floor(log10(a));
+    if (a >= pow10_approx(k + 1))
+        k++;
+    else if (a < pow10_approx(k))
+        k--;
+    uint64_t mant = 0;
+    int e10 = 0, found = 0;
+    /* The shortest precision that reads back to x, by bisection: if p digits
+     * do, p + 1 do (the nearest p-digit decimal is on the finer grid too).
+     * Every candidate is checked with the exact reader, so a rounding slip
+     * in this double arithmetic can only cost a digit. */
+    int lo = 1, hi = 9;
+    while (lo <= hi) {
+        int prec = (lo + hi) / 2;
+        int e = k - prec + 1;
+        double scaled = e >= 0 ? a / pow10_approx(e) : a * pow10_approx(-e);
+        /* round half up: ties need not be even, the result is checked */
+        uint64_t m = scaled >= 0.5 ? (uint64_t)(scaled + 0.5) : 0;
+        if (m && (float)scale_decimal(m, e) == af) {
+            mant = m;
+            e10 = e;
+            found = 1;
+            hi = prec - 1;
+        } else {
+            lo = prec + 1;
+        }
+    }
+    if (!found) {
+        /* 9 significant digits always read back to the same float32. */
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.8e", a);
+        const char *q = buf;
+        mant = 0;
+        for (; *q && *q != 'e' && *q != 'E'; q++)
+            if (IS_DIGIT(*q))
+                mant = mant * 10 + (uint64_t)(*q - '0');
+        e10 = (*q ? atoi(q + 1) : 0) - 8;
+    }
+    while (mant % 10 == 0) {
+        mant /= 10;
+        e10++;
+    }
+    char digits[24];
+    int n = u64_to_digits(mant, digits);
+    int X = e10 + n - 1; /* decimal exponent of the leading digit */
+    if (X >= -5 && X < 9) {
+        if (X >= n - 1) {
+            memcpy(p, digits, (size_t)n);
+            p += n;
+            for (int i = 0; i < X - (n - 1); i++)
+                *p++ = '0';
+        } else if (X >= 0) {
+            memcpy(p, digits, (size_t)X + 1);
+            p += X + 1;
+            *p++ = '.';
+            memcpy(p, digits + X + 1, (size_t)(n - X - 1));
+            p += n - X - 1;
+        } else {
+            *p++ = '0';
+            *p++ = '.';
+            for (int i = 0; i < -X - 1; i++)
+                *p++ = '0';
+            memcpy(p, digits, (size_t)n);
+            p += n;
+        }
+    } else {
+        *p++ = digits[0];
+        if (n > 1) {
+            *p++ = '.';
+            memcpy(p, digits + 1, (size_t)n - 1);
+            p += n - 1;
+        }
+        int ax = X < 0 ? -X : X;
+        *p++ = 'e';
+        *p++ = X < 0 ? '-' : '+';
+        if (ax < 10)
+            *p++ = '0';
+        p += u64_to_digits((uint64_t)ax, p);
+    }
+    *p = '\0';
+    return (int)(p - out);
+}
+
+/* ---------------------------------------------------------------- reader */
+
+struct cembed_w2v_reader {
+    FILE *f;
+    char *buf;
+    int64_t cap, pos, len, scan; /* unread bytes: buf[pos..len); no '\n' in [pos..scan) */
+    int64_t buf_off;             /* file offset of buf[0] */
+    int eof;
+    int64_t line;                /* lines read so far: the 1-based number of the last */
+    int binary, has_header, little;
+    int64_t dim;
+    int64_t expect;              /* rows the header promises (after limit), or -1 */
+    int64_t limit;               /* at most this many rows, or -1 */
+    int64_t total;               /* rows read */
+    int64_t header_rows;         /* V as written in the header */
+    /* words */
+    char *wbytes;
+    int64_t wlen, wcap;
+    int64_t *woff, *wwhere;
+    int64_t wcount, wcapn;
+    /* fields of a text row: start, end offsets relative to the row */
+    int64_t *fields;
+    int64_t fields_cap;
+};
+
+/* Make at least `need` unread bytes available, unless the file ends. */
+static int fill(cembed_w2v_reader *r, int64_t need, cembed_w2v_error *err)
+{
+    while (r->len - r->pos < need && !r->eof) {
+        if (r->pos > 0) {
+            memmove(r->buf, r->buf + r->pos, (size_t)(r->len - r->pos));
+            r->buf_off += r->pos;
+            r->len -= r->pos;
+            r->scan -= r->pos;
+            r->pos = 0;
+        }
+        if (r->len == r->cap || r->cap < need) {
+            int64_t ncap = r->cap * 2;
+            while (ncap < need)
+                ncap *= 2;
+            char *nb = (char *)realloc(r->buf, (size_t)ncap);
+            if (!nb)
+                return CEMBED_ERR_NOMEM;
+            r->buf = nb;
+            r->cap = ncap;
+        }
+        size_t got = fread(r->buf + r->len, 1, (size_t)(r->cap - r->len), r->f);
+        if (got == 0) {
+            if (ferror(r->f))
+                return io_error(err, "cannot read the file");
+            r->eof = 1;
+        }
+        r->len += (int64_t)got;
+    }
+    return CEMBED_OK;
+}
+
+/* The next line as buf[*ls..*le) (without '\n'); *got = 0 at end of file.
+ * The indices stay valid until the next call that reads. */
+static int next_line(cembed_w2v_reader *r, int64_t *ls, int64_t *le, int *got,
+                     cembed_w2v_error *err)
+{
+    for (;;) {
+        if (r->scan < r->pos)
+            r->scan = r->pos;
+        const char *nl = (const char *)memchr(r->buf + r->scan, '\n', (size_t)(r->len - r->scan));
+        if (nl) {
+            *ls = r->pos;
+            *le = (int64_t)(nl - r->buf);
+            r->pos = *le + 1;
+            r->scan = r->pos;
+            r->line++;
+            *got = 1;
+            return CEMBED_OK;
+        }
+        r->scan = r->len;
+        if (r->eof) {
+            if (r->pos == r->len) {
+                *got = 0;
+                return CEMBED_OK;
+            }
+            *ls = r->pos;
+            *le = r->len;
+            r->pos = r->len;
+            r->line++;
+            *got = 1;
+            return CEMBED_OK;
+        }
+        int st = fill(r, r->len - r->pos + 1, err);
+        if (st != CEMBED_OK)
+            return st;
+    }
+}
+
+static int add_word(cembed_w2v_reader *r, const char *w, int64_t n, int64_t where)
+{
+    if (r->wlen + n > r->wcap) {
+        int64_t ncap = r->wcap ? r->wcap * 2 : 1 << 16;
+        while (ncap < r->wlen + n)
+            ncap *= 2;
+        char *nb = (char *)realloc(r->wbytes, (size_t)ncap);
+        if (!nb)
+            return CEMBED_ERR_NOMEM;
+        r->wbytes = nb;
+        r->wcap = ncap;
+    }
+    if (r->wcount + 1 >= r->wcapn) {
+        int64_t ncap = r->wcapn ? r->wcapn * 2 : 1024;
+        int64_t *no = (int64_t *)realloc(r->woff, (size_t)(ncap + 1) * sizeof(int64_t));
+        if (!no)
+            return CEMBED_ERR_NOMEM;
+        if (!r->woff)
+            no[0] = 0;
+        r->woff = no;
+        int64_t *nw = (int64_t *)realloc(r->wwhere, (size_t)(ncap + 1) * sizeof(int64_t));
+        if (!nw)
+            return CEMBED_ERR_NOMEM;
+        r->wwhere = nw;
+        r->wcapn = ncap;
+    }
+    memcpy(r->wbytes + r->wlen, w, (size_t)n);
+    r->wlen += n;
+    r->wwhere[r->wcount] = where;
+    r->wcount++;
+    r->woff[r->wcount] = r->wlen;
+    return CEMBED_OK;
+}
+
+/* Split [s, e) (already stripped) into white-space separated fields. */
+static int split_fields(cembed_w2v_reader *r, const char *s, const char *e, int64_t *n_out)
+{
+    int64_t n = 0;
+    const char *p = s;
+    while (p < e) {
+        while (p < e && IS_WS(*p))
+            p++;
+        if (p == e)
+            break;
+        const char *q = p;
+        while (q < e && !IS_WS(*q))
+            q++;
+        if (2 * (n + 1) > r->fields_cap) {
+            int64_t ncap = r->fields_cap ? r->fields_cap * 2 : 1024;
+            int64_t *nf = (int64_t *)realloc(r->fields, (size_t)ncap * sizeof(int64_t));
+            if (!nf)
+                return CEMBED_ERR_NOMEM;
+            r->fields = nf;
+            r->fields_cap = ncap;
+        }
+        r->fields[2 * n] = p - s;
+        r->fields[2 * n + 1] = q - s;
+        n++;
+        p = q;
+    }
+    *n_out = n;
+    return CEMBED_OK;
+}
+
+static void quote_field(char *dst, size_t cap, const char *s, int64_t n)
+{
+    int64_t keep = n > 40 ? 40 : n;
+    snprintf(dst, cap, "'%.*s%s'", (int)keep, s, n > keep ? "..." : "");
+}
+
+/* Parse a text row [s, e) with r->dim numbers into row; the word is
+ * [*ws, *we). *blank = 1 for a line of white space only. */
+static int parse_text_row(cembed_w2v_reader *r, const char *s, const char *e, int64_t line_no,
+                          float *row, const char **ws, const char **we, int *blank,
+                          cembed_w2v_error *err)
+{
+    const int64_t dim = r->dim;
+    while (s < e && IS_WS(*s))
+        s++;
+    while (e > s && IS_WS(e[-1]))
+        e--;
+    *blank = (s == e);
+    if (s == e)
+        return CEMBED_OK;
+    /* fast path: one word, then exactly dim numbers */
+    const char *p = s;
+    while (p < e && !IS_WS(*p))
+        p++;
+    const char *word_end = p;
+    int64_t i = 0;
+    for (; i < dim; i++) {
+        while (p < e && IS_WS(*p))
+            p++;
+        if (p == e)
+            break;
+        double v;
+        const char *q = parse_prefix(p, e, &v);
+        if (!q || (q < e && !IS_WS(*q)))
+            break;
+        row[i] = (float)v;
+        p = q;
+    }
+    if (i == dim && p == e) {
+        *ws = s;
+        *we = word_end;
+        return CEMBED_OK;
+    }
+    /* slow path: a word with spaces in it, or an error */
+    int64_t n;
+    int st = split_fields(r, s, e, &n);
+    if (st != CEMBED_OK)
+        return st;
+    const int64_t *fl = r->fields;
+    if (n < dim + 1) {
+        set_error(err, line_no, -1, "expected a word and %lld numbers, found %lld field%s",
+                  (long long)dim, (long long)n, n == 1 ? "" : "s");
+        return CEMBED_ERR_FORMAT;
+    }
+    int64_t first_num = n - dim;
+    double v;
+    if (n > dim + 1 && cembed_parse_double(s + fl[2 * (first_num - 1)], s + fl[2 * (first_num - 1) + 1], &v)) {
+        set_error(err, line_no, -1, "expected a word and %lld numbers, found %lld fields",
+                  (long long)dim, (long long)n);
+        return CEMBED_ERR_FORMAT;
+    }
+    for (i = 0; i < dim; i++) {
+        const char *fs = s + fl[2 * (first_num + i)], *fe = s + fl[2 * (first_num + i) + 1];
+        if (!cembed_parse_double(fs, fe, &v)) {
+            char q[64];
+            quote_field(q, sizeof q, fs, fe - fs);
+            set_error(err, line_no, -1, "%s is not a number (value %lld of %lld)", q,
+                      (long long)(i + 1), (long long)dim);
+            return CEMBED_ERR_FORMAT;
+        }
+        row[i] = (float)v;
+    }
+    *ws = s;
+    *we = s + fl[2 * (first_num - 1) + 1];
+    return CEMBED_OK;
+}
+
+static int parse_int_field(const char *s, const char *e, int64_t *out)
+{
+    if (s == e || e - s > 18)
+        return 0;
+    int64_t v = 0;
+    for (; s < e; s++) {
+        if (!IS_DIGIT(*s))
+            return 0;
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+static int64_t tell64(FILE *f)
+{
+#if defined(_WIN32)
+    return (int64_t)_ftelli64(f);
+#else
+    return (int64_t)ftello(f);
+#endif
+}
+
+static int seek64(FILE *f, int64_t off, int whence)
+{
+#if defined(_WIN32)
+    return _fseeki64(f, (__int64)off, whence);
+#else
+    return fseeko(f, (off_t)off, whence);
+#endif
+}
+
+/* -1 if the file cannot seek (a pipe). */
+static int64_t file_size(FILE *f)
+{
+    int64_t here = tell64(f);
+    if (here < 0 || seek64(f, 0, SEEK_END) != 0)
+        return -1;
+    int64_t size = tell64(f);
+    if (seek64(f, here, SEEK_SET) != 0)
+        return -1;
+    return size;
+}
+
+/* The number of lines from buf[from] to the end of the file (at most
+ * `stop`), or -1 if the file cannot be read twice. Leaves the reader as it
+ * was: GloVe files have no count, and knowing it lets the caller allocate
+ * the matrix once instead of growing (and zero-filling) it. */
+static int64_t count_lines(cembed_w2v_reader *r, int64_t from, int64_t stop)
+{
+    int64_t lines = 0;
+    const char *p = r->buf + from, *end = r->buf + r->len;
+    const char *nl;
+    while ((nl = (const char *)memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        lines++;
+        p = nl + 1;
+    }
+    if (!r->eof) {
+        int64_t here = tell64(r->f);
+        if (here < 0)
+            return -1;
+        const size_t chunk = (size_t)1 << 20;
+        char *tmp = (char *)malloc(chunk);
+        if (!tmp)
+            return -1;
+        size_t got;
+        while (lines < stop && (got = fread(tmp, 1, chunk, r->f)) > 0) {
+            p = tmp;
+            end = tmp + got;
+            while ((nl = (const char *)memchr(p, '\n', (size_t)(end - p))) != NULL) {
+                lines++;
+                p = nl + 1;
+            }
+        }
+        int bad = ferror(r->f);
+        free(tmp);
+        clearerr(r->f);
+        if (seek64(r->f, here, SEEK_SET) != 0 || bad)
+            return -1;
+    }
+    return lines + 1; /* the last line may have no '\n' */
+}
+
+void cembed_w2v_close(cembed_w2v_reader *r)
+{
+    if (!r)
+        return;
+    if (r->f)
+        fclose(r->f);
+    free(r->buf);
+    free(r->wbytes);
+    free(r->woff);
+    free(r->wwhere);
+    free(r->fields);
+    free(r);
+}
+
+/* Whether [s, s + n) is valid UTF-8 without control characters other than
+ * white space (a sequence cut by the end of the window is fine). */
+static int is_plain_text(const unsigned char *s, int64_t n)
+{
+    int64_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if ((c < 0x20 && !IS_WS(c) && c != '\n') || c == 0x7f)
+                return 0;
+            i++;
+            continue;
+        }
+        int len = (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
+                : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+        if (len == 0)
+            return 0;
+        for (int k = 1; k < len; k++) {
+            if (i + k >= n)
+                return 1;
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+        }
+        i += len;
+    }
+    return 1;
+}
+
+/* Whether the rows after the header are text: the first one must read as a
+ * word and r->dim numbers. The bytes of binary vectors almost never do; for
+ * vectors of 1 or 2 numbers (4 or 8 bytes) once is possible, so there up to
+ * 7 more rows in the first window of the file must read as text too. A
+ * window of plain UTF-8 text is text even if its rows are malformed, so
+ * that the error names the line (binary vectors are never plain text). */
+static int looks_like_text(cembed_w2v_reader *r, cembed_w2v_error *err, int *is_text)
+{
+    int64_t line_bound = 65536 + 64 * (r->dim + 1);
+    int64_t window = line_bound > ((int64_t)1 << 20) ? line_bound : ((int64_t)1 << 20);
+    int st = fill(r, window, err);
+    if (st != CEMBED_OK)
+        return st;
+    int64_t avail = r->len - r->pos;
+    const char *s = r->buf + r->pos, *end = s + (avail < window ? avail : window);
+    int at_eof = r->eof && avail <= window;
+    float *row = (float *)malloc((size_t)r->dim * sizeof(float));
+    if (!row)
+        return CEMBED_ERR_NOMEM;
+    int64_t checked = 0;
+    *is_text = 1;
+    const int64_t rows_to_check = r->dim <= 2 ? 8 : 1;
+    while (checked < rows_to_check && checked < r->expect) {
+        while (s < end && (IS_WS(*s) || *s == '\n'))
+            s++; /* blank lines are skipped by the text reader */
+        if (s == end)
+            break;
+        int64_t n = end - s < line_bound ? end - s : line_bound;
+        const char *nl = (const char *)memchr(s, '\n', (size_t)n);
+        const char *e;
+        if (nl)
+            e = nl;
+        else if (at_eof && end - s <= line_bound)
+            e = end;
+        else if (checked > 0)
+            break; /* the window ends inside a row: judge by the rows seen */
+        else {
+            *is_text = 0;
+            break;
+        }
+        const char *ws, *we;
+        int blank;
+        cembed_w2v_error ignored;
+        st = parse_text_row(r, s, e, 2, row, &ws, &we, &blank, &ignored);
+        if (st == CEMBED_ERR_NOMEM) {
+            free(row);
+            return st;
+        }
+        if (st != CEMBED_OK) {
+            *is_text = 0;
+            break;
+        }
+        checked++;
+        s = e;
+    }
+    free(row);
+    /* Text with a bad row early on: read it as text, to name the bad line. */
+    if (!*is_text && is_plain_text((const unsigned char *)r->buf + r->pos,
+                                   avail < window ? avail : window))
+        *is_text = 1;
+    return CEMBED_OK;
+}
+
+int cembed_w2v_open(const char *path, int binary, int64_t limit, cembed_w2v_reader **reader,
+                    int64_t *num_rows, int64_t *dim, int *is_binary, int *has_header,
+                    int64_t *size_hint, cembed_w2v_error *err)
+{
+    *reader = NULL;
+    cembed_w2v_reader *r = (cembed_w2v_reader *)calloc(1, sizeof *r);
+    if (!r)
+        return CEMBED_ERR_NOMEM;
+    r->little = is_little_endian();
+    r->limit = limit;
+    r->f = fopen(path, "rb");
+    if (!r->f) {
+        int st = io_error(err, "cannot open the file");
+        cembed_w2v_close(r);
+        return st;
+    }
+    int64_t fsize = file_size(r->f);
+    r->cap = INITIAL_BUFFER;
+    if (fsize >= 0 && fsize + 1 < r->cap)
+        r->cap = fsize + 1 > 4096 ? fsize + 1 : 4096;
+    r->buf = (char *)malloc((size_t)r->cap);
+    if (!r->buf) {
+        cembed_w2v_close(r);
+        return CEMBED_ERR_NOMEM;
+    }
+    int st = fill(r, 3, err);
+    if (st != CEMBED_OK)
+        goto fail;
+    if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+        r->pos = 3; /* a UTF-8 byte order mark */
+
+    int64_t ls, le;
+    int got;
+    st = next_line(r, &ls, &le, &got, err);
+    if (st != CEMBED_OK)
+        goto fail;
+    if (!got) {
+        set_error(err, 1, -1, "the file is empty");
+        st = CEMBED_ERR_FORMAT;
+        goto fail;
+    }
+    const char *s = r->buf + ls, *e = r->buf + le;
+    while (s < e && IS_WS(*s))
+        s++;
+    while (e > s && IS_WS(e[-1]))
+        e--;
+    const char *f1e = s;
+    while (f1e < e && !IS_WS(*f1e))
+        f1e++;
+    const char *f2s = f1e;
+    while (f2s < e && IS_WS(*f2s))
+        f2s++;
+    const char *f2e = f2s;
+    while (f2e < e && !IS_WS(*f2e))
+        f2e++;
+    int64_t hv, hd;
+    r->has_header = (f2e == e && f2s < e && parse_int_field(s, f1e, &hv)
+                     && parse_int_field(f2s, f2e, &hd));
+    if (r->has_header) {
+        if (hd < 1 || hd > ((int64_t)1 << 31)) {
+            set_error(err, 1, -1, "the header gives a vector size of %lld (1 to 2**31 allowed)",
+                      (long long)hd);
+            st = CEMBED_ERR_FORMAT;
+            goto fail;
+        }
+        r->dim = hd;
+        r->header_rows = hv;
+        r->expect = (limit >= 0 && limit < hv) ? limit : hv;
+        int64_t rest = fsize >= 0 ? fsize - (r->buf_off + r->pos) : -1;
+        if (rest >= 0 && r->expect > 0 && hd > rest) {
+            set_error(err, 1, -1, "the header gives a vector size of %lld, more than the "
+                      "%lld bytes that follow it", (long long)hd, (long long)rest);
+            st = CEMBED_ERR_FORMAT;
+            goto fail;
+        }
+        if (binary < 0) {
+            int is_text = 1;
+            if (r->expect > 0) {
+                st = looks_like_text(r, err, &is_text);
+                if (st != CEMBED_OK)
+                    goto fail;
+            }
+            r->binary = !is_text;
+        } else {
+            r->binary = binary;
+        }
+        *size_hint = r->expect;
+        if (rest < 0) {
+            /* a pipe: trust no header, start with at most 64 MiB and grow */
+            int64_t first = ((int64_t)1 << 24) / hd + 1;
+            if (*size_hint > first)
+                *size_hint = first;
+        }
+        if (rest >= 0) {
+            /* A header count larger than the file is found (and reported, with
+             * its line or offset) where the file ends; until then allocate no
+             * more rows than the file can hold: a 1-byte word, a separator and
+             * the numbers each. */
+            int64_t per_row = r->binary ? 4 * hd + 2 : 2 * hd + 1;
+            if (r->expect > rest / per_row + 1)
+                *size_hint = rest / per_row + 1;
+        }
+    } else {
+        if (binary == 1) {
+            set_error(err, 1, -1,
+                      "no 'count size' header: word2vec binary files start with one "
+                      "(a GloVe text file needs binary=False or None)");
+            st = CEMBED_ERR_FORMAT;
+            goto fail;
+        }
+        /* GloVe: the vector size is the number of numbers that end line 1 */
+        int64_t n;
+        st = split_fields(r, s, e, &n);
+        if (st != CEMBED_OK)
+            goto fail;
+        int64_t t = 0;
+        double v;
+        while (t < n && cembed_parse_double(s + r->fields[2 * (n - 1 - t)],
+                                            s + r->fields[2 * (n - 1 - t) + 1], &v))
+            t++;
+        r->dim = t < n - 1 ? t : n - 1;
+        if (r->dim < 1) {
+            set_error(err, 1, -1,
+                      "neither a 'count size' header nor a word followed by numbers: "
+                      "not a word2vec, GloVe or fastText file");
+            st = CEMBED_ERR_FORMAT;
+            goto fail;
+        }
+        r->binary = 0;
+        r->expect = -1;
+        int64_t hint = count_lines(r, ls, limit >= 0 ? limit : INT64_MAX);
+        if (hint < 0) {
+            int64_t rest = fsize >= 0 ? fsize - (r->buf_off + ls) : 0;
+            hint = rest / (le - ls + 1) + 16;
+        }
+        if (limit >= 0 && hint > limit)
+            hint = limit;
+        *size_hint = hint;
+        /* read line 1 again as the first row */
+        r->pos = ls;
+        r->scan = ls;
+        r->line = 0;
+    }
+    *num_rows = r->expect;
+    *dim = r->dim;
+    *is_binary = r->binary;
+    *has_header = r->has_header;
+    *reader = r;
+    return CEMBED_OK;
+fail:
+    cembed_w2v_close(r);
+    return st;
+}
+
+/* Skip white space and blank lines; *at_end = 1 if nothing else is left. */
+static int skip_blank(cembed_w2v_reader *r, int *at_end, cembed_w2v_error *err)
+{
+    for (;;) {
+        while (r->pos < r->len && (IS_WS(r->buf[r->pos]) || r->buf[r->pos] == '\n')) {
+            if (r->buf[r->pos] == '\n')
+                r->line++;
+            r->pos++;
+        }
+        if (r->pos < r->len || r->eof) {
+            *at_end = (r->pos == r->len);
+            return CEMBED_OK;
+        }
+        int st = fill(r, 1, err);
+        if (st != CEMBED_OK)
+            return st;
+    }
+}
+
+static int read_text(cembed_w2v_reader *r, float *out, int64_t max_rows, int64_t *n_read,
+                     int *done, cembed_w2v_error *err)
+{
+    int64_t n = 0;
+    for (;;) {
+        if ((r->expect >= 0 && r->total >= r->expect) || (r->limit >= 0 && r->total >= r->limit)) {
+            *done = 1;
+            break;
+        }
+        if (n == max_rows) {
+            /* A GloVe file read into a matrix of its line count ends here:
+             * say so, or the caller would grow the matrix for nothing. */
+            if (r->expect < 0) {
+                int at_end;
+                int st = skip_blank(r, &at_end, err);
+                if (st != CEMBED_OK)
+                    return st;
+                *done = at_end;
+            }
+            break;
+        }
+        int64_t ls, le;
+        int got;
+        int st = next_line(r, &ls, &le, &got, err);
+        if (st != CEMBED_OK)
+            return st;
+        if (!got) {
+            if (r->expect >= 0) {
+                set_error(err, r->line + 1, -1,
+                          "the file ends after %lld vectors, but its header declares %lld",
+                          (long long)r->total, (long long)r->header_rows);
+                return CEMBED_ERR_FORMAT;
+            }
+            *done = 1;
+            break;
+        }
+        const char *ws, *we;
+        int blank;
+        st = parse_text_row(r, r->buf + ls, r->buf + le, r->line, out + n * r->dim, &ws, &we,
+                            &blank, err);
+        if (st != CEMBED_OK)
+            return st;
+        if (blank)
+            continue;
+        st = add_word(r, ws, we - ws, r->line);
+        if (st != CEMBED_OK)
+            return st;
+        n++;
+        r->total++;
+    }
+    *n_read = n;
+    return CEMBED_OK;
+}
+
+static int read_binary(cembed_w2v_reader *r, float *out, int64_t max_rows, int64_t *n_read,
+                       int *done, cembed_w2v_error *err)
+{
+    const int64_t vec_bytes = 4 * r->dim;
+    int64_t n = 0;
+    int st;
+    for (;;) {
+        if (r->total >= r->expect) {
+            *done = 1;
+            break;
+        }
+        if (n == max_rows)
+            break;
+        /* word2vec.c ends each vector with '\n', other writers do not */
+        for (;;) {
+            if (r->pos == r->len) {
+                st = fill(r, 1, err);
+                if (st != CEMBED_OK)
+                    return st;
+                if (r->pos == r->len)
+                    break;
+            }
+            if (r->buf[r->pos] != '\n')
+                break;
+            r->pos++;
+        }
+        int64_t rec_off = r->buf_off + r->pos;
+        if (r->pos == r->len) {
+            set_error(err, 0, rec_off,
+                      "the file ends after %lld vectors, but its header declares %lld",
+                      (long long)r->total, (long long)r->header_rows);
+            return CEMBED_ERR_FORMAT;
+        }
+        const char *sp;
+        int64_t searched = 0;
+        for (;;) {
+            sp = (const char *)memchr(r->buf + r->pos + searched, ' ',
+                                      (size_t)(r->len - r->pos - searched));
+            if (sp)
+                break;
+            searched = r->len - r->pos;
+            if (searched > MAX_BINARY_WORD) {
+                set_error(err, 0, rec_off,
+                          "no space after %lld bytes: not a word (vector %lld of %lld)",
+                          (long long)searched, (long long)(r->total + 1),
+                          (long long)r->header_rows);
+                return CEMBED_ERR_FORMAT;
+            }
+            if (r->eof) {
+                set_error(err, 0, rec_off,
+                          "the file ends inside the word of vector %lld of %lld",
+                          (long long)(r->total + 1), (long long)r->header_rows);
+                return CEMBED_ERR_FORMAT;
+            }
+            st = fill(r, r->len - r->pos + 1, err);
+            if (st != CEMBED_OK)
+                return st;
+        }
+        int64_t wstart = r->pos, wend = (int64_t)(sp - r->buf);
+        if (r->len - (wend + 1) < vec_bytes) {
+            /* keep the word in the buffer while reading its vector */
+            int64_t word_len = wend - wstart;
+            st = fill(r, word_len + 1 + vec_bytes, err);
+            if (st != CEMBED_OK)
+                return st;
+            wstart = r->pos;
+            wend = wstart + word_len;
+            if (r->len - (wend + 1) < vec_bytes) {
+                set_error(err, 0, r->buf_off + wend + 1,
+                          "the file ends inside vector %lld of %lld (%lld of its %lld bytes "
+                          "are there)",
+                          (long long)(r->total + 1), (long long)r->header_rows,
+                          (long long)(r->len - (wend + 1)), (long long)vec_bytes);
+                return CEMBED_ERR_FORMAT;
+            }
+        }
+        float *row = out + n * r->dim;
+        memcpy(row, r->buf + wend + 1, (size_t)vec_bytes);
+        if (!r->little)
+            byteswap32(row, r->dim);
+        st = add_word(r, r->buf + wstart, wend - wstart, rec_off);
+        if (st != CEMBED_OK)
+            return st;
+        r->pos = wend + 1 + vec_bytes;
+        n++;
+        r->total++;
+    }
+    *n_read = n;
+    return CEMBED_OK;
+}
+
+int cembed_w2v_read(cembed_w2v_reader *r, float *out, int64_t max_rows, int64_t *n_read,
+                    int *done, cembed_w2v_error *err)
+{
+    *n_read = 0;
+    *done = 0;
+    return r->binary ? read_binary(r, out, max_rows, n_read, done, err)
+                     : read_text(r, out, max_rows, n_read, done, err);
+}
+
+void cembed_w2v_words(const cembed_w2v_reader *r, const char **bytes, const int64_t **offsets,
+                      const int64_t **where, int64_t *count)
+{
+    static const int64_t zero = 0;
+    *bytes = r->wbytes ? r->wbytes : "";
+    *offsets = r->woff ? r->woff : &zero;
+    *where = r->wwhere;
+    *count = r->wcount;
+}
+
+void cembed_compact_rows_f32(float *matrix, int64_t dim, const int64_t *keep, int64_t k)
+{
+    for (int64_t j = 0; j < k; j++)
+        if (keep[j] != j)
+            memcpy(matrix + j * dim, matrix + keep[j] * dim, (size_t)dim * sizeof(float));
+}
+
+/* ---------------------------------------------------------------- writer */
+
+int cembed_w2v_check_words(const char *words, const int64_t *offsets, int64_t n, int binary,
+                           int64_t *bad_row, cembed_w2v_error *err)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const char *s = words + offsets[i], *e = words + offsets[i + 1];
+        const char *why = NULL;
+        if (s == e)
+            why = "is empty";
+        else if (memchr(s, '\n', (size_t)(e - s)))
+            why = "contains a newline";
+        else if (binary && memchr(s, ' ', (size_t)(e - s)))
+            why = "contains a space (the binary format ends a word at its first space)";
+        else if (!binary && (IS_WS(*s) || IS_WS(e[-1])))
+            why = "begins or ends with white space";
+        else if (!binary) {
+            const char *last = e;
+            while (last > s && !IS_WS(last[-1]))
+                last--;
+            double v;
+            if (last > s && cembed_parse_double(last, e, &v))
+                why = "ends in a number after white space, which would read back as part of "
+                      "the vector";
+        }
+        if (why) {
+            *bad_row = i;
+            set_error(err, 0, -1, "%s", why);
+            return CEMBED_ERR_VALUE;
+        }
+    }
+    return CEMBED_OK;
+}
+
+int cembed_w2v_save(const char *path, const char *words, const int64_t *offsets, int64_t n,
+                    const void *matrix, int is_f64, int64_t ld, int64_t dim, int binary,
+                    cembed_w2v_error *err)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return io_error(err, "cannot create the file");
+    int little = is_little_endian();
+    int64_t max_word = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (offsets[i + 1] - offsets[i] > max_word)
+            max_word = offsets[i + 1] - offsets[i];
+    /* a text value takes at most 20 bytes with its separator */
+    int64_t line_cap = max_word + (binary ? 4 : 32) * dim + 8;
+    char *line = (char *)malloc((size_t)line_cap);
+    if (!line) {
+        fclose(f);
+        return CEMBED_ERR_NOMEM;
+    }
+    int ok = fprintf(f, "%lld %lld\n", (long long)n, (long long)dim) > 0;
+    for (int64_t i = 0; i < n && ok; i++) {
+        int64_t wl = offsets[i + 1] - offsets[i];
+        char *p = line;
+        memcpy(p, words + offsets[i], (size_t)wl);
+        p += wl;
+        *p++ = ' ';
+        const float *rf = is_f64 ? NULL : (const float *)matrix + i * ld;
+        const double *rd = is_f64 ? (const double *)matrix + i * ld : NULL;
+        if (binary) {
+            if (rf) {
+                memcpy(p, rf, (size_t)dim * sizeof(float));
+            } else {
+                for (int64_t d = 0; d < dim; d++) {
+                    float x = (float)rd[d];
+                    memcpy(p + 4 * d, &x, 4);
+                }
+            }
+            if (!little)
+                byteswap32(p, dim);
+            p += 4 * dim;
+        } else {
+            for (int64_t d = 0; d < dim; d++) {
+                if (d)
+                    *p++ = ' ';
+                p += cembed_format_f32(rf ? rf[d] : (float)rd[d], p);
+            }
+        }
+        *p++ = '\n';
+        ok = fwrite(line, 1, (size_t)(p - line), f) == (size_t)(p - line);
+    }
+    free(line);
+    if (!ok) {
+        int st = io_error(err, "cannot write the file");
+        fclose(f);
+        return st;
+    }
+    if (fclose(f) != 0)
+        return io_error(err, "cannot write the file");
+    return CEMBED_OK;
+}

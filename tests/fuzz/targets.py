@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -243,6 +244,7 @@ def word2vec(data: bytes):
     except ImportError:  # the vectors module is not in this build yet
         return
     fd, path = tempfile.mkstemp(suffix=".vec")
+    warnings.simplefilter("ignore")  # duplicate words are a warning, by design
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cembed.h"
 
@@ -802,6 +803,234 @@ static void test_pad(void)
     free(out);
 }
 
+
+/* ---- pretrained vectors (vectors.c) -------------------------------------------- */
+
+static char tmp_path[4096];
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "driver: cannot write %s\n", path);
+        exit(2);
+    }
+    if (n)
+        fwrite(data, 1, n, f);
+    fclose(f);
+}
+
+/* Read the whole file in chunks of random size (sometimes 1 row, sometimes
+ * 0 rows of room); returns the status. Buffers are exact: a row written
+ * past max_rows is an ASan report. */
+static int read_all(const char *path, int binary, int64_t limit, int64_t *rows_out,
+                    int64_t *dim_out, float **matrix_out, cembed_w2v_reader **reader_out)
+{
+    cembed_w2v_reader *r = NULL;
+    cembed_w2v_error err;
+    int64_t num_rows = -2, dim = -2, hint = -2;
+    int is_binary = -1, has_header = -1;
+    int st = cembed_w2v_open(path, binary, limit, &r, &num_rows, &dim, &is_binary, &has_header,
+                             &hint, &err);
+    *rows_out = 0;
+    *matrix_out = NULL;
+    *reader_out = NULL;
+    if (st != CEMBED_OK) {
+        CHECK(r == NULL);
+        CHECK(st == CEMBED_ERR_FORMAT || st == CEMBED_ERR_VALUE || st == CEMBED_ERR_NOMEM);
+        CHECK(memchr(err.message, 0, sizeof(err.message)) != NULL);
+        return st;
+    }
+    CHECK(r != NULL && dim >= 1 && hint >= 0 && (is_binary == 0 || is_binary == 1));
+    CHECK(binary < 0 || is_binary == binary);
+    CHECK(limit < 0 || num_rows <= limit);
+    *dim_out = dim;
+    float *all = NULL;
+    int64_t total = 0;
+    int done = 0;
+    for (int rounds = 0; !done && rounds < 100000; rounds++) {
+        int64_t room = rnd_below(4) == 0 ? 0 : 1 + rnd_below(4);
+        /* a header may promise 0 rows of 2**31 numbers: room for none then */
+        if (dim > ((int64_t)1 << 20))
+            room = 0;
+        float *chunk = (float *)xmalloc((size_t)(room * dim) * sizeof(float));
+        int64_t n_read = -1;
+        st = cembed_w2v_read(r, chunk, room, &n_read, &done, &err);
+        if (st == CEMBED_OK) {
+            CHECK(n_read >= 0 && n_read <= room);
+            all = (float *)realloc(all, (size_t)((total + n_read) * dim + 1) * sizeof(float));
+            if (n_read)
+                memcpy(all + total * dim, chunk, (size_t)(n_read * dim) * sizeof(float));
+            total += n_read;
+        }
+        free(chunk);
+        if (st != CEMBED_OK) {
+            CHECK(st == CEMBED_ERR_FORMAT || st == CEMBED_ERR_NOMEM);
+            CHECK(memchr(err.message, 0, sizeof(err.message)) != NULL);
+            break;
+        }
+    }
+    CHECK(st != CEMBED_OK || done);
+    const char *bytes;
+    const int64_t *offsets, *where;
+    int64_t count = -1;
+    cembed_w2v_words(r, &bytes, &offsets, &where, &count);
+    CHECK(count >= total);
+    for (int64_t i = 0; i < count; i++)
+        CHECK(offsets[i + 1] >= offsets[i]);
+    *rows_out = total;
+    *matrix_out = all;
+    *reader_out = r;
+    return st;
+}
+
+/* Adversarial file contents: pieces of headers, numbers, words, binary
+ * floats, blank lines, overlong numbers, truncated rows. */
+static size_t random_vectors_file(char *buf, size_t cap)
+{
+    static const char *pieces[] = {"3 2\n", "2 1\n", "1 2147483648\n", "-1 2\n",
+                                   "9223372036854775807 1\n", "0 5\n", "word", " ", "\t",
+                                   "\n", "\r\n", "1.5", "-2e-3", "nan", "inf", "-Infinity",
+                                   "1e400", "0x10", "1_0", ".", "e5", "caf\xc3\xa9", "\xff\xfe",
+                                   "\x00\x00\x80\x3f", "\x00\x00\x00\x40", "\n\n", "1", "2 3",
+                                   "00000000000000000000000000000000000001.0000000000000000001"};
+    size_t n = 0;
+    int parts = (int)rnd_below(30);
+    for (int i = 0; i < parts; i++) {
+        const char *p = pieces[rnd_below(sizeof(pieces) / sizeof(pieces[0]))];
+        size_t len = p[0] == '\x00' ? 4 : strlen(p);
+        if (rnd_below(8) == 0) { /* a raw random byte now and then */
+            if (n < cap)
+                buf[n++] = (char)rnd();
+            continue;
+        }
+        if (n + len > cap)
+            break;
+        memcpy(buf + n, p, len);
+        n += len;
+    }
+    return n;
+}
+
+static void test_vectors(void)
+{
+    /* 1. arbitrary files: every mode, every limit; no crash, consistent results */
+    char content[2048];
+    size_t len = random_vectors_file(content, sizeof(content));
+    write_file(tmp_path, content, len);
+    int64_t limits[4] = {-1, 0, 1, 3};
+    for (int binary = -1; binary <= 1; binary++) {
+        int64_t rows, dim;
+        float *m;
+        cembed_w2v_reader *r;
+        read_all(tmp_path, binary, limits[rnd_below(4)], &rows, &dim, &m, &r);
+        free(m);
+        cembed_w2v_close(r);
+    }
+
+    /* 2. round trip of random words and vectors, text and binary, f32 and f64 */
+    int64_t n = 1 + rnd_below(6), dim = 1 + rnd_below(5), ld = dim + rnd_below(2);
+    int64_t *woff = new_i64(n + 1);
+    char words[6 * 8];
+    woff[0] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t wl = 1 + rnd_below(6);
+        for (int64_t j = 0; j < wl; j++)
+            words[woff[i] + j] = (char)('a' + rnd_below(26));
+        words[woff[i]] = (char)('A' + i); /* distinct words */
+        woff[i + 1] = woff[i] + wl;
+    }
+    int is_f64 = (int)rnd_below(2);
+    void *mat = is_f64 ? (void *)new_f64((n - 1) * ld + dim) : (void *)new_f32((n - 1) * ld + dim);
+    if (rnd_below(3) == 0) /* extremes */
+        for (int64_t i = 0; i < dim; i++) {
+            double x = i % 3 == 0 ? 3.4028234663852886e38 : i % 3 == 1 ? 1.401298464324817e-45 : -0.0;
+            if (is_f64)
+                ((double *)mat)[i] = x;
+            else
+                ((float *)mat)[i] = (float)x;
+        }
+    cembed_w2v_error err;
+    int64_t bad_row = -7;
+    for (int binary = 0; binary <= 1; binary++) {
+        CHECK(cembed_w2v_check_words(words, woff, n, binary, &bad_row, &err) == CEMBED_OK);
+        CHECK(cembed_w2v_save(tmp_path, words, woff, n, mat, is_f64, ld, dim, binary, &err)
+              == CEMBED_OK);
+        int64_t rows, got_dim;
+        float *m;
+        cembed_w2v_reader *r;
+        CHECK(read_all(tmp_path, rnd_below(2) ? -1 : binary, -1, &rows, &got_dim, &m, &r)
+              == CEMBED_OK);
+        CHECK(rows == n && got_dim == dim);
+        for (int64_t i = 0; i < n && rows == n && got_dim == dim; i++)
+            for (int64_t j = 0; j < dim; j++) {
+                float want = is_f64 ? (float)((double *)mat)[i * ld + j] : ((float *)mat)[i * ld + j];
+                CHECK(memcmp(&want, &m[i * dim + j], sizeof(float)) == 0);
+            }
+        const char *bytes;
+        const int64_t *offsets, *where;
+        int64_t count;
+        cembed_w2v_words(r, &bytes, &offsets, &where, &count);
+        CHECK(count == n && same_bytes(bytes, words, (size_t)woff[n]));
+        free(m);
+        cembed_w2v_close(r);
+    }
+    /* words that cannot be written */
+    const char *bad_words[4] = {"", "a\nb", " lead", "two words"};
+    for (int w = 0; w < 4; w++) {
+        int64_t off[2] = {0, (int64_t)strlen(bad_words[w])};
+        char *copy = (char *)dup_bytes(bad_words[w], (size_t)off[1]);
+        int st0 = cembed_w2v_check_words(copy, off, 1, 0, &bad_row, &err);
+        int st1 = cembed_w2v_check_words(copy, off, 1, 1, &bad_row, &err);
+        CHECK(st1 == CEMBED_ERR_VALUE && bad_row == 0); /* binary: none of these */
+        CHECK(w == 3 || st0 == CEMBED_ERR_VALUE);
+        free(copy);
+    }
+    free(woff);
+    free(mat);
+
+    /* 3. numbers: parse what format writes; random strings never crash */
+    char text[40];
+    for (int i = 0; i < 8; i++) {
+        float x;
+        uint32_t bits = (uint32_t)rnd();
+        memcpy(&x, &bits, 4);
+        int l = cembed_format_f32(x, text);
+        CHECK(l > 0 && l < 32);
+        double back = 0;
+        CHECK(cembed_parse_double(text, text + l, &back) == 1);
+        CHECK(isnan(x) ? isnan(back) : (float)back == x);
+    }
+    int64_t sl = rnd_below(30);
+    char *rs = random_text(sl);
+    double ignored;
+    (void)cembed_parse_double(rs, rs + sl, &ignored);
+    free(rs);
+    char *empty = (char *)xmalloc(0);
+    CHECK(cembed_parse_double(empty, empty, &ignored) == 0);
+    free(empty);
+
+    /* 4. compacting rows */
+    int64_t rowsn = 1 + rnd_below(10), d2 = rnd_size(5);
+    float *cm = new_f32(rowsn * d2), *orig = (float *)dup_bytes(cm, (size_t)(rowsn * d2) * 4);
+    int64_t *keep = new_i64(rowsn), k = 0;
+    for (int64_t i = 0; i < rowsn; i++)
+        if (rnd_below(2))
+            keep[k++] = i;
+    cembed_compact_rows_f32(cm, d2, keep, k);
+    for (int64_t j = 0; j < k; j++)
+        CHECK(same_bytes(cm + j * d2, orig + keep[j] * d2, (size_t)d2 * 4));
+    free(cm), free(orig), free(keep);
+
+    /* 5. a file that does not exist */
+    cembed_w2v_reader *r = NULL;
+    int64_t a, b, c;
+    int x, y;
+    CHECK(cembed_w2v_open("/nonexistent/dir/file.vec", -1, -1, &r, &a, &b, &x, &y, &c, &err)
+          != CEMBED_OK);
+    CHECK(r == NULL);
+}
+
 /* ---- threads: the parallel paths, bitwise equal to the serial ones ------------- */
 
 static void test_parallel_paths(void)
@@ -880,6 +1109,9 @@ int main(int argc, char **argv)
     long iterations = argc > 1 ? strtol(argv[1], NULL, 10) : 300;
     if (argc > 2)
         rng_state = (uint64_t)strtoull(argv[2], NULL, 10) | 1u;
+    const char *tmpdir = getenv("TMPDIR");
+    snprintf(tmp_path, sizeof(tmp_path), "%s/cembed_driver_%ld.vec", tmpdir ? tmpdir : "/tmp",
+             (long)getpid());
     test_threads_api();
     test_gather_extremes();
     test_bag_extremes();
@@ -897,7 +1129,9 @@ int main(int argc, char **argv)
         test_murmur();
         test_text();
         test_pad();
+        test_vectors();
     }
+    remove(tmp_path);
     test_parallel_paths();
     if (failures) {
         fprintf(stderr, "driver: %d check(s) failed\n", failures);

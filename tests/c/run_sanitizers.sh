@@ -20,7 +20,7 @@ if [ -z "$build" ]; then
     trap 'rm -rf "$build"' EXIT
 fi
 
-flags=(-std=c11 -g -O1 -fno-omit-frame-pointer
+flags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer
        -fsanitize=address,undefined -fno-sanitize-recover=all
        -ffp-contract=off -Wall -Wextra -Wno-unused-parameter
        -I"$root/src_c")

@@ -257,6 +257,62 @@ static void test_gather_extremes(void)
     free(none);
 }
 
+/* Sizes at the int64 limit whose products with an empty dimension are 0:
+ * valid calls that touch no memory, where a work estimate such as n * D
+ * must neither overflow (UBSan) nor make a kernel read anything. */
+static void test_zero_products(void)
+{
+    const int64_t huge = INT64_MAX;
+    char *none = (char *)xmalloc(0);
+    int64_t *noidx = new_i64(0), zero_offsets[1] = {0}, bad_pos = -7, k = -1;
+    int64_t starts[1];
+    CHECK(cembed_check_indices(noidx, 0, huge, &bad_pos) == CEMBED_OK);
+    CHECK(cembed_check_rows(noidx, 0, huge, &bad_pos) == CEMBED_OK);
+    CHECK(cembed_gather(none, huge, huge, huge, noidx, 0, none, &bad_pos) == CEMBED_OK);
+    CHECK(cembed_gather(none, huge, huge / 2, huge / 2, noidx, 0, none, &bad_pos) == CEMBED_OK);
+    for (int mode = 0; mode < 4; mode++) {
+        CHECK(cembed_bag_f32((float *)none, huge, huge, huge, noidx, zero_offsets, 0, mode, NULL,
+                             -1, (float *)none, &bad_pos)
+              == CEMBED_OK);
+        CHECK(cembed_bag_f64((double *)none, huge, huge, huge, noidx, zero_offsets, 0, mode, NULL,
+                             huge, (double *)none, &bad_pos)
+              == CEMBED_OK);
+    }
+    CHECK(cembed_group_rows(noidx, 0, huge, noidx, noidx, starts, &k, &bad_pos) == CEMBED_OK);
+    CHECK(k == 0 && starts[0] == 0);
+    cembed_sum_groups_f32((float *)none, huge, noidx, starts, 0, (float *)none);
+    cembed_sum_groups_f64((double *)none, huge, noidx, starts, 0, (double *)none);
+    cembed_sum_groups_scaled_f32((float *)none, huge, noidx, (float *)none, noidx, starts, 0,
+                                 (float *)none);
+    CHECK(cembed_scatter_add_f32((float *)none, huge, huge, huge, noidx, 0, (float *)none,
+                                 &bad_pos)
+          == CEMBED_OK);
+    CHECK(cembed_scatter_add_f64((double *)none, huge, huge, huge, noidx, 0, (double *)none,
+                                 &bad_pos)
+          == CEMBED_OK);
+    CHECK(cembed_adam_f32((float *)none, huge, (float *)none, huge, (float *)none, huge, huge,
+                          huge, noidx, 0, (float *)none, huge, 1e-3, 0.9, 0.999, 1e-7, &bad_pos)
+          == CEMBED_OK);
+    CHECK(cembed_adagrad_f64((double *)none, huge, (double *)none, 0, huge, huge, noidx, 0,
+                             (double *)none, 1e-3, 1e-7, &bad_pos)
+          == CEMBED_OK);
+    CHECK(cembed_sgd_f32((float *)none, huge, huge, huge, noidx, 0, (float *)none, 0.1, &bad_pos)
+          == CEMBED_OK);
+    /* a bag of padding only, D = 1, V = 1 */
+    float one = 7, out[2] = {-1, -1};
+    int64_t pads[3] = {0, 0, 0}, offs[3] = {0, 3, 3};
+    CHECK(cembed_bag_f32(&one, 1, huge, 1, pads, offs, 2, CEMBED_BAG_MEAN, NULL, 0, out, &bad_pos)
+          == CEMBED_OK);
+    CHECK(out[0] == 0 && out[1] == 0);
+    int32_t *nov = (int32_t *)xmalloc(0);
+    cembed_pad_place_i32(nov, zero_offsets, 0, huge, 0, 0, nov);
+    int64_t three_empty[4] = {0, 0, 0, 0};
+    cembed_pad_place_i32(nov, three_empty, 3, 0, 1, 1, nov);
+    free(nov);
+    free(noidx);
+    free(none);
+}
+
 /* ---- bags ------------------------------------------------------------------- */
 
 #define DEFINE_BAG_TEST(SUF, REAL, NEW)                                                       \
@@ -1115,6 +1171,7 @@ int main(int argc, char **argv)
     test_threads_api();
     test_gather_extremes();
     test_bag_extremes();
+    test_zero_products();
     for (long it = 0; it < iterations; it++) {
         test_check_indices();
         test_gather();

@@ -85,6 +85,33 @@ class BuildExt(build_ext):
             ext.extra_compile_args = base + cflags + ext.extra_compile_args
             ext.extra_link_args = ldflags + ext.extra_link_args + ([] if is_msvc else ["-s"])
         super().build_extensions()
+        self.build_static_library(base + cflags + ([] if is_msvc else ["-fPIC"]))
+
+    def build_static_library(self, compile_args):
+        """libcembed.a from every src_c/*.c, with the extensions' flags, into
+        cembed/lib/ (as NumPy's libnpymath.a): C programs link it (see
+        cembed.get_library_dir())."""
+        sources = sorted(glob.glob(os.path.join(SRC, "*.c")))
+        package_dir = os.path.dirname(self.get_ext_fullpath("cembed._core"))
+        lib_dir = os.path.join(package_dir, "lib")
+        os.makedirs(lib_dir, exist_ok=True)
+        objects = self.compiler.compile(
+            sources,
+            output_dir=os.path.join(self.build_temp, "libcembed"),
+            include_dirs=[SRC],
+            extra_postargs=compile_args,
+            depends=sorted(glob.glob(os.path.join(SRC, "*.h"))),
+        )
+        self.compiler.create_static_lib(objects, "cembed", output_dir=lib_dir)
+        self._static_lib_dir = lib_dir
+
+    def copy_extensions_to_source(self):
+        """An in-place build gets the static library beside the extensions too."""
+        super().copy_extensions_to_source()
+        built = getattr(self, "_static_lib_dir", None)
+        source = os.path.join(HERE, "cembed", "lib")
+        if built and os.path.abspath(built) != os.path.abspath(source):
+            shutil.copytree(built, source, dirs_exist_ok=True)
 
 
 def copy_public_headers():

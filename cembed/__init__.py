@@ -6,37 +6,102 @@ row-wise optimizers on a small OpenMP-parallel C core.
 """
 import os as _os
 
-from cembed._core import (
-    accumulate,
-    adagrad_update,
-    adam_update,
-    embedding_bag,
-    embedding_bag_backward,
-    gather,
-    get_num_threads,
-    murmurhash3_32,
-    openmp_enabled,
-    scatter_add,
-    set_num_threads,
-    sgd_update,
-)
 
-# The layer and its optimizers.
-from cembed import optimizers
-from cembed.embedding import Embedding, SparseGrad
+def _hand_over_to_installed_copy():
+    """Replace this uncompiled source copy by the installed cembed, if any.
 
-# pretrained vectors (word2vec, GloVe, fastText)
-from cembed.vectors import Vectors, load_word2vec, save_word2vec
+    ``python -m cembed`` and ``python -c`` put the current folder first on
+    ``sys.path``; run in a source checkout installed with ``pip install .``
+    (the README's first command), the checkout's ``cembed/``, which has no
+    compiled modules, hides the installed package. The import system returns
+    whatever ``sys.modules["cembed"]`` holds once this file has run, so
+    loading the installed copy there hands everything over to it.
+    """
+    import importlib.machinery
+    import importlib.util
+    import sys
 
-# text preprocessing (Keras-compatible)
-from cembed.sequence import pad_sequences
-from cembed.text import (
-    Tokenizer,
-    hashing_trick,
-    one_hot,
-    text_to_word_sequence,
-    tokenizer_from_json,
-)
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    parent = _os.path.dirname(here)
+    paths = [p for p in sys.path if _os.path.abspath(p or _os.curdir) != parent]
+    spec = importlib.machinery.PathFinder.find_spec(__name__, paths)
+    if spec is None or spec.origin is None or spec.loader is None:
+        return False
+    if _os.path.dirname(_os.path.abspath(spec.origin)) == here:
+        return False
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[__name__] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules[__name__] = sys.modules.get(__name__) or module
+        raise
+    return True
+
+
+try:
+    from cembed._core import (
+        accumulate,
+        adagrad_update,
+        adam_update,
+        embedding_bag,
+        embedding_bag_backward,
+        gather,
+        get_num_threads,
+        murmurhash3_32,
+        openmp_enabled,
+        scatter_add,
+        set_num_threads,
+        sgd_update,
+    )
+except ImportError as _error:
+    if not _hand_over_to_installed_copy():
+        raise ImportError(
+            f"cembed's compiled modules are missing in {_os.path.dirname(_os.path.abspath(__file__))}: "
+            "install cembed (pip install .) or build it in place "
+            "(python setup.py build_ext --inplace)"
+        ) from _error
+
+# Everything else is imported on first use (PEP 562), so `import cembed`
+# costs little more than importing NumPy: the layer, the text tools and
+# their imports (json, secrets, ...) load when a name is first touched.
+_LAZY = {
+    "Embedding": "cembed.embedding",
+    "SparseGrad": "cembed.embedding",
+    # text preprocessing (Keras-compatible)
+    "pad_sequences": "cembed.sequence",
+    "Tokenizer": "cembed.text",
+    "hashing_trick": "cembed.text",
+    "one_hot": "cembed.text",
+    "text_to_word_sequence": "cembed.text",
+    "tokenizer_from_json": "cembed.text",
+    # pretrained vectors (word2vec, GloVe, fastText)
+    "Vectors": "cembed.vectors",
+    "load_word2vec": "cembed.vectors",
+    "save_word2vec": "cembed.vectors",
+}
+_SUBMODULES = ("demo", "embedding", "optimizers", "sequence", "text", "vectors")
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(module), name)
+    elif name in _SUBMODULES:
+        import importlib
+
+        value = importlib.import_module("cembed." + name)
+    else:
+        raise AttributeError(f"module 'cembed' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | set(_SUBMODULES))
+
 
 __version__ = "0.1.0"
 
@@ -103,6 +168,22 @@ def get_include():
     return _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "include")
 
 
+def get_library_dir():
+    """The folder of ``libcembed.a``, cembed's C core as a static library.
+
+    A C program built against ``get_include()`` links it, as NumPy's
+    ``libnpymath.a``: ``cc prog.c -I<include> -L<dir> -lcembed -fopenmp -lm``
+    (leave ``-fopenmp`` out where ``cembed.openmp_enabled()`` is False).
+    The library is compiled with the flags of the extension modules and
+    ``-fPIC``, so it links into executables and shared libraries alike.
+
+    >>> import os, cembed
+    >>> os.path.exists(os.path.join(cembed.get_library_dir(), "libcembed.a"))
+    True
+    """
+    return _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "lib")
+
+
 __all__ = [
     "Embedding",
     "SparseGrad",
@@ -114,6 +195,7 @@ __all__ = [
     "embedding_bag_backward",
     "gather",
     "get_include",
+    "get_library_dir",
     "get_num_threads",
     "murmurhash3_32",
     "openmp_enabled",

@@ -21,6 +21,19 @@ def get_include() -> str: ...
 from cembed import optimizers as optimizers
 from cembed.embedding import Embedding as Embedding, SparseGrad as SparseGrad
 
+def get_library_dir() -> str: ...
+
+# Text preprocessing (Keras-compatible).
+from cembed import demo as demo, sequence as sequence, text as text, vectors as vectors
+from cembed.sequence import pad_sequences as pad_sequences
+from cembed.text import (
+    Tokenizer as Tokenizer,
+    hashing_trick as hashing_trick,
+    one_hot as one_hot,
+    text_to_word_sequence as text_to_word_sequence,
+    tokenizer_from_json as tokenizer_from_json,
+)
+
 # Pretrained vectors (branch vectors).
 from cembed.vectors import (
     Vectors as Vectors,

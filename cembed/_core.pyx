@@ -6,6 +6,8 @@ import os
 import numpy as np
 
 cimport numpy as cnp
+from cpython.list cimport PyList_GET_ITEM
+from cpython.object cimport PyObject
 from libc.stdint cimport int32_t, int64_t, uint32_t
 
 from cembed._ccore cimport *
@@ -196,17 +198,57 @@ cdef cnp.ndarray _out_array(object out, tuple shape, object dtype):
     return out
 
 
+# Large outputs come from a few reusable buffers. Fresh pages cost the
+# kernel a page fault and zeroing each (3-5 GB/s here: more than a gather
+# takes), and a training loop asks for the same sizes every step. A buffer
+# is handed out again only when this pool holds the sole reference to it,
+# that is when every array that used it is gone.
+cdef list _pool = []
+cdef int _POOL_SLOTS = 4
+cdef Py_ssize_t _POOL_MIN_BYTES = 1 << 20
+
+
+cdef inline bint _unused(Py_ssize_t i):
+    """Whether the pool's reference is the only one to its i-th buffer."""
+    return (<PyObject *>PyList_GET_ITEM(_pool, i)).ob_refcnt == 1
+
+
+cdef cnp.ndarray _pooled_bytes(Py_ssize_t nbytes):
+    """A uint8 buffer of at least nbytes + 64 bytes, reused when one is free."""
+    cdef Py_ssize_t i, size
+    for i in range(len(_pool)):
+        size = (<cnp.ndarray>PyList_GET_ITEM(_pool, i)).shape[0]
+        if _unused(i) and nbytes + 64 <= size <= 2 * nbytes + 128:
+            return _pool[i]
+    buf = np.empty(nbytes + 64, dtype=np.uint8)
+    for i in range(len(_pool)):
+        if _unused(i):
+            _pool[i] = buf
+            return buf
+    if len(_pool) >= _POOL_SLOTS:
+        _pool.pop(0)
+    _pool.append(buf)
+    return buf
+
+
 cdef cnp.ndarray _empty_aligned(tuple shape, object dtype):
-    """np.empty, aligned to 64 bytes (a cache line), so that large outputs
-    can be written with the CPU's widest streaming stores."""
+    """np.empty, aligned to 64 bytes (a cache line) so that large outputs can
+    be written with the CPU's widest streaming stores, and from the pool of
+    reusable buffers when large."""
     cdef Py_ssize_t nbytes = dtype.itemsize
     for s in shape:
         nbytes *= s
-    if nbytes < (1 << 20):
+    if nbytes < _POOL_MIN_BYTES:
         return np.empty(shape, dtype=dtype)
-    cdef cnp.ndarray buf = np.empty(nbytes + 64, dtype=np.uint8)
+    cdef cnp.ndarray buf = _pooled_bytes(nbytes)
     cdef Py_ssize_t skip = (-<Py_ssize_t>_ptr(buf)) % 64
     return buf[skip:skip + nbytes].view(dtype).reshape(shape)
+
+
+def _release_pool():
+    """Drop cembed's reusable output buffers (those no array uses any more
+    are then freed)."""
+    _pool.clear()
 
 
 cdef int64_t _num_rows(object num_rows) except? -2:
@@ -373,7 +415,7 @@ def embedding_bag(table, indices, offsets=None, mode="sum", per_sample_weights=N
         if m == CEMBED_BAG_MAX:
             raise ValueError("per_sample_weights are not supported with mode='max'")
         w = _floats(per_sample_weights, t.dtype, shape, "per_sample_weights")
-    o = np.empty((B, D), dtype=t.dtype) if out is None else _out_array(out, (B, D), t.dtype)
+    o = _empty_aligned((B, D), t.dtype) if out is None else _out_array(out, (B, D), t.dtype)
     cdef const void *tp = _ptr(t)
     cdef const int64_t *ip = <const int64_t *>_ptr(idx)
     cdef const int64_t *fp = <const int64_t *>_ptr(offs)
@@ -399,8 +441,8 @@ cdef tuple _group(cnp.ndarray idx, int64_t num_rows, str name, tuple shape):
     """Group the positions of idx by row: (rows, order, starts, k)."""
     cdef int64_t n = idx.size, k = 0, bad = 0
     cdef cnp.ndarray rows = np.empty(n, dtype=np.int64)
-    cdef cnp.ndarray order = np.empty(n, dtype=np.int64)
-    cdef cnp.ndarray starts = np.empty(n + 1, dtype=np.int64)
+    cdef cnp.ndarray order = _empty_aligned((n,), _I64)
+    cdef cnp.ndarray starts = _empty_aligned((n + 1,), _I64)
     cdef const int64_t *ip = <const int64_t *>_ptr(idx)
     cdef int64_t *rp = <int64_t *>_ptr(rows)
     cdef int64_t *op = <int64_t *>_ptr(order)
@@ -437,7 +479,7 @@ def accumulate(indices, grad, num_rows=None):
     cdef cnp.ndarray g = _grad_array(grad, shape)
     rows, order, starts, k = _group(idx, nr, "index", shape)
     cdef int64_t D = g.shape[1], kk = k
-    cdef cnp.ndarray values = np.empty((kk, D), dtype=g.dtype)
+    cdef cnp.ndarray values = _empty_aligned((kk, D), g.dtype)
     cdef const void *gp = _ptr(g)
     cdef const int64_t *op = <const int64_t *>_ptr(order)
     cdef const int64_t *sp = <const int64_t *>_ptr(starts)

@@ -81,6 +81,11 @@ class MaxNorm:
         return rows * (desired / (_EPSILON + norms))
 
     def get_config(self):
+        """The constraint's arguments, as Keras' ``get_config``.
+
+        >>> MaxNorm(3.0).get_config()
+        {'max_value': 3.0}
+        """
         return {"max_value": self.max_value}
 
 
@@ -100,6 +105,11 @@ class UnitNorm:
         return rows / (_EPSILON + norms)
 
     def get_config(self):
+        """The constraint's arguments (none), as Keras' ``get_config``.
+
+        >>> UnitNorm().get_config()
+        {}
+        """
         return {}
 
 
@@ -118,6 +128,11 @@ class NonNeg:
         return np.where(rows >= 0, rows, rows.dtype.type(0))
 
     def get_config(self):
+        """The constraint's arguments (none), as Keras' ``get_config``.
+
+        >>> NonNeg().get_config()
+        {}
+        """
         return {}
 
 

@@ -31,6 +31,10 @@ class Optimizer:
 
     Subclasses name their state arrays in ``_slots`` and implement
     ``_new_slots`` and ``_update``.
+
+    >>> import cembed
+    >>> isinstance(cembed.optimizers.Adam(), cembed.optimizers.Optimizer)
+    True
     """
 
     _slots = ()

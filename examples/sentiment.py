@@ -4,10 +4,11 @@ A labelled corpus of short restaurant reviews is generated (deterministic,
 no download): sentiment words of the review's polarity (and some of the
 other), topic words, filler words, and a long Zipf tail of rare made-up
 names, so the vocabulary is thousands of words; 5% of the labels are
-flipped. The model is Keras' "embedding bag" classifier: the mean of the
-word vectors of a review (padding skipped via mask_zero) feeds a logistic
-unit. The embedding trains with lazy Adam (only the rows of the words in a
-batch move), the logistic unit with Adam in NumPy.
+flipped. The model is Keras' "embedding bag" classifier, `cembed.demo.BagClassifier`
+(the model of `python -m cembed demo`): the mean of the word vectors of a
+review (padding skipped via mask_zero) feeds a softmax over the two labels,
+i.e. logistic regression. The embedding trains with lazy Adam (only the rows
+of the words in a batch move), the softmax layer with Adam in NumPy.
 
 Prints the test accuracy and the training throughput in tokens per second
 (forward, backward and both optimizer steps, timed together).
@@ -19,7 +20,8 @@ import time
 
 import numpy as np
 
-from cembed import Embedding, Tokenizer, get_num_threads, optimizers, pad_sequences, set_num_threads
+from cembed import Tokenizer, get_num_threads, pad_sequences, set_num_threads
+from cembed.demo import BagClassifier
 
 POSITIVE = ("good great excellent amazing wonderful delicious friendly fresh lovely perfect "
             "tasty superb pleasant fantastic brilliant cozy charming generous attentive "
@@ -56,10 +58,6 @@ def generate(num_docs, seed):
     return texts, np.where(flip, 1 - labels, labels).astype(np.float32)
 
 
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=20000)
@@ -73,6 +71,7 @@ def main(argv=None):
     set_num_threads(args.threads)
 
     texts, labels = generate(args.docs, args.seed)
+    labels = labels.astype(np.int64)
     n_train = int(0.8 * len(texts))
     tokenizer = Tokenizer(oov_token="<unk>")
     tokenizer.fit_on_texts(texts[:n_train])
@@ -82,38 +81,18 @@ def main(argv=None):
     print(f"corpus: {len(texts)} generated reviews ({n_train} train / {len(texts) - n_train} test), "
           f"{vocab - 1} distinct words")
 
-    emb = Embedding(vocab, args.dim, mask_zero=True, seed=args.seed)
-    emb_opt = optimizers.Adam(learning_rate=0.01)
-    rng = np.random.default_rng(args.seed)
-    w = np.zeros(args.dim, np.float32)
-    b = 0.0
-    m, v = np.zeros(args.dim + 1), np.zeros(args.dim + 1)
-    lr, b1, b2, eps, t = 0.01, 0.9, 0.999, 1e-7, 0
-
+    # The model and its training loop are the demo's (python -m cembed demo).
+    clf = BagClassifier(vocab, 2, dim=args.dim, learning_rate=0.01, seed=args.seed)
     tokens, seconds = 0, 0.0
     for epoch in range(1, args.epochs + 1):
-        order = rng.permutation(n_train)
         start = time.perf_counter()
-        for lo in range(0, n_train, args.batch_size):
-            batch = order[lo:lo + args.batch_size]
-            xb, yb = x_train[batch], y_train[batch]
-            h = emb.bag(xb, mode="mean")  # padding (index 0) skipped: mask_zero
-            dlogit = (sigmoid(h @ w + b) - yb) / len(batch)
-            emb_opt.step(emb, emb.bag_backward(xb, np.outer(dlogit, w).astype(np.float32), mode="mean"))
-            g = np.append(h.T @ dlogit, dlogit.sum())
-            t += 1
-            m = b1 * m + (1 - b1) * g
-            v = b2 * v + (1 - b2) * g * g
-            step = lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
-            w -= step[:-1].astype(np.float32)
-            b -= step[-1]
-            tokens += int(np.count_nonzero(xb))
+        _, epoch_tokens = clf.fit_epoch(x_train, y_train, batch_size=args.batch_size)
         seconds += time.perf_counter() - start
-        prob = sigmoid(emb.bag(x_train, mode="mean") @ w + b)
-        loss = -np.mean(y_train * np.log(prob + 1e-12) + (1 - y_train) * np.log(1 - prob + 1e-12))
-        print(f"epoch {epoch}: loss {loss:.4f}, train accuracy {np.mean((prob > 0.5) == y_train):.4f}")
+        tokens += epoch_tokens
+        accuracy = np.mean(clf.predict(x_train) == y_train)
+        print(f"epoch {epoch}: loss {clf.loss(x_train, y_train):.4f}, train accuracy {accuracy:.4f}")
 
-    test_accuracy = float(np.mean((sigmoid(emb.bag(x_test, mode="mean") @ w + b) > 0.5) == y_test))
+    test_accuracy = float(np.mean(clf.predict(x_test) == y_test))
     print(f"test accuracy: {test_accuracy:.4f}")
     print(f"training throughput: {tokens / seconds:,.0f} tokens/s "
           f"({tokens} tokens in {seconds:.2f} s; batch {args.batch_size}, dim {args.dim}, "

@@ -30,31 +30,53 @@ static int bit_length(uint64_t x)
 }
 
 /* Stable sort of a[0..n) by bits [lo, lo + nbits); tmp has n entries. The
- * result ends in a. */
-static void radix_sort(uint64_t *a, uint64_t *tmp, int64_t n, int lo, int nbits)
+ * result ends in a. In parallel, each thread counts and then places its own
+ * contiguous slice, at offsets ordered by (digit, thread): the same stable
+ * order, so the same result, as one thread. */
+static int radix_sort(uint64_t *a, uint64_t *tmp, int64_t n, int lo, int nbits)
 {
-    int64_t count[RADIX_SIZE];
+    int nt = cembed_threads_for(n * (int64_t)sizeof(uint64_t) * 4);
+    int64_t *count = (int64_t *)malloc((size_t)nt * RADIX_SIZE * sizeof(int64_t));
+    if (!count)
+        return CEMBED_ERR_NOMEM;
     uint64_t *src = a, *dst = tmp;
     for (int shift = lo; shift < lo + nbits; shift += RADIX_BITS) {
-        int width = lo + nbits - shift < RADIX_BITS ? lo + nbits - shift : RADIX_BITS;
-        uint64_t mask = ((uint64_t)1 << width) - 1;
-        memset(count, 0, sizeof(count));
-        for (int64_t i = 0; i < n; i++)
-            count[(src[i] >> shift) & mask]++;
-        int64_t sum = 0;
-        for (int64_t d = 0; d <= (int64_t)mask; d++) {
-            int64_t c = count[d];
-            count[d] = sum;
-            sum += c;
+        const int width = lo + nbits - shift < RADIX_BITS ? lo + nbits - shift : RADIX_BITS;
+        const uint64_t mask = ((uint64_t)1 << width) - 1;
+        CEMBED_OMP(parallel num_threads(nt))
+        {
+            int t = 0, tn = 1;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+            tn = omp_get_num_threads();
+#endif
+            const int64_t i0 = n * t / tn, i1 = n * (t + 1) / tn;
+            int64_t *c = count + (int64_t)t * RADIX_SIZE;
+            memset(c, 0, RADIX_SIZE * sizeof(int64_t));
+            for (int64_t i = i0; i < i1; i++)
+                c[(src[i] >> shift) & mask]++;
+            CEMBED_OMP(barrier)
+            CEMBED_OMP(single)
+            {
+                int64_t sum = 0;
+                for (int64_t d = 0; d <= (int64_t)mask; d++)
+                    for (int u = 0; u < tn; u++) {
+                        int64_t k = count[(int64_t)u * RADIX_SIZE + d];
+                        count[(int64_t)u * RADIX_SIZE + d] = sum;
+                        sum += k;
+                    }
+            } /* implicit barrier */
+            for (int64_t i = i0; i < i1; i++)
+                dst[c[(src[i] >> shift) & mask]++] = src[i];
         }
-        for (int64_t i = 0; i < n; i++)
-            dst[count[(src[i] >> shift) & mask]++] = src[i];
-        uint64_t *t = src;
+        uint64_t *swap = src;
         src = dst;
-        dst = t;
+        dst = swap;
     }
     if (src != a)
         memcpy(a, src, (size_t)n * sizeof(uint64_t));
+    free(count);
+    return CEMBED_OK;
 }
 
 /* The rare case where row and position do not fit in one word (rows
@@ -120,7 +142,10 @@ int cembed_group_rows(const int64_t *idx, int64_t n, int64_t num_rows, int64_t *
         return CEMBED_ERR_NOMEM;
     for (int64_t i = 0; i < n; i++)
         keys[i] = ((uint64_t)idx[i] << pos_bits) | (uint64_t)i;
-    radix_sort(keys, keys + n, n, pos_bits, row_bits);
+    if (radix_sort(keys, keys + n, n, pos_bits, row_bits) != CEMBED_OK) {
+        free(keys);
+        return CEMBED_ERR_NOMEM;
+    }
 
     const uint64_t pos_mask = pos_bits == 64 ? ~(uint64_t)0 : (((uint64_t)1 << pos_bits) - 1);
     int64_t k = 0;

@@ -22,9 +22,141 @@
 #define CEMBED_STREAM_MIN_BYTES ((int64_t)4 << 20)
 #endif
 
-static void gather_range(const char *src, int64_t ld_bytes, int64_t row_bytes,
-                         const int64_t *idx, int64_t lo, int64_t hi, char *dst)
+/* Streaming stores write whole 64-byte lines, aligned, from anywhere:
+ * stream_lines(dst, src, k) copies k lines to a 64-byte-aligned dst. The
+ * widest form the CPU has is chosen at run time; each thread ends with a
+ * fence, so the rows are visible to others when the parallel region ends. */
+typedef void (*stream_fn)(char *dst, const char *src, int64_t lines);
+
+#ifdef CEMBED_HAVE_SSE2
+static void stream_lines_16(char *dst, const char *src, int64_t lines)
 {
+    for (int64_t c = 0; c < lines * 64; c += 16)
+        _mm_stream_si128((__m128i *)(dst + c), _mm_loadu_si128((const __m128i *)(src + c)));
+}
+#endif
+
+#ifdef CEMBED_X86_DISPATCH
+__attribute__((target("avx2")))
+static void stream_lines_32(char *dst, const char *src, int64_t lines)
+{
+    for (int64_t c = 0; c < lines * 64; c += 32)
+        _mm256_stream_si256((__m256i *)(dst + c), _mm256_loadu_si256((const __m256i *)(src + c)));
+}
+
+__attribute__((target("avx512f")))
+static void stream_lines_64(char *dst, const char *src, int64_t lines)
+{
+    for (int64_t c = 0; c < lines * 64; c += 64)
+        _mm512_stream_si512((void *)(dst + c), _mm512_loadu_si512((const void *)(src + c)));
+}
+#endif
+
+static stream_fn pick_stream(void)
+{
+#ifdef CEMBED_X86_DISPATCH
+    if (__builtin_cpu_supports("avx512f"))
+        return stream_lines_64;
+    if (__builtin_cpu_supports("avx2"))
+        return stream_lines_32;
+#endif
+#ifdef CEMBED_HAVE_SSE2
+    return stream_lines_16;
+#else
+    return NULL;
+#endif
+}
+
+/* Output rows that start on a line and fill whole lines stream directly. */
+static void gather_range_direct(const char *src, int64_t ld_bytes, int64_t row_bytes,
+                                const int64_t *idx, int64_t lo, int64_t hi, char *dst,
+                                stream_fn stream)
+{
+    for (int64_t i = lo; i < hi; i++) {
+        if (i + CEMBED_GATHER_AHEAD < hi)
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+        stream(dst + i * row_bytes, src + idx[i] * ld_bytes, row_bytes / 64);
+    }
+}
+
+/* Any other layout: rows are copied a few KiB at a time into a staging
+ * buffer in L1, placed at the output's offset within a line, and the whole
+ * lines stream out from there; the partial lines at the two ends of a block
+ * are ordinary stores. */
+#define STAGE_BYTES 8192
+static void gather_range_staged(const char *src, int64_t ld_bytes, int64_t row_bytes,
+                                const int64_t *idx, int64_t lo, int64_t hi, char *dst,
+                                stream_fn stream)
+{
+    char stage_mem[STAGE_BYTES + 128];
+    char *stage_line = stage_mem + ((64 - (uintptr_t)stage_mem % 64) % 64);
+    const int64_t block_rows = (STAGE_BYTES - 64) / row_bytes;
+    for (int64_t i = lo; i < hi;) {
+        const int64_t j = i + block_rows < hi ? i + block_rows : hi;
+        char *out = dst + i * row_bytes;
+        const int64_t bytes = (j - i) * row_bytes;
+        const int64_t skew = (int64_t)((uintptr_t)out % 64);
+        char *stage = stage_line + skew;
+        for (int64_t r = i; r < j; r++) {
+            if (r + CEMBED_GATHER_AHEAD < hi)
+                cembed_prefetch_bytes(src + idx[r + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+            memcpy(stage + (r - i) * row_bytes, src + idx[r] * ld_bytes, (size_t)row_bytes);
+        }
+        int64_t head = (64 - skew) % 64;
+        head = head < bytes ? head : bytes;
+        const int64_t lines = (bytes - head) / 64, tail = bytes - head - lines * 64;
+        memcpy(out, stage, (size_t)head);
+        stream(out + head, stage + head, lines);
+        memcpy(out + head + lines * 64, stage + head + lines * 64, (size_t)tail);
+        i = j;
+    }
+}
+
+#ifdef CEMBED_X86_DISPATCH
+/* Rows of whole lines written to an output that is not line-aligned (the
+ * usual np.empty: 16 bytes past a line), all in streaming stores: the line
+ * that straddles rows i and i + 1 is assembled from two masked loads (lanes
+ * outside each row are neither read nor faulted). The output's offset
+ * within a line is a multiple of 4. */
+__attribute__((target("avx512f")))
+static void gather_range_skewed(const char *src, int64_t ld_bytes, int64_t row_bytes,
+                                const int64_t *idx, int64_t lo, int64_t hi, char *dst,
+                                stream_fn stream)
+{
+    (void)stream;
+    if (lo >= hi)
+        return;
+    const int64_t head = (64 - (int64_t)((uintptr_t)(dst + lo * row_bytes) % 64)) % 64;
+    const int64_t tail = 64 - head, full = (row_bytes - head - tail) / 64;
+    const __mmask16 from_row = (__mmask16)((1u << (tail / 4)) - 1);
+    const char *s = src + idx[lo] * ld_bytes;
+    /* the first row's head shares a line with the row before this range */
+    memcpy(dst + lo * row_bytes, s, (size_t)head);
+    for (int64_t i = lo; i < hi; i++) {
+        if (i + CEMBED_GATHER_AHEAD < hi)
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+        char *d = dst + i * row_bytes;
+        for (int64_t c = head; c < head + full * 64; c += 64)
+            _mm512_stream_si512((void *)(d + c), _mm512_loadu_si512((const void *)(s + c)));
+        if (i + 1 < hi) {
+            const char *next = src + idx[i + 1] * ld_bytes;
+            __m512i a = _mm512_maskz_loadu_epi32(from_row, s + row_bytes - tail);
+            __m512i b = _mm512_maskz_loadu_epi32((__mmask16)~from_row, next - tail);
+            _mm512_stream_si512((void *)(d + row_bytes - tail), _mm512_or_si512(a, b));
+            s = next;
+        } else {
+            /* the last row's tail shares a line with the row after */
+            memcpy(d + row_bytes - tail, s + row_bytes - tail, (size_t)tail);
+        }
+    }
+}
+#endif
+
+static void gather_range(const char *src, int64_t ld_bytes, int64_t row_bytes,
+                         const int64_t *idx, int64_t lo, int64_t hi, char *dst,
+                         stream_fn stream)
+{
+    (void)stream;
     for (int64_t i = lo; i < hi; i++) {
         if (i + CEMBED_GATHER_AHEAD < hi)
             cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
@@ -32,82 +164,8 @@ static void gather_range(const char *src, int64_t ld_bytes, int64_t row_bytes,
     }
 }
 
-/* The streaming copies: row_bytes a multiple of the store width, dst
- * aligned to it. Each ends with a store fence, so the rows are visible to
- * other threads once the parallel region ends. */
-#ifdef CEMBED_HAVE_SSE2
-static void gather_range_stream16(const char *src, int64_t ld_bytes, int64_t row_bytes,
-                                  const int64_t *idx, int64_t lo, int64_t hi, char *dst)
-{
-    for (int64_t i = lo; i < hi; i++) {
-        if (i + CEMBED_GATHER_AHEAD < hi)
-            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
-        const char *s = src + idx[i] * ld_bytes;
-        char *d = dst + i * row_bytes;
-        for (int64_t c = 0; c < row_bytes; c += 16)
-            _mm_stream_si128((__m128i *)(d + c), _mm_loadu_si128((const __m128i *)(s + c)));
-    }
-    _mm_sfence();
-}
-#endif
-
-#ifdef CEMBED_X86_DISPATCH
-__attribute__((target("avx2")))
-static void gather_range_stream32(const char *src, int64_t ld_bytes, int64_t row_bytes,
-                                  const int64_t *idx, int64_t lo, int64_t hi, char *dst)
-{
-    for (int64_t i = lo; i < hi; i++) {
-        if (i + CEMBED_GATHER_AHEAD < hi)
-            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
-        const char *s = src + idx[i] * ld_bytes;
-        char *d = dst + i * row_bytes;
-        for (int64_t c = 0; c < row_bytes; c += 32)
-            _mm256_stream_si256((__m256i *)(d + c),
-                                _mm256_loadu_si256((const __m256i *)(s + c)));
-    }
-    _mm_sfence();
-}
-
-__attribute__((target("avx512f")))
-static void gather_range_stream64(const char *src, int64_t ld_bytes, int64_t row_bytes,
-                                  const int64_t *idx, int64_t lo, int64_t hi, char *dst)
-{
-    for (int64_t i = lo; i < hi; i++) {
-        if (i + CEMBED_GATHER_AHEAD < hi)
-            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
-        const char *s = src + idx[i] * ld_bytes;
-        char *d = dst + i * row_bytes;
-        for (int64_t c = 0; c < row_bytes; c += 64)
-            _mm512_stream_si512((void *)(d + c), _mm512_loadu_si512((const void *)(s + c)));
-    }
-    _mm_sfence();
-}
-#endif
-
 typedef void (*gather_fn)(const char *, int64_t, int64_t, const int64_t *, int64_t, int64_t,
-                          char *);
-
-/* The widest copy the CPU, the row size and the output's alignment allow:
- * streaming only for outputs too large to stay in cache. */
-static gather_fn pick_gather(int64_t row_bytes, int64_t out_bytes, const char *dst)
-{
-    if (out_bytes < CEMBED_STREAM_MIN_BYTES)
-        return gather_range;
-    uintptr_t a = (uintptr_t)dst;
-#ifdef CEMBED_X86_DISPATCH
-    if (row_bytes % 64 == 0 && a % 64 == 0 && __builtin_cpu_supports("avx512f"))
-        return gather_range_stream64;
-    if (row_bytes % 32 == 0 && a % 32 == 0 && __builtin_cpu_supports("avx2"))
-        return gather_range_stream32;
-#endif
-#ifdef CEMBED_HAVE_SSE2
-    if (row_bytes % 16 == 0 && a % 16 == 0)
-        return gather_range_stream16;
-#endif
-    (void)a;
-    (void)row_bytes;
-    return gather_range;
-}
+                          char *, stream_fn);
 
 int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
                   int64_t row_bytes, const int64_t *idx, int64_t n,
@@ -119,7 +177,18 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
     const char *src = (const char *)table;
     char *dst = (char *)out;
     int nt = cembed_threads_for(n * row_bytes);
-    gather_fn copy = pick_gather(row_bytes, n * row_bytes, dst);
+    /* Large outputs would not stay in cache: streaming them skips reading
+     * each output line before it is written, a third of the traffic. */
+    stream_fn stream = n * row_bytes >= CEMBED_STREAM_MIN_BYTES ? pick_stream() : NULL;
+    gather_fn copy = gather_range;
+    if (stream && row_bytes % 64 == 0 && (uintptr_t)dst % 64 == 0)
+        copy = gather_range_direct;
+#ifdef CEMBED_X86_DISPATCH
+    else if (stream == stream_lines_64 && row_bytes % 64 == 0 && (uintptr_t)dst % 4 == 0)
+        copy = gather_range_skewed;
+#endif
+    else if (stream && row_bytes <= STAGE_BYTES / 4)
+        copy = gather_range_staged;
 
     CEMBED_OMP(parallel num_threads(nt))
     {
@@ -131,7 +200,11 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
 #endif
         for (int64_t i = lo; i < lo + CEMBED_GATHER_AHEAD && i < hi; i++)
             cembed_prefetch_bytes(src + idx[i] * ld_bytes, row_bytes);
-        copy(src, ld_bytes, row_bytes, idx, lo, hi, dst);
+        copy(src, ld_bytes, row_bytes, idx, lo, hi, dst, stream);
+#ifdef CEMBED_HAVE_SSE2
+        if (stream)
+            _mm_sfence();
+#endif
     }
     return CEMBED_OK;
 }

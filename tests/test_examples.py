@@ -69,3 +69,11 @@ def test_quickstart_trains_and_leaves_untouched_rows_alone():
     losses = [float(x) for x in re.findall(r"loss ([0-9.]+)", out)]
     assert len(losses) == 4 and losses[-1] < losses[0] / 5
     assert re.search(r"\d+ rows were never looked up and are unchanged: True", out)
+
+
+def test_make_demo_corpus_reproduces_the_shipped_corpus(tmp_path):
+    out = run_example("make_demo_corpus.py", "--out", str(tmp_path / "reviews.tsv"))
+    assert "wrote 2500 reviews" in out
+    shipped = os.path.join(os.path.dirname(os.path.abspath(cembed.__file__)), "data", "reviews.tsv")
+    with open(shipped, "rb") as a, open(tmp_path / "reviews.tsv", "rb") as b:
+        assert a.read() == b.read()

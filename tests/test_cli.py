@@ -1,0 +1,193 @@
+"""`python -m cembed demo | bench`, run as a user would, in a subprocess."""
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import cembed
+from cembed import demo
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cli(*args, cwd=None, timeout=300):
+    """Run `python -m cembed ARGS` with the cembed these tests import."""
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = package_parent + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-m", "cembed", *args], capture_output=True,
+                          text=True, env=env, timeout=timeout, cwd=cwd or ROOT)
+
+
+def one_line_error(proc, *fragments):
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
+    return str(path)
+
+
+def test_demo_learns_the_shipped_corpus():
+    proc = cli("demo")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "synthetic, shipped with cembed" in out
+    epochs = re.findall(r"epoch (\d+)/8 \[#+\] loss ([0-9.]+)  ([0-9,]+) tokens/s", out)
+    assert [int(e) for e, _, _ in epochs] == list(range(1, 9)), out
+    losses = [float(loss) for _, loss, _ in epochs]
+    assert losses[-1] < losses[0] < 0.7
+    assert all(int(speed.replace(",", "")) > 0 for _, _, speed in epochs)
+    accuracy = float(re.search(r"test accuracy: ([0-9.]+)", out).group(1))
+    assert accuracy > 0.75, out  # chance is 0.5; 5% of the labels are flipped
+    assert "texts_to_sequences -> [" in out
+    # The nearest neighbours of a sentiment word are sentiment words of its polarity.
+    from_generator = {"good", "great", "excellent", "amazing", "wonderful", "delicious",
+                      "friendly", "fresh", "lovely", "perfect", "tasty", "superb", "pleasant",
+                      "fantastic", "brilliant", "cozy", "charming", "generous", "attentive",
+                      "outstanding"}
+    rows = re.findall(r"^ +(\w+): (.*)$", out.split("nearest neighbours")[1], re.M)
+    checked = 0
+    for word, neighbours in rows:
+        near = re.findall(r"(\w+) (-?[0-9.]+)", neighbours)
+        assert len(near) == 5
+        if word in from_generator:
+            checked += 1
+            assert sum(w in from_generator for w, _ in near) >= 4, (word, near)
+    assert checked >= 1, out
+
+
+def test_demo_is_deterministic():
+    a, b = (demo.run(epochs=2, out=open(os.devnull, "w")) for _ in range(2))
+    assert a == b
+
+
+def test_demo_on_a_user_corpus_with_three_labels_saves_layer_and_tokenizer(tmp_path):
+    rng = np.random.default_rng(1)
+    words = {"sport": "ball goal team match coach", "food": "soup bread pasta wine cheese",
+             "tech": "code chip data cloud phone"}
+    lines = ["# not a comment: a label called '# not a comment'\tfoo"]
+    for i in range(300):
+        label = list(words)[i % 3]
+        text = " ".join(rng.choice(words[label].split(), 6)) + " the a of"
+        lines.append(f"{label}\t{text}")
+    corpus = write(tmp_path / "topics.tsv", "\n".join(lines) + "\n\n")
+    proc = cli("demo", "--corpus", corpus, "--epochs", "20", "--dim", "8",
+               "--save", str(tmp_path / "model"))
+    assert proc.returncode == 0, proc.stderr
+    assert "301 texts" in proc.stdout
+    assert float(re.search(r"test accuracy: ([0-9.]+)", proc.stdout).group(1)) > 0.9
+    emb = cembed.Embedding.load(tmp_path / "model.npz")
+    assert emb.output_dim == 8
+    with open(tmp_path / "model.tokenizer.json", encoding="utf-8") as f:
+        tokenizer = cembed.tokenizer_from_json(f.read())
+    assert emb.input_dim == len(tokenizer.word_index) + 1
+
+
+@pytest.mark.parametrize("content, line, reason", [
+    ("pos\tgood\nneg\tbad\nneg bad food\n", 3, "found no tab"),
+    ("pos\tgood\n\n\t no label\n", 3, "empty label"),
+    (b"pos\tgood\nneg\tbad\npos\tcaf\xe9\n", 3, "not valid UTF-8"),
+    ("pos\tgood\n", None, "at least 2 examples"),
+    ("pos\tgood\npos\tfine\n", None, "at least 2 labels"),
+    ("", None, "at least 2 examples"),
+])
+def test_malformed_corpus_names_the_line_and_exits_2(tmp_path, content, line, reason):
+    corpus = write(tmp_path / "bad.tsv", content)
+    where = f"bad.tsv, line {line}: " if line is not None else "bad.tsv: "
+    one_line_error(cli("demo", "--corpus", corpus), where, reason)
+    with pytest.raises(demo.CorpusError, match=f"{where}.*{reason}") as info:
+        demo.read_corpus(corpus)
+    assert info.value.line == line
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["demo", "--dim", "0"], "--dim"),
+    (["demo", "--dim", "x"], "--dim"),
+    (["demo", "--epochs", "-1"], "--epochs"),
+    (["demo", "--learning-rate", "nan"], "--learning-rate"),
+    (["demo", "--frobnicate"], "unrecognized arguments"),
+    (["demo", "--corpus", "/nonexistent/corpus.tsv"], "no such file"),
+    (["demo", "--", "x"], "after '--'"),
+    (["fly"], "invalid choice"),
+    ([], "required"),
+    (["bench", "nope"], "unknown benchmark 'nope'"),
+    (["bench", "--dir", "/nonexistent"], "no benchmarks/ folder"),
+])
+def test_bad_arguments_exit_2_with_one_line(args, fragment):
+    one_line_error(cli(*args), fragment)
+
+
+def test_plot(tmp_path):
+    out = tmp_path / "emb.png"
+    proc = cli("demo", "--epochs", "1", "--plot", str(out))
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        one_line_error(proc, "--plot needs matplotlib")
+        assert not out.exists()
+        return
+    assert proc.returncode == 0, proc.stderr
+    with open(out, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bench_finds_the_checkout_from_elsewhere(tmp_path):
+    """Run from another folder, bench finds benchmarks/ beside the package
+    (or says clearly that it is not there, for an installed package)."""
+    proc = cli("bench", "nope-not-a-bench", cwd=str(tmp_path))
+    one_line_error(proc, "unknown benchmark")
+    from cembed.__main__ import find_benchmarks
+
+    found = find_benchmarks()
+    in_checkout = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__))) == ROOT
+    assert (found == os.path.join(ROOT, "benchmarks")) if in_checkout else True
+
+
+def test_bench_quick_text_prints_a_table():
+    proc = cli("bench", "--quick", "--dir", os.path.join(ROOT, "benchmarks"), "text")
+    assert proc.returncode == 0, proc.stderr
+    assert "== text: " in proc.stdout
+    assert re.search(r"^\| fit_on_texts \| cembed \| [0-9.]+ \| 1\.0x \|$", proc.stdout, re.M), proc.stdout
+
+
+def test_demo_runs_from_a_source_checkout_without_compiled_modules(tmp_path):
+    """The README's `pip install . && python -m cembed demo`, typed in the
+    checkout: the checkout's uncompiled cembed/ comes first on sys.path and
+    hands over to the installed package."""
+    import shutil
+
+    source = tmp_path / "checkout" / "cembed"
+    source.mkdir(parents=True)
+    for name in os.listdir(os.path.dirname(cembed.__file__)):
+        if name.endswith(".py"):
+            shutil.copy(os.path.join(os.path.dirname(cembed.__file__), name), source)
+    proc = cli("demo", "--epochs", "1", cwd=str(source.parent))
+    assert proc.returncode == 0, proc.stderr
+    assert "test accuracy" in proc.stdout
+    # Nothing installed to hand over to: a clear ImportError.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, "-S", "-c", "import cembed"], cwd=str(source.parent),
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1
+    assert "cembed's compiled modules are missing" in proc.stderr
+
+
+def test_demo_on_tiny_and_empty_corpora(tmp_path):
+    """Two texts, or texts that tokenize to nothing: the demo still runs."""
+    tiny = write(tmp_path / "tiny.tsv", "a\tx\nb\ty\n")
+    assert 0.0 <= demo.run(tiny, epochs=1, out=open(os.devnull, "w")) <= 1.0
+    empty = write(tmp_path / "empty.tsv", "a\t!!!\nb\t...\na\t\nb\t?\n")
+    proc = cli("demo", "--corpus", empty, "--epochs", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "padded to 1 tokens per text" in proc.stdout

@@ -1,0 +1,118 @@
+"""cembed used from other projects: a Cython extension that cimports the
+kernels, and a C program built against get_include() and get_library_dir().
+
+Both are built from tests/downstream/ into a temporary folder, in a
+subprocess, as another project's build would run.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+
+import numpy as np
+import pytest
+
+import cembed
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOWNSTREAM = os.path.join(HERE, "downstream")
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__)))
+
+BUILD_PYX = """
+import sys
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+setup(
+    name="kernel_user",
+    ext_modules=cythonize(
+        [Extension("kernel_user", ["kernel_user.pyx"])],
+        include_path=[sys.argv.pop()],
+        quiet=True,
+    ),
+    script_args=["build_ext", "--inplace", "-q"],
+)
+"""
+
+
+def run(args, cwd, **kwargs):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = PACKAGE_PARENT + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env, timeout=600, **kwargs)
+    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def c_compiler():
+    for name in (os.environ.get("CC"), sysconfig.get_config_var("CC"), "cc", "gcc", "clang"):
+        if name and shutil.which(name.split()[0]):
+            return name.split()
+    return None
+
+
+def test_get_include_and_get_library_dir_hold_the_header_and_the_library():
+    assert os.path.isfile(os.path.join(cembed.get_include(), "cembed.h"))
+    libs = os.listdir(cembed.get_library_dir())
+    assert "libcembed.a" in libs or "cembed.lib" in libs
+
+
+def test_cython_extension_cimports_the_kernels(tmp_path):
+    pytest.importorskip("Cython", reason="building the downstream extension needs Cython>=3.1")
+    pytest.importorskip("setuptools")
+    if c_compiler() is None:
+        pytest.skip("no C compiler found (CC, cc, gcc, clang)")
+    shutil.copy(os.path.join(DOWNSTREAM, "kernel_user.pyx"), tmp_path)
+    (tmp_path / "build_it.py").write_text(BUILD_PYX)
+    run([sys.executable, "build_it.py", PACKAGE_PARENT], cwd=tmp_path)
+    check = (
+        "import numpy as np, kernel_user, cembed\n"
+        "t = np.arange(12, dtype=np.float32).reshape(4, 3)\n"
+        "status, bad, out = kernel_user.take(t, np.array([3, 0, 3], np.int64))\n"
+        "assert status == kernel_user.OK and (out == t[[3, 0, 3]]).all(), (status, out)\n"
+        "status, bad, out = kernel_user.take(t, np.array([1, 2, 4], np.int64))\n"
+        "assert (status, bad) == (kernel_user.ERR_INDEX, 2), (status, bad)\n"
+        "assert kernel_user.hash_bytes(b'hello') == cembed.murmurhash3_32(b'hello', positive=True)\n"
+        "print('ok')\n"
+    )
+    assert run([sys.executable, "-c", check], cwd=tmp_path).strip() == "ok"
+
+
+def test_c_program_links_libcembed(tmp_path):
+    cc = c_compiler()
+    if cc is None:
+        pytest.skip("no C compiler found (CC, cc, gcc, clang)")
+    if sys.platform == "win32":
+        pytest.skip("the cc command line below is for Unix compilers")
+    exe = str(tmp_path / "use_cembed")
+    openmp = ["-fopenmp"] if cembed.openmp_enabled() else []
+    run(cc + ["-std=c99", "-O1", os.path.join(DOWNSTREAM, "use_cembed.c"),
+              "-I" + cembed.get_include(), "-L" + cembed.get_library_dir(), "-lcembed",
+              *openmp, "-lm", "-o", exe], cwd=tmp_path)
+    out = run([exe], cwd=tmp_path).splitlines()
+    table = np.arange(12, dtype=np.float32).reshape(4, 3)
+    assert out[0] == "gather status 0: " + " ".join(f"{v:g}" for v in table[[3, 0, 3]].ravel())
+    assert out[1] == "bad index status 1 at position 1"
+    bags = np.stack([table[0] + table[1], table[3]])
+    assert out[2] == "bag status 0: " + " ".join(f"{v:g}" for v in bags.ravel())
+    assert out[3] == f"murmurhash3 {cembed.murmurhash3_32(b'hello', positive=True)}"
+    assert out[4].endswith(f"openmp {int(cembed.openmp_enabled())}")
+
+
+def test_import_cembed_loads_only_the_kernels():
+    """`import cembed` stays cheap: the layer, the text tools and their
+    imports load on first use (the time itself is a benchmark's business)."""
+    code = (
+        "import sys, cembed\n"
+        "print(sorted(m for m in sys.modules if m.startswith('cembed')))\n"
+        "print('json' in sys.modules, 'secrets' in sys.modules)\n"
+        "print(cembed.Tokenizer.__module__, cembed.Embedding.__module__, cembed.text.__name__)\n"
+        "print(all(hasattr(cembed, name) for name in cembed.__all__), set(cembed.__all__) <= set(dir(cembed)))\n"
+    )
+    out = run([sys.executable, "-c", code], cwd=HERE).splitlines()
+    assert out[0] == "['cembed', 'cembed._core']"
+    assert out[1] == "False False"
+    assert out[2] == "cembed.text cembed.embedding cembed.text"
+    assert out[3] == "True True"
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        cembed.nonsense

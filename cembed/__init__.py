@@ -105,55 +105,6 @@ def __dir__():
 
 __version__ = "0.1.0"
 
-# libgomp is not fork-safe: a child forked after the parent ran a parallel
-# region inherits the pool's bookkeeping but not its threads, and its next
-# parallel region waits for them forever. A fork child therefore runs every
-# kernel serially (a one-thread region never touches the pool); 'spawn' and
-# 'forkserver' children start fresh and use threads as usual.
-_forked_child = False
-
-
-def _serial_after_fork():
-    global _forked_child
-    _forked_child = True
-    _core_set_num_threads(1)
-
-
-_core_set_num_threads = set_num_threads
-
-
-def set_num_threads(n):
-    """Set the number of threads cembed's kernels use.
-
-    ``n >= 1`` fixes the count; ``None`` (or ``0``) returns to the default,
-    which follows ``OMP_NUM_THREADS`` and ``threadpoolctl`` limits. Results
-    are bitwise the same for any count.
-
-    In a process started by ``fork`` (multiprocessing's default on Linux)
-    the kernels run serially, because OpenMP (libgomp) cannot use threads
-    after a fork; asking for more than one thread there raises
-    ``RuntimeError``. Start workers with ``spawn`` or ``forkserver`` to use
-    threads in them.
-
-    >>> import cembed
-    >>> cembed.set_num_threads(1); cembed.get_num_threads()
-    1
-    >>> cembed.set_num_threads(None)
-    """
-    if _forked_child and not isinstance(n, bool) and hasattr(n, "__index__") and n.__index__() > 1:
-        raise RuntimeError(
-            f"set_num_threads({n}) in a process started by fork: OpenMP (libgomp) is not "
-            "fork-safe, so cembed runs serially here. Use the 'spawn' or 'forkserver' "
-            "multiprocessing start method to run the kernels on several threads."
-        )
-    _core_set_num_threads(n)
-    if _forked_child:
-        _core_set_num_threads(1)
-
-
-if openmp_enabled() and hasattr(_os, "register_at_fork"):
-    _os.register_at_fork(after_in_child=_serial_after_fork)
-
 
 def get_include():
     """The folder of cembed's installed C header (``cembed.h``).

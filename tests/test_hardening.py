@@ -231,7 +231,7 @@ def test_spawn_child_uses_threads(tmp_path):
 
 def test_fork_child_without_the_handler_would_hang_is_documented():
     """The guard is installed (os.register_at_fork) when OpenMP is on."""
-    assert cembed._forked_child is False
+    assert cembed._core._forked_child is False
     assert cembed.set_num_threads.__doc__ and "fork" in cembed.set_num_threads.__doc__
 
 

@@ -27,12 +27,36 @@ def openmp_enabled():
     return bool(cembed_openmp_enabled())
 
 
+# libgomp is not fork-safe: a child forked after the parent ran a parallel
+# region inherits the pool's bookkeeping but not its threads, and its next
+# parallel region waits for them forever. A fork child therefore runs every
+# kernel serially (a one-thread region never touches the pool); 'spawn' and
+# 'forkserver' children start fresh and use threads as usual.
+_forked_child = False
+
+
+def _serial_after_fork():
+    global _forked_child
+    _forked_child = True
+    cembed_set_num_threads(1)
+
+
+if cembed_openmp_enabled() and hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_serial_after_fork)
+
+
 def set_num_threads(n):
     """Set the number of threads cembed's kernels use.
 
     ``n >= 1`` fixes the count; ``None`` (or ``0``) returns to the default,
     which follows ``OMP_NUM_THREADS`` and ``threadpoolctl`` limits. Results
     are bitwise the same for any count.
+
+    In a process started by ``fork`` (multiprocessing's default on Linux)
+    the kernels run serially, because OpenMP (libgomp) cannot use threads
+    after a fork; asking for more than one thread there raises
+    ``RuntimeError``. Start workers with ``spawn`` or ``forkserver`` to use
+    threads in them.
 
     >>> import cembed
     >>> cembed.set_num_threads(1); cembed.get_num_threads()
@@ -45,6 +69,13 @@ def set_num_threads(n):
         raise TypeError(f"n must be an int or None, got {type(n).__name__}")
     if n < 0:
         raise ValueError(f"n must be >= 1 (or None for the default), got {n}")
+    if _forked_child:
+        if n > 1:
+            raise RuntimeError(
+                f"set_num_threads({n}) in a process started by fork: OpenMP (libgomp) is not "
+                "fork-safe, so cembed runs serially here. Use the 'spawn' or 'forkserver' "
+                "multiprocessing start method to run the kernels on several threads.")
+        n = 1  # the default, too, is serial here
     cembed_set_num_threads(<int>min(int(n), 1 << 30))
 
 

@@ -620,16 +620,33 @@ def tokenizer_from_json(json_string):
     {'a': 1, 'b': 2}
     """
     tokenizer_config = json.loads(json_string)
-    config = tokenizer_config.get("config")
+    # Keras fails on a malformed document with whatever the first bad access
+    # raises (AttributeError, ...); cembed names what is wrong instead
+    config = tokenizer_config.get("config") if isinstance(tokenizer_config, dict) else None
+    if not isinstance(config, dict):
+        raise ValueError("tokenizer JSON must be an object with a \"config\" object, "
+                         "as Tokenizer.to_json writes")
+    config = dict(config)
 
-    word_counts = json.loads(config.pop("word_counts"))
-    word_docs = json.loads(config.pop("word_docs"))
-    index_docs = json.loads(config.pop("index_docs"))
+    def mapping(key):
+        if key not in config:
+            raise KeyError(key)  # as Keras
+        try:
+            value = json.loads(config.pop(key))
+        except TypeError:
+            value = None
+        if not isinstance(value, dict):
+            raise ValueError(f"tokenizer JSON: config[{key!r}] must be a JSON object in a string")
+        return value
+
+    word_counts = mapping("word_counts")
+    word_docs = mapping("word_docs")
+    index_docs = mapping("index_docs")
     # Integer indexing gets converted to strings with json.dumps()
     index_docs = {int(k): v for k, v in index_docs.items()}
-    index_word = json.loads(config.pop("index_word"))
+    index_word = mapping("index_word")
     index_word = {int(k): v for k, v in index_word.items()}
-    word_index = json.loads(config.pop("word_index"))
+    word_index = mapping("word_index")
 
     tokenizer = Tokenizer(**config)
     # the types fit_on_texts keeps, so that fitting can go on (Keras leaves

@@ -105,7 +105,9 @@ int FN(cembed_scatter_add)(REAL *table, int64_t num_rows, int64_t ld, int64_t di
         return CEMBED_ERR_NOMEM;
     int64_t *rows = buf, *order = buf + n, *starts = buf + 2 * n, k;
     int status = cembed_group_rows(idx, n, num_rows, rows, order, starts, &k, bad_pos);
-    if (status == CEMBED_OK) {
+    /* k == 0: nothing to add; scatter_range's dim * sizeof would overflow for
+     * an empty call with a dim near INT64_MAX */
+    if (status == CEMBED_OK && k > 0) {
         int nt = FN(sum_threads)(n, dim);
         if (nt <= 1) {
             FN(scatter_range)(table, ld, dim, rows, order, starts, 0, k, grad);

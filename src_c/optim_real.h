@@ -115,6 +115,10 @@ int FN(cembed_adagrad)(REAL *table, int64_t ld, REAL *accum, int64_t ld_acc,
     int status = cembed_check_rows(rows, k, num_rows, bad_pos);
     if (status != CEMBED_OK)
         return status;
+    /* D = 0: nothing to update; the row-wise mean of no g*g would be 0/0,
+     * a NaN written into the accumulator */
+    if (dim == 0)
+        return CEMBED_OK;
     int nt = cembed_threads_for(k * dim * 3 * (int64_t)sizeof(REAL));
     CEMBED_OMP(parallel num_threads(nt))
     {

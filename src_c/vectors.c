@@ -504,7 +504,8 @@ static int add_word(cembed_w2v_reader *r, const char *w, int64_t n, int64_t wher
         r->wwhere = nw;
         r->wcapn = ncap;
     }
-    memcpy(r->wbytes + r->wlen, w, (size_t)n);
+    if (n > 0) /* an empty first word: wbytes is still NULL, and memcpy(NULL, .., 0) is UB */
+        memcpy(r->wbytes + r->wlen, w, (size_t)n);
     r->wlen += n;
     r->wwhere[r->wcount] = where;
     r->wcount++;

@@ -225,17 +225,18 @@ def test_long_gil_holder_is_detected():
 def test_kernels_release_the_gil():
     rng = np.random.default_rng(11)
     table = rng.standard_normal((1000, 32)).astype(np.float32)
-    bags = rng.integers(0, 1000, size=(4000, 1000))
-    idx = rng.integers(0, 1000, size=2_000_000)
-    grad = rng.standard_normal((2_000_000, 8)).astype(np.float32)
+    # large enough that each call takes well over 50 ms on one thread
+    bags = rng.integers(0, 1000, size=(4000, 2500))
+    idx = rng.integers(0, 1000, size=4_000_000)
+    grad = rng.standard_normal((4_000_000, 8)).astype(np.float32)
     narrow = np.zeros((1000, 8), np.float32)
-    big = np.zeros((1_000_000, 16), np.float32)
+    big = np.zeros((2_000_000, 16), np.float32)
     m, v = np.zeros_like(big), np.zeros_like(big)
-    rows = np.arange(0, 1_000_000, dtype=np.int64)
+    rows = np.arange(0, 2_000_000, dtype=np.int64)
     g_rows = np.ones((rows.size, 16), np.float32)
     calls = {
         "embedding_bag": lambda: cembed.embedding_bag(table, bags, mode="sum"),
-        "gather": lambda: cembed.gather(table, bags[:600]),
+        "gather": lambda: cembed.gather(table, bags[:1200]),
         "accumulate": lambda: cembed.accumulate(idx, grad, num_rows=1000),
         "scatter_add": lambda: cembed.scatter_add(narrow, idx, grad),
         "adam_update": lambda: cembed.adam_update(big, m, v, rows, g_rows, 1),

@@ -192,12 +192,8 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
 
     CEMBED_OMP(parallel num_threads(nt))
     {
-        int64_t lo = 0, hi = n;
-#ifdef _OPENMP
-        int t = omp_get_thread_num(), tn = omp_get_num_threads();
-        lo = n * t / tn;
-        hi = n * (t + 1) / tn;
-#endif
+        int64_t lo, hi;
+        cembed_thread_share(n, &lo, &hi);
         for (int64_t i = lo; i < lo + CEMBED_GATHER_AHEAD && i < hi; i++)
             cembed_prefetch_bytes(src + idx[i] * ld_bytes, row_bytes);
         copy(src, ld_bytes, row_bytes, idx, lo, hi, dst, stream);

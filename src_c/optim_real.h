@@ -62,12 +62,8 @@ int FN(cembed_adam)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v, int
     int nt = cembed_threads_for(k * dim * 4 * (int64_t)sizeof(REAL));
     CEMBED_OMP(parallel num_threads(nt))
     {
-        int64_t j0 = 0, j1 = k;
-#ifdef _OPENMP
-        int t = omp_get_thread_num(), tn = omp_get_num_threads();
-        j0 = k * t / tn;
-        j1 = k * (t + 1) / tn;
-#endif
+        int64_t j0, j1;
+        cembed_thread_share(k, &j0, &j1);
         FN(adam_rows)(table, ld, m, ld_m, v, ld_v, dim, rows, j0, j1, grads, (REAL)beta1,
                       (REAL)beta2, one_b1, one_b2, (REAL)(lr / bc1), (REAL)(1.0 / sqrt(bc2)),
                       (REAL)eps);
@@ -122,12 +118,8 @@ int FN(cembed_adagrad)(REAL *table, int64_t ld, REAL *accum, int64_t ld_acc,
     int nt = cembed_threads_for(k * dim * 3 * (int64_t)sizeof(REAL));
     CEMBED_OMP(parallel num_threads(nt))
     {
-        int64_t j0 = 0, j1 = k;
-#ifdef _OPENMP
-        int t = omp_get_thread_num(), tn = omp_get_num_threads();
-        j0 = k * t / tn;
-        j1 = k * (t + 1) / tn;
-#endif
+        int64_t j0, j1;
+        cembed_thread_share(k, &j0, &j1);
         FN(adagrad_rows)(table, ld, accum, ld_acc, dim, rows, j0, j1, grads, (REAL)lr,
                          (REAL)eps);
     }
@@ -158,12 +150,8 @@ int FN(cembed_sgd)(REAL *table, int64_t ld, int64_t num_rows, int64_t dim,
     int nt = cembed_threads_for(k * dim * 2 * (int64_t)sizeof(REAL));
     CEMBED_OMP(parallel num_threads(nt))
     {
-        int64_t j0 = 0, j1 = k;
-#ifdef _OPENMP
-        int t = omp_get_thread_num(), tn = omp_get_num_threads();
-        j0 = k * t / tn;
-        j1 = k * (t + 1) / tn;
-#endif
+        int64_t j0, j1;
+        cembed_thread_share(k, &j0, &j1);
         FN(sgd_rows)(table, ld, dim, rows, j0, j1, grads, (REAL)lr);
     }
     return CEMBED_OK;

@@ -22,6 +22,20 @@
 /* The threads to use for `work_bytes` of work: 1 for small work. */
 int cembed_threads_for(int64_t work_bytes);
 
+/* Inside a parallel region: this thread's contiguous share [*lo, *hi) of
+ * n items (all of them without OpenMP). */
+static inline void cembed_thread_share(int64_t n, int64_t *lo, int64_t *hi)
+{
+#ifdef _OPENMP
+    int t = omp_get_thread_num(), tn = omp_get_num_threads();
+    *lo = n * t / tn;
+    *hi = n * (t + 1) / tn;
+#else
+    *lo = 0;
+    *hi = n;
+#endif
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 #define CEMBED_PREFETCH(p) __builtin_prefetch((p), 0, 3)
 #define CEMBED_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)

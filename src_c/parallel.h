@@ -39,13 +39,11 @@ static inline void cembed_thread_share(int64_t n, int64_t *lo, int64_t *hi)
 #if defined(__GNUC__) || defined(__clang__)
 #define CEMBED_PREFETCH(p) __builtin_prefetch((p), 0, 3)
 #define CEMBED_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
-#define CEMBED_LIKELY(x) __builtin_expect(!!(x), 1)
 #define CEMBED_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CEMBED_RESTRICT __restrict__
 #else
 #define CEMBED_PREFETCH(p) ((void)0)
 #define CEMBED_PREFETCH_W(p) ((void)0)
-#define CEMBED_LIKELY(x) (x)
 #define CEMBED_UNLIKELY(x) (x)
 #define CEMBED_RESTRICT
 #endif

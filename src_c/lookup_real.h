@@ -11,9 +11,12 @@
 #define BAG_CHUNK 64
 #define BAG_AHEAD 16
 
-/* The count and weight sums of one bag, padding entries left out. */
-static void FN(bag_sums)(const int64_t *idx, int64_t lo, int64_t hi, const REAL *weights,
-                         int64_t padding_idx, int64_t *count, REAL *wsum, REAL *wsq)
+/* The divisor of one bag's pooled sum for `mode` (1 for SUM and MAX; the
+ * weight sum for MEAN; the square root of the squared weights' sum for
+ * SQRTN; with no weights each counts 1), and in *count the bag's entries,
+ * padding left out. */
+static REAL FN(bag_denominator)(const int64_t *idx, int64_t lo, int64_t hi, int mode,
+                                const REAL *weights, int64_t padding_idx, int64_t *count)
 {
     int64_t c = 0;
     REAL s = 0, q = 0;
@@ -29,8 +32,11 @@ static void FN(bag_sums)(const int64_t *idx, int64_t lo, int64_t hi, const REAL 
     if (!weights)
         s = q = (REAL)c;
     *count = c;
-    *wsum = s;
-    *wsq = q;
+    if (mode == CEMBED_BAG_MEAN)
+        return s;
+    if (mode == CEMBED_BAG_SQRTN)
+        return SQRT(q);
+    return 1;
 }
 
 static inline void FN(add_row)(REAL *CEMBED_RESTRICT acc, const REAL *CEMBED_RESTRICT x,
@@ -130,12 +136,7 @@ static void FN(bag_range)(const REAL *table, int64_t ld, int64_t dim, const int6
     for (int64_t b = b0; b < b1; b++) {
         const int64_t lo = offsets[b], hi = offsets[b + 1];
         int64_t count;
-        REAL wsum, wsq, denom = 1;
-        FN(bag_sums)(idx, lo, hi, weights, padding_idx, &count, &wsum, &wsq);
-        if (mode == CEMBED_BAG_MEAN)
-            denom = wsum;
-        else if (mode == CEMBED_BAG_SQRTN)
-            denom = SQRT(wsq);
+        const REAL denom = FN(bag_denominator)(idx, lo, hi, mode, weights, padding_idx, &count);
         REAL *o = out + b * dim;
         if (count == 0 || denom == 0) {
             for (int64_t j = 0; j < dim; j++)
@@ -202,12 +203,7 @@ int FN(cembed_bag_scales)(const int64_t *idx, const int64_t *offsets, int64_t nu
     for (int64_t b = 0; b < num_bags; b++) {
         const int64_t lo = offsets[b], hi = offsets[b + 1];
         int64_t count;
-        REAL wsum, wsq, denom = 1;
-        FN(bag_sums)(idx, lo, hi, weights, padding_idx, &count, &wsum, &wsq);
-        if (mode == CEMBED_BAG_MEAN)
-            denom = wsum;
-        else if (mode == CEMBED_BAG_SQRTN)
-            denom = SQRT(wsq);
+        const REAL denom = FN(bag_denominator)(idx, lo, hi, mode, weights, padding_idx, &count);
         for (int64_t p = lo; p < hi; p++) {
             if (idx[p] == padding_idx)
                 continue;

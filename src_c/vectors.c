@@ -1198,8 +1198,9 @@ int cembed_w2v_save(const char *path, const char *words, const int64_t *offsets,
     for (int64_t i = 0; i < n; i++)
         if (offsets[i + 1] - offsets[i] > max_word)
             max_word = offsets[i + 1] - offsets[i];
-    /* a text value takes at most 20 bytes with its separator */
-    int64_t line_cap = max_word + (binary ? 4 : 32) * dim + 8;
+    /* a text value takes at most 20 bytes with its separator; with no rows
+       nothing is formatted, whatever dim the header states */
+    int64_t line_cap = n ? max_word + (binary ? 4 : 32) * dim + 8 : 1;
     char *line = (char *)malloc((size_t)line_cap);
     if (!line) {
         fclose(f);

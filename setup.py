@@ -115,10 +115,12 @@ class BuildExt(build_ext):
 
 
 def copy_public_headers():
-    """Install the public C header beside the package, for get_include()."""
+    """Install the public C header and its Cython declarations beside the
+    package, for get_include()."""
     dest = os.path.join(HERE, "cembed", "include")
     os.makedirs(dest, exist_ok=True)
-    shutil.copy2(os.path.join(HERE, SRC, "cembed.h"), os.path.join(dest, "cembed.h"))
+    for name in ("cembed.h", "libcembed.pxd"):
+        shutil.copy2(os.path.join(HERE, SRC, name), os.path.join(dest, name))
 
 
 def c_sources(*names):
@@ -155,6 +157,7 @@ setup(
     ext_modules=cythonize(
         extensions,
         language_level=3,
+        include_path=[SRC],  # libcembed.pxd, the C API's declarations
     ),
     cmdclass={"build_ext": BuildExt},
 )

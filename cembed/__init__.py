@@ -107,14 +107,17 @@ __version__ = "0.1.0"
 
 
 def get_include():
-    """The folder of cembed's installed C header (``cembed.h``).
+    """The folder of cembed's installed C header (``cembed.h``) and its
+    Cython declarations (``libcembed.pxd``).
 
     Pass it to the compiler (``-I``) to build C code against cembed's C
-    API; Cython code ``cimport``s ``cembed._core`` directly.
+    API, and to Cython's ``include_path`` to ``from libcembed cimport ...``
+    (link ``libcembed.a`` from :func:`get_library_dir` then). Cython code
+    can also ``cimport cembed._core``, which needs no link step.
 
     >>> import os, cembed
-    >>> os.path.exists(os.path.join(cembed.get_include(), "cembed.h"))
-    True
+    >>> sorted(os.listdir(cembed.get_include()))
+    ['cembed.h', 'libcembed.pxd']
     """
     return _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "include")
 

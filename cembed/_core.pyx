@@ -10,7 +10,7 @@ from cpython.list cimport PyList_GET_ITEM
 from cpython.object cimport PyObject
 from libc.stdint cimport int32_t, int64_t, uint32_t
 
-from cembed._ccore cimport *
+from libcembed cimport *
 
 cnp.import_array()
 

@@ -23,7 +23,7 @@ from libc.stdint cimport INT32_MAX, INT32_MIN, int32_t, int64_t, uint8_t, uint32
 from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 
-from cembed._ctext cimport *
+from libcembed cimport *
 
 cnp.import_array()
 

@@ -13,45 +13,9 @@ cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeUTF8
 from libc.stdint cimport int64_t
+from libcembed cimport *
 
 cnp.import_array()
-
-cdef extern from "cembed.h" nogil:
-    enum:
-        CEMBED_OK
-        CEMBED_ERR_VALUE
-        CEMBED_ERR_NOMEM
-        CEMBED_ERR_FORMAT
-        CEMBED_ERR_IO
-
-    ctypedef struct cembed_w2v_error:
-        int64_t line
-        int64_t offset
-        int sys_errno
-        char message[256]
-
-    ctypedef struct cembed_w2v_reader:
-        pass
-
-    int cembed_w2v_open(const char *path, int binary, int64_t limit,
-                        cembed_w2v_reader **reader, int64_t *num_rows, int64_t *dim,
-                        int *is_binary, int *has_header, int64_t *size_hint,
-                        cembed_w2v_error *err) noexcept
-    int cembed_w2v_read(cembed_w2v_reader *reader, float *out, int64_t max_rows,
-                        int64_t *n_read, int *done, cembed_w2v_error *err) noexcept
-    void cembed_w2v_words(const cembed_w2v_reader *reader, const char **data,
-                          const int64_t **offsets, const int64_t **where,
-                          int64_t *count) noexcept
-    void cembed_w2v_close(cembed_w2v_reader *reader) noexcept
-    void cembed_compact_rows_f32(float *matrix, int64_t dim, const int64_t *keep,
-                                 int64_t k) noexcept
-    int cembed_w2v_check_words(const char *words, const int64_t *offsets, int64_t n,
-                               int binary, int64_t *bad_row, cembed_w2v_error *err) noexcept
-    int cembed_w2v_save(const char *path, const char *words, const int64_t *offsets,
-                        int64_t n, const void *matrix, int is_f64, int64_t ld,
-                        int64_t dim, int binary, cembed_w2v_error *err) noexcept
-    int cembed_parse_double(const char *s, const char *end, double *out) noexcept
-    int cembed_format_f32(float x, char *out) noexcept
 
 
 cdef str _where(cembed_w2v_error *err):

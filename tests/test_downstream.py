@@ -1,5 +1,7 @@
 """cembed used from other projects: a Cython extension that cimports the
-kernels, and a C program built against get_include() and get_library_dir().
+kernels from cembed._core, one that cimports the C API from libcembed.pxd
+and links libcembed.a, and a C program built against get_include() and
+get_library_dir().
 
 Both are built from tests/downstream/ into a temporary folder, in a
 subprocess, as another project's build would run.
@@ -35,6 +37,27 @@ setup(
 )
 """
 
+BUILD_C_API_PYX = """
+import sys
+import cembed
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+openmp = ["-fopenmp"] if cembed.openmp_enabled() else []
+setup(
+    name="c_api_user",
+    ext_modules=cythonize(
+        [Extension("c_api_user", ["c_api_user.pyx"],
+                   include_dirs=[cembed.get_include()],
+                   library_dirs=[cembed.get_library_dir()], libraries=["cembed"],
+                   extra_link_args=openmp)],
+        include_path=[cembed.get_include()],
+        quiet=True,
+    ),
+    script_args=["build_ext", "--inplace", "-q"],
+)
+"""
+
 
 def run(args, cwd, **kwargs):
     env = dict(os.environ)
@@ -53,6 +76,7 @@ def c_compiler():
 
 def test_get_include_and_get_library_dir_hold_the_header_and_the_library():
     assert os.path.isfile(os.path.join(cembed.get_include(), "cembed.h"))
+    assert os.path.isfile(os.path.join(cembed.get_include(), "libcembed.pxd"))
     libs = os.listdir(cembed.get_library_dir())
     assert "libcembed.a" in libs or "cembed.lib" in libs
 
@@ -73,6 +97,41 @@ def test_cython_extension_cimports_the_kernels(tmp_path):
         "status, bad, out = kernel_user.take(t, np.array([1, 2, 4], np.int64))\n"
         "assert (status, bad) == (kernel_user.ERR_INDEX, 2), (status, bad)\n"
         "assert kernel_user.hash_bytes(b'hello') == cembed.murmurhash3_32(b'hello', positive=True)\n"
+        "print('ok')\n"
+    )
+    assert run([sys.executable, "-c", check], cwd=tmp_path).strip() == "ok"
+
+
+def test_libcembed_pxd_declares_every_function_of_the_header():
+    import re
+
+    with open(os.path.join(cembed.get_include(), "cembed.h")) as f:
+        header = set(re.findall(r"\b(cembed_\w+)\(", f.read()))
+    with open(os.path.join(cembed.get_include(), "libcembed.pxd")) as f:
+        declared = set(re.findall(r"\b(cembed_\w+)\(", f.read()))
+    assert header and header == declared, header ^ declared
+
+
+def test_cython_extension_links_the_c_api(tmp_path):
+    pytest.importorskip("Cython", reason="building the downstream extension needs Cython>=3.1")
+    pytest.importorskip("setuptools")
+    if c_compiler() is None:
+        pytest.skip("no C compiler found (CC, cc, gcc, clang)")
+    if sys.platform == "win32":
+        pytest.skip("libcembed.a is built for Unix linkers")
+    shutil.copy(os.path.join(DOWNSTREAM, "c_api_user.pyx"), tmp_path)
+    (tmp_path / "build_it.py").write_text(BUILD_C_API_PYX)
+    run([sys.executable, "build_it.py"], cwd=tmp_path)
+    check = (
+        "import numpy as np, c_api_user, cembed\n"
+        "t = np.arange(12, dtype=np.float32).reshape(4, 3)\n"
+        "idx, offsets = np.array([3, 0, 1, 2], np.int64), np.array([0, 3, 4], np.int64)\n"
+        "status, bad, out = c_api_user.mean_bags(t, idx, offsets)\n"
+        "ref = cembed.embedding_bag(t, idx, offsets[:-1], mode='mean')  # torch's offsets: bag starts\n"
+        "assert status == c_api_user.OK and np.array_equal(out, ref), (status, out)\n"
+        "status, bad, out = c_api_user.mean_bags(t, np.array([0, 4, 1, 2], np.int64), offsets)\n"
+        "assert (status, bad) == (1, 1), (status, bad)\n"
+        "assert c_api_user.hash_bytes(b'hello') == cembed.murmurhash3_32(b'hello', positive=True)\n"
         "print('ok')\n"
     )
     assert run([sys.executable, "-c", check], cwd=tmp_path).strip() == "ok"

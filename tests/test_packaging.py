@@ -39,13 +39,13 @@ def test_sdist_holds_the_sources_and_no_build_products(tmp_path):
     (sdist,) = tmp_path.glob("cembed-*.tar.gz")
     with tarfile.open(sdist) as tar:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
-    sources = [f for f in os.listdir(os.path.join(ROOT, "src_c")) if f.endswith((".c", ".h"))]
+    sources = [f for f in os.listdir(os.path.join(ROOT, "src_c")) if f.endswith((".c", ".h", ".pxd"))]
     package = [f for f in os.listdir(os.path.join(ROOT, "cembed"))
                if f.endswith((".py", ".pyx", ".pxd", ".pyi")) or f == "py.typed"]
     expected = {"src_c/" + f for f in sources} | {"cembed/" + f for f in package} | {
         "setup.py", "pyproject.toml", "README.md", "MANIFEST.in", ".ci/run",
         "cembed/data/reviews.tsv", "tests/downstream/kernel_user.pyx",
-        "tests/downstream/use_cembed.c", "tests/conftest.py",
+        "tests/downstream/use_cembed.c", "tests/downstream/c_api_user.pyx", "tests/conftest.py",
     }
     assert expected <= names, sorted(expected - names)
     built = {n for n in names if n.endswith((".so", ".pyd", ".o", ".a"))
@@ -57,6 +57,7 @@ def test_package_data_is_installed_with_the_package():
     for path in ("py.typed", "_core.pxd", "__init__.pyi", "demo.pyi", "data/reviews.tsv"):
         assert os.path.isfile(os.path.join(PACKAGE, path)), path
     assert os.path.isfile(os.path.join(cembed.get_include(), "cembed.h"))
+    assert os.path.isfile(os.path.join(cembed.get_include(), "libcembed.pxd"))
     assert os.path.isdir(cembed.get_library_dir())
 
 
@@ -70,4 +71,4 @@ def test_numpy_is_the_only_runtime_dependency_and_the_extras_are_there():
     assert {"torch", "keras-preprocessing", "tokenizers", "scikit-learn"} <= names["bench"]
     assert "matplotlib" in names["plot"]
     package_data = pyproject()["tool"]["setuptools"]["package-data"]["cembed"]
-    assert {"*.pxd", "*.pyi", "py.typed", "include/*.h", "lib/*.a", "data/*.tsv"} <= set(package_data)
+    assert {"*.pxd", "*.pyi", "py.typed", "include/*.h", "include/*.pxd", "lib/*.a", "data/*.tsv"} <= set(package_data)

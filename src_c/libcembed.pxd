@@ -1,5 +1,18 @@
-# The C API of src_c/cembed.h, for Cython. Only the binding uses it.
-from libc.stdint cimport int32_t, int64_t, uint32_t
+# The C API of cembed.h for Cython: one declaration per function of the
+# header. cembed's binding cimports it, and it is installed beside the header
+# in cembed.get_include(), so another Cython project can call the C core
+# directly:
+#
+#     # setup.py: Extension(..., include_dirs=[cembed.get_include()],
+#     #                     library_dirs=[cembed.get_library_dir()],
+#     #                     libraries=["cembed"])   (and -fopenmp where
+#     #                     cembed.openmp_enabled())
+#     # cython: include_path = [cembed.get_include()]
+#     from libcembed cimport cembed_gather, CEMBED_OK
+#
+# (cimport cembed._core instead reaches the kernels through cembed's own
+# extension module, with no link step.)
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
 cdef extern from "cembed.h" nogil:
     enum:
@@ -9,12 +22,18 @@ cdef extern from "cembed.h" nogil:
         CEMBED_ERR_NOMEM
         CEMBED_ERR_ORDER
         CEMBED_ERR_FORMAT
+        CEMBED_ERR_IO
     enum:
         CEMBED_BAG_SUM
         CEMBED_BAG_MEAN
         CEMBED_BAG_SQRTN
         CEMBED_BAG_MAX
+    enum:
+        CEMBED_SPLIT_DELIMS
+        CEMBED_SPLIT_SEPARATOR
+        CEMBED_SPLIT_CHARS
 
+    # ---- threads, kernels, optimizers, hashing (lookup.c, accumulate.c, optim.c, murmur3.c)
     int cembed_openmp_enabled() noexcept
     void cembed_set_num_threads(int n) noexcept
     int cembed_get_num_threads() noexcept
@@ -23,6 +42,7 @@ cdef extern from "cembed.h" nogil:
     uint32_t cembed_murmurhash3_int32(int32_t key, uint32_t seed) noexcept
 
     int cembed_check_indices(const int64_t *idx, int64_t n, int64_t num_rows, int64_t *bad_pos) noexcept
+    int cembed_check_rows(const int64_t *rows, int64_t k, int64_t num_rows, int64_t *bad_pos) noexcept
 
     int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
                       int64_t row_bytes, const int64_t *idx, int64_t n,
@@ -88,3 +108,79 @@ cdef extern from "cembed.h" nogil:
     int cembed_sgd_f64(double *table, int64_t ld, int64_t num_rows, int64_t dim,
                        const int64_t *rows, int64_t k, const double *grads, double lr,
                        int64_t *bad_pos) noexcept
+
+    # ---- text (tokenize.c, sequence.c)
+    ctypedef struct cembed_analyzer:
+        int mode
+        uint8_t ascii_delims[128]
+        const uint32_t *wide_delims
+        int64_t num_wide_delims
+        const char *separator
+        int64_t separator_len
+
+    ctypedef struct cembed_i64vec:
+        int64_t *data
+        int64_t size
+        int64_t capacity
+    void cembed_i64vec_free(cembed_i64vec *v) noexcept
+
+    ctypedef struct cembed_vocab:
+        pass
+    cembed_vocab *cembed_vocab_new() noexcept
+    void cembed_vocab_free(cembed_vocab *v) noexcept
+    void cembed_vocab_clear(cembed_vocab *v) noexcept
+    int64_t cembed_vocab_size(const cembed_vocab *v) noexcept
+    int cembed_vocab_insert(cembed_vocab *v, const char *key, int64_t len, int64_t value,
+                            int64_t *id_out) noexcept
+    int64_t cembed_vocab_find(const cembed_vocab *v, const char *key, int64_t len) noexcept
+    void cembed_vocab_entry(const cembed_vocab *v, int64_t id, const char **key,
+                            int64_t *key_len, int64_t *value, int64_t *count,
+                            int64_t *docs) noexcept
+    int cembed_vocab_count_texts(cembed_vocab *v, const cembed_analyzer *a,
+                                 const char *const *texts, const int64_t *lens,
+                                 const uint8_t *lower, int64_t n, int64_t first_doc,
+                                 int64_t *num_tokens) noexcept
+    int cembed_vocab_count_tokens(cembed_vocab *v, const char *buf, const int64_t *offsets,
+                                  int64_t n, int64_t doc) noexcept
+    int cembed_vocab_lookup_texts(const cembed_vocab *v, const cembed_analyzer *a,
+                                  const char *const *texts, const int64_t *lens,
+                                  const uint8_t *lower, int64_t n, int64_t limit,
+                                  int64_t oov_code, cembed_i64vec *out,
+                                  int64_t *offsets) noexcept
+    int cembed_hash_texts(const cembed_analyzer *a, const char *const *texts,
+                          const int64_t *lens, const uint8_t *lower, int64_t n, uint32_t seed,
+                          uint64_t modulus, cembed_i64vec *out, int64_t *offsets) noexcept
+
+    void cembed_pad_place_i32(const int32_t *values, const int64_t *offsets,
+                              int64_t num_seqs, int64_t maxlen, int pad_post,
+                              int truncate_post, int32_t *out) noexcept
+
+    # ---- word2vec / GloVe / fastText files (vectors.c)
+    ctypedef struct cembed_w2v_error:
+        int64_t line
+        int64_t offset
+        int sys_errno
+        char message[256]
+
+    ctypedef struct cembed_w2v_reader:
+        pass
+
+    int cembed_w2v_open(const char *path, int binary, int64_t limit,
+                        cembed_w2v_reader **reader, int64_t *num_rows, int64_t *dim,
+                        int *is_binary, int *has_header, int64_t *size_hint,
+                        cembed_w2v_error *err) noexcept
+    int cembed_w2v_read(cembed_w2v_reader *reader, float *out, int64_t max_rows,
+                        int64_t *n_read, int *done, cembed_w2v_error *err) noexcept
+    void cembed_w2v_words(const cembed_w2v_reader *reader, const char **data,
+                          const int64_t **offsets, const int64_t **where,
+                          int64_t *count) noexcept
+    void cembed_w2v_close(cembed_w2v_reader *reader) noexcept
+    void cembed_compact_rows_f32(float *matrix, int64_t dim, const int64_t *keep,
+                                 int64_t k) noexcept
+    int cembed_w2v_check_words(const char *words, const int64_t *offsets, int64_t n,
+                               int binary, int64_t *bad_row, cembed_w2v_error *err) noexcept
+    int cembed_w2v_save(const char *path, const char *words, const int64_t *offsets,
+                        int64_t n, const void *matrix, int is_f64, int64_t ld,
+                        int64_t dim, int binary, cembed_w2v_error *err) noexcept
+    int cembed_parse_double(const char *s, const char *end, double *out) noexcept
+    int cembed_format_f32(float x, char *out) noexcept

@@ -11,15 +11,20 @@
 
 #define BLOCK 1024
 
+CEMBED_DISPATCH
 static int64_t first_bad(const int64_t *idx, int64_t lo, int64_t hi, uint64_t limit)
 {
+    const uint64_t last = limit - 1;
     for (int64_t b = lo; b < hi; b += BLOCK) {
         int64_t e = b + BLOCK < hi ? b + BLOCK : hi;
-        int bad = 0;
-        /* unsigned compare: a negative index becomes huge */
+        /* x is in [0, limit) exactly when neither x nor last - x (mod 2**64)
+         * has its top bit set: a subtract and an or, which vectorize on
+         * every instruction set, where an unsigned 64-bit compare does not
+         * before AVX-512 */
+        uint64_t bits = 0;
         for (int64_t i = b; i < e; i++)
-            bad |= (uint64_t)idx[i] >= limit;
-        if (CEMBED_UNLIKELY(bad))
+            bits |= (uint64_t)idx[i] | (last - (uint64_t)idx[i]);
+        if (CEMBED_UNLIKELY(bits >> 63))
             for (int64_t i = b; i < e; i++)
                 if ((uint64_t)idx[i] >= limit)
                     return i;
@@ -30,7 +35,7 @@ static int64_t first_bad(const int64_t *idx, int64_t lo, int64_t hi, uint64_t li
 int cembed_check_indices(const int64_t *idx, int64_t n, int64_t num_rows, int64_t *bad_pos)
 {
     uint64_t limit = num_rows < 0 ? (uint64_t)INT64_MAX + 1 : (uint64_t)num_rows;
-    int nt = cembed_threads_for(n * (int64_t)sizeof(int64_t) / 4);
+    int nt = cembed_threads_for(n * (int64_t)sizeof(int64_t));
     int64_t bad = -1;
 
     if (nt <= 1) {

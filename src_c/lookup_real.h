@@ -97,31 +97,47 @@ typedef REAL FN(vec) __attribute__((vector_size(64)));
 #define VLEN ((int64_t)(64 / sizeof(REAL)))
 #define NVEC (BAG_CHUNK / VLEN)
 
-static inline void FN(pool_full)(const REAL *table, int64_t ld, const int64_t *idx,
-                                 int64_t lo, int64_t hi, int64_t n, const REAL *weights,
-                                 int64_t padding_idx, int64_t c0, REAL *CEMBED_RESTRICT out)
+static inline __attribute__((always_inline)) void FN(pool_full_)(
+    const REAL *table, int64_t ld, const int64_t *idx, int64_t lo, int64_t hi, int64_t n,
+    const REAL *weights, int64_t padding_idx, int64_t c0, REAL denom, REAL *CEMBED_RESTRICT out)
 {
     FN(vec) acc[NVEC];
     for (int k = 0; k < NVEC; k++)
         acc[k] = (FN(vec)){0};
     for (int64_t p = lo; p < hi; p++) {
-        if (p + BAG_AHEAD < n)
-            cembed_prefetch_bytes(table + idx[p + BAG_AHEAD] * ld + c0,
-                                  BAG_CHUNK * (int64_t)sizeof(REAL));
+        /* the row BAG_AHEAD positions on (or this one, near the end) */
+        const int64_t ahead = idx[p + BAG_AHEAD < n ? p + BAG_AHEAD : p];
+        cembed_prefetch_bytes(table + ahead * ld + c0, BAG_CHUNK * (int64_t)sizeof(REAL));
         if (idx[p] == padding_idx)
             continue;
         const REAL *x = table + idx[p] * ld + c0;
-        const REAL wt = weights ? weights[p] : (REAL)1;
         for (int k = 0; k < NVEC; k++) {
             FN(vec) xv;
             memcpy(&xv, x + k * VLEN, sizeof xv);
             if (weights)
-                acc[k] += wt * xv;
+                acc[k] += weights[p] * xv;
             else
                 acc[k] += xv;
         }
     }
-    memcpy(out, acc, sizeof acc);
+    /* straight from the registers to the output */
+    for (int k = 0; k < NVEC; k++) {
+        if (denom != 1)
+            acc[k] = acc[k] / denom;
+        memcpy(out + k * VLEN, &acc[k], sizeof acc[k]);
+    }
+}
+
+/* one loop with weights, one without: no test per row */
+static inline void FN(pool_full)(const REAL *table, int64_t ld, const int64_t *idx,
+                                 int64_t lo, int64_t hi, int64_t n, const REAL *weights,
+                                 int64_t padding_idx, int64_t c0, REAL denom,
+                                 REAL *CEMBED_RESTRICT out)
+{
+    if (weights)
+        FN(pool_full_)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, denom, out);
+    else
+        FN(pool_full_)(table, ld, idx, lo, hi, n, NULL, padding_idx, c0, denom, out);
 }
 #define HAVE_POOL_FULL 1
 #endif
@@ -132,27 +148,33 @@ static void FN(bag_range)(const REAL *table, int64_t ld, int64_t dim, const int6
                           const REAL *weights, int64_t padding_idx, REAL *out)
 {
     const int64_t n = offsets[b1];
+    const int scaled = mode == CEMBED_BAG_MEAN || mode == CEMBED_BAG_SQRTN;
     REAL acc[BAG_CHUNK];
     for (int64_t b = b0; b < b1; b++) {
         const int64_t lo = offsets[b], hi = offsets[b + 1];
-        int64_t count;
-        const REAL denom = FN(bag_denominator)(idx, lo, hi, mode, weights, padding_idx, &count);
         REAL *o = out + b * dim;
-        if (count == 0 || denom == 0) {
-            for (int64_t j = 0; j < dim; j++)
-                o[j] = 0;
-            continue;
+        /* SUM and MAX need no pass over the bag first: with no rows left
+         * after padding their accumulators stay at zero */
+        REAL denom = 1;
+        if (scaled) {
+            int64_t count;
+            denom = FN(bag_denominator)(idx, lo, hi, mode, weights, padding_idx, &count);
+            if (count == 0 || denom == 0) {
+                for (int64_t j = 0; j < dim; j++)
+                    o[j] = 0;
+                continue;
+            }
         }
         for (int64_t c0 = 0; c0 < dim; c0 += BAG_CHUNK) {
             int64_t w = dim - c0 < BAG_CHUNK ? dim - c0 : BAG_CHUNK;
 #ifdef HAVE_POOL_FULL
-            if (w == BAG_CHUNK && mode != CEMBED_BAG_MAX)
-                FN(pool_full)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, acc);
-            else
+            if (w == BAG_CHUNK && mode != CEMBED_BAG_MAX) {
+                FN(pool_full)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, denom, o + c0);
+                continue;
+            }
 #endif
-                FN(pool_chunk)(table, ld, idx, lo, hi, n, mode, weights, padding_idx, c0, w,
-                               acc);
-            if (mode == CEMBED_BAG_MEAN || mode == CEMBED_BAG_SQRTN)
+            FN(pool_chunk)(table, ld, idx, lo, hi, n, mode, weights, padding_idx, c0, w, acc);
+            if (scaled)
                 for (int64_t j = 0; j < w; j++)
                     o[c0 + j] = acc[j] / denom;
             else

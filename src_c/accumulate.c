@@ -16,7 +16,7 @@
 #include "cembed.h"
 #include "parallel.h"
 
-#define RADIX_BITS 11
+#define RADIX_BITS 10
 #define RADIX_SIZE (1 << RADIX_BITS)
 
 static int bit_length(uint64_t x)
@@ -118,6 +118,51 @@ static int group_wide(const int64_t *idx, int64_t n, int64_t *rows, int64_t *ord
     return CEMBED_OK;
 }
 
+/* From the sorted keys, the groups: rows[j] and starts[j] for each new row,
+ * order[i] the position of key i. In parallel, each thread first counts the
+ * groups that start in its slice, then writes them at its offset. Returns
+ * the number of groups. */
+static int64_t extract_groups(const uint64_t *keys, int64_t n, int pos_bits, int nt,
+                              int64_t *rows, int64_t *order, int64_t *starts)
+{
+    const uint64_t pos_mask = pos_bits == 64 ? ~(uint64_t)0 : (((uint64_t)1 << pos_bits) - 1);
+    int64_t first[257], total = 0;
+    if (nt > 256)
+        nt = 256;
+    CEMBED_OMP(parallel num_threads(nt))
+    {
+        int t = 0, tn = 1;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+        tn = omp_get_num_threads();
+#endif
+        const int64_t i0 = n * t / tn, i1 = n * (t + 1) / tn;
+        int64_t c = 0;
+        for (int64_t i = i0; i < i1; i++)
+            c += i == 0 || (keys[i] >> pos_bits) != (keys[i - 1] >> pos_bits);
+        first[t + 1] = c;
+        CEMBED_OMP(barrier)
+        CEMBED_OMP(single)
+        {
+            first[0] = 0;
+            for (int u = 0; u < tn; u++)
+                first[u + 1] += first[u];
+            total = first[tn];
+        } /* implicit barrier */
+        int64_t k = first[t];
+        for (int64_t i = i0; i < i1; i++) {
+            const uint64_t row = keys[i] >> pos_bits;
+            if (i == 0 || row != keys[i - 1] >> pos_bits) {
+                rows[k] = (int64_t)row;
+                starts[k++] = i;
+            }
+            order[i] = (int64_t)(keys[i] & pos_mask);
+        }
+    }
+    starts[total] = n;
+    return total;
+}
+
 int cembed_group_rows(const int64_t *idx, int64_t n, int64_t num_rows, int64_t *rows,
                       int64_t *order, int64_t *starts, int64_t *k_out, int64_t *bad_pos)
 {
@@ -129,38 +174,29 @@ int cembed_group_rows(const int64_t *idx, int64_t n, int64_t num_rows, int64_t *
     if (n == 0)
         return CEMBED_OK;
 
-    int64_t max_row = 0;
-    for (int64_t i = 0; i < n; i++)
-        max_row = idx[i] > max_row ? idx[i] : max_row;
-    int pos_bits = bit_length((uint64_t)(n - 1));
-    int row_bits = bit_length((uint64_t)max_row);
-    if (pos_bits + row_bits > 64)
-        return group_wide(idx, n, rows, order, starts, k_out);
-
+    /* the keys, and the OR of every index: it has the bit length of the
+     * largest (all are >= 0 by now) */
+    const int pos_bits = bit_length((uint64_t)(n - 1));
     uint64_t *keys = (uint64_t *)malloc((size_t)n * 2 * sizeof(uint64_t));
     if (!keys)
         return CEMBED_ERR_NOMEM;
-    for (int64_t i = 0; i < n; i++)
+    const int nt = cembed_threads_for(n * (int64_t)sizeof(int64_t));
+    uint64_t any = 0;
+    CEMBED_OMP(parallel for num_threads(nt) schedule(static) reduction(| : any))
+    for (int64_t i = 0; i < n; i++) {
+        any |= (uint64_t)idx[i];
         keys[i] = ((uint64_t)idx[i] << pos_bits) | (uint64_t)i;
+    }
+    const int row_bits = bit_length(any);
+    if (pos_bits + row_bits > 64) {
+        free(keys);
+        return group_wide(idx, n, rows, order, starts, k_out);
+    }
     if (radix_sort(keys, keys + n, n, pos_bits, row_bits) != CEMBED_OK) {
         free(keys);
         return CEMBED_ERR_NOMEM;
     }
-
-    const uint64_t pos_mask = pos_bits == 64 ? ~(uint64_t)0 : (((uint64_t)1 << pos_bits) - 1);
-    int64_t k = 0;
-    uint64_t prev = 0;
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t row = keys[i] >> pos_bits;
-        if (i == 0 || row != prev) {
-            rows[k] = (int64_t)row;
-            starts[k++] = i;
-            prev = row;
-        }
-        order[i] = (int64_t)(keys[i] & pos_mask);
-    }
-    starts[k] = n;
-    *k_out = k;
+    *k_out = extract_groups(keys, n, pos_bits, nt, rows, order, starts);
     free(keys);
     return CEMBED_OK;
 }

@@ -1,6 +1,7 @@
 /*
  * lookup_real.h - the bag kernels for one element type; lookup.c includes
- * it once with REAL = float and once with REAL = double.
+ * it once with REAL = float and once with REAL = double (REAL_BYTES its
+ * size, for the preprocessor).
  */
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
@@ -99,19 +100,20 @@ typedef REAL FN(vec) __attribute__((vector_size(64)));
 
 static inline __attribute__((always_inline)) void FN(pool_full_)(
     const REAL *table, int64_t ld, const int64_t *idx, int64_t lo, int64_t hi, int64_t n,
-    const REAL *weights, int64_t padding_idx, int64_t c0, REAL denom, REAL *CEMBED_RESTRICT out)
+    const REAL *weights, int64_t padding_idx, int64_t c0, const int nv, REAL denom,
+    REAL *CEMBED_RESTRICT out)
 {
     FN(vec) acc[NVEC];
-    for (int k = 0; k < NVEC; k++)
+    for (int k = 0; k < nv; k++)
         acc[k] = (FN(vec)){0};
     for (int64_t p = lo; p < hi; p++) {
         /* the row BAG_AHEAD positions on (or this one, near the end) */
         const int64_t ahead = idx[p + BAG_AHEAD < n ? p + BAG_AHEAD : p];
-        cembed_prefetch_bytes(table + ahead * ld + c0, BAG_CHUNK * (int64_t)sizeof(REAL));
+        cembed_prefetch_bytes(table + ahead * ld + c0, nv * VLEN * (int64_t)sizeof(REAL));
         if (idx[p] == padding_idx)
             continue;
         const REAL *x = table + idx[p] * ld + c0;
-        for (int k = 0; k < NVEC; k++) {
+        for (int k = 0; k < nv; k++) {
             FN(vec) xv;
             memcpy(&xv, x + k * VLEN, sizeof xv);
             if (weights)
@@ -121,23 +123,43 @@ static inline __attribute__((always_inline)) void FN(pool_full_)(
         }
     }
     /* straight from the registers to the output */
-    for (int k = 0; k < NVEC; k++) {
+    for (int k = 0; k < nv; k++) {
         if (denom != 1)
             acc[k] = acc[k] / denom;
         memcpy(out + k * VLEN, &acc[k], sizeof acc[k]);
     }
 }
 
-/* one loop with weights, one without: no test per row */
-static inline void FN(pool_full)(const REAL *table, int64_t ld, const int64_t *idx,
-                                 int64_t lo, int64_t hi, int64_t n, const REAL *weights,
-                                 int64_t padding_idx, int64_t c0, REAL denom,
-                                 REAL *CEMBED_RESTRICT out)
+/* Columns [c0, c0 + nv * VLEN) of a bag, 1 <= nv <= NVEC: one loop per
+ * vector count (a constant, so the accumulators stay in registers), with
+ * weights and without (no test per row). Always inlined, so every copy is
+ * compiled for the instruction set of the bag_range clone that calls it. */
+static inline __attribute__((always_inline)) void FN(pool_full)(
+    const REAL *table, int64_t ld, const int64_t *idx, int64_t lo, int64_t hi, int64_t n,
+    const REAL *weights, int64_t padding_idx, int64_t c0, int nv, REAL denom,
+    REAL *CEMBED_RESTRICT out)
 {
-    if (weights)
-        FN(pool_full_)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, denom, out);
-    else
-        FN(pool_full_)(table, ld, idx, lo, hi, n, NULL, padding_idx, c0, denom, out);
+#define POOL_CASE(K)                                                                        \
+    case K:                                                                                 \
+        if (weights)                                                                        \
+            FN(pool_full_)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, K, denom,    \
+                           out);                                                            \
+        else                                                                                \
+            FN(pool_full_)(table, ld, idx, lo, hi, n, NULL, padding_idx, c0, K, denom, out); \
+        break;
+    switch (nv) {
+        POOL_CASE(1)
+        POOL_CASE(2)
+        POOL_CASE(3)
+        POOL_CASE(4)
+#if BAG_CHUNK / (64 / REAL_BYTES) > 4
+        POOL_CASE(5)
+        POOL_CASE(6)
+        POOL_CASE(7)
+        POOL_CASE(8)
+#endif
+    }
+#undef POOL_CASE
 }
 #define HAVE_POOL_FULL 1
 #endif
@@ -166,19 +188,26 @@ static void FN(bag_range)(const REAL *table, int64_t ld, int64_t dim, const int6
             }
         }
         for (int64_t c0 = 0; c0 < dim; c0 += BAG_CHUNK) {
-            int64_t w = dim - c0 < BAG_CHUNK ? dim - c0 : BAG_CHUNK;
+            int64_t c = c0, w = dim - c0 < BAG_CHUNK ? dim - c0 : BAG_CHUNK;
 #ifdef HAVE_POOL_FULL
-            if (w == BAG_CHUNK && mode != CEMBED_BAG_MAX) {
-                FN(pool_full)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, denom, o + c0);
-                continue;
+            /* whole vectors in registers; what is left of the last chunk
+             * (fewer columns than a vector) element by element below */
+            const int nv = (int)(w / VLEN);
+            if (nv > 0 && mode != CEMBED_BAG_MAX) {
+                FN(pool_full)(table, ld, idx, lo, hi, n, weights, padding_idx, c, nv, denom,
+                              o + c);
+                c += nv * VLEN;
+                w -= nv * VLEN;
+                if (w == 0)
+                    continue;
             }
 #endif
-            FN(pool_chunk)(table, ld, idx, lo, hi, n, mode, weights, padding_idx, c0, w, acc);
+            FN(pool_chunk)(table, ld, idx, lo, hi, n, mode, weights, padding_idx, c, w, acc);
             if (scaled)
                 for (int64_t j = 0; j < w; j++)
-                    o[c0 + j] = acc[j] / denom;
+                    o[c + j] = acc[j] / denom;
             else
-                memcpy(o + c0, acc, (size_t)w * sizeof(REAL));
+                memcpy(o + c, acc, (size_t)w * sizeof(REAL));
         }
     }
 }

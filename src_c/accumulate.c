@@ -45,11 +45,8 @@ static int radix_sort(uint64_t *a, uint64_t *tmp, int64_t n, int lo, int nbits)
         const uint64_t mask = ((uint64_t)1 << width) - 1;
         CEMBED_OMP(parallel num_threads(nt))
         {
-            int t = 0, tn = 1;
-#ifdef _OPENMP
-            t = omp_get_thread_num();
-            tn = omp_get_num_threads();
-#endif
+            int t, tn;
+            cembed_thread_id(&t, &tn);
             const int64_t i0 = n * t / tn, i1 = n * (t + 1) / tn;
             int64_t *c = count + (int64_t)t * RADIX_SIZE;
             memset(c, 0, RADIX_SIZE * sizeof(int64_t));
@@ -131,11 +128,8 @@ static int64_t extract_groups(const uint64_t *keys, int64_t n, int pos_bits, int
         nt = 256;
     CEMBED_OMP(parallel num_threads(nt))
     {
-        int t = 0, tn = 1;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-        tn = omp_get_num_threads();
-#endif
+        int t, tn;
+        cembed_thread_id(&t, &tn);
         const int64_t i0 = n * t / tn, i1 = n * (t + 1) / tn;
         int64_t c = 0;
         for (int64_t i = i0; i < i1; i++)

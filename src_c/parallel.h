@@ -22,18 +22,27 @@
 /* The threads to use for `work_bytes` of work: 1 for small work. */
 int cembed_threads_for(int64_t work_bytes);
 
+/* Inside a parallel region: this thread's number and the team's size (0
+ * and 1 without OpenMP). */
+static inline void cembed_thread_id(int *t, int *tn)
+{
+#ifdef _OPENMP
+    *t = omp_get_thread_num();
+    *tn = omp_get_num_threads();
+#else
+    *t = 0;
+    *tn = 1;
+#endif
+}
+
 /* Inside a parallel region: this thread's contiguous share [*lo, *hi) of
  * n items (all of them without OpenMP). */
 static inline void cembed_thread_share(int64_t n, int64_t *lo, int64_t *hi)
 {
-#ifdef _OPENMP
-    int t = omp_get_thread_num(), tn = omp_get_num_threads();
+    int t, tn;
+    cembed_thread_id(&t, &tn);
     *lo = n * t / tn;
     *hi = n * (t + 1) / tn;
-#else
-    *lo = 0;
-    *hi = n;
-#endif
 }
 
 #if defined(__GNUC__) || defined(__clang__)

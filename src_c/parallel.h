@@ -57,17 +57,21 @@ static inline void cembed_thread_share(int64_t n, int64_t *lo, int64_t *hi)
 #define CEMBED_RESTRICT
 #endif
 
-/* Prefetch the cache lines of nbytes from p (for reading or writing). */
+/* Prefetch every cache line the nbytes from p touch (for reading or
+ * writing): a row that starts past a line boundary, as NumPy's do, touches
+ * one line more than nbytes / 64. */
 static inline void cembed_prefetch_bytes(const void *p, int64_t nbytes)
 {
-    for (int64_t c = 0; c < nbytes; c += 64)
-        CEMBED_PREFETCH((const char *)p + c);
+    const char *c = (const char *)((uintptr_t)p & ~(uintptr_t)63), *end = (const char *)p + nbytes;
+    for (; c < end; c += 64)
+        CEMBED_PREFETCH(c);
 }
 
 static inline void cembed_prefetch_bytes_w(void *p, int64_t nbytes)
 {
-    for (int64_t c = 0; c < nbytes; c += 64)
-        CEMBED_PREFETCH_W((char *)p + c);
+    char *c = (char *)((uintptr_t)p & ~(uintptr_t)63), *end = (char *)p + nbytes;
+    for (; c < end; c += 64)
+        CEMBED_PREFETCH_W(c);
 }
 
 /* Hot loops are compiled for AVX-512, AVX2 and the baseline; the loader

@@ -132,8 +132,12 @@ static int64_t extract_groups(const uint64_t *keys, int64_t n, int pos_bits, int
         cembed_thread_id(&t, &tn);
         const int64_t i0 = n * t / tn, i1 = n * (t + 1) / tn;
         int64_t c = 0;
-        for (int64_t i = i0; i < i1; i++)
-            c += i == 0 || (keys[i] >> pos_bits) != (keys[i - 1] >> pos_bits);
+        uint64_t prev = i0 == 0 ? ~(uint64_t)0 : keys[i0 - 1] >> pos_bits;
+        for (int64_t i = i0; i < i1; i++) {
+            const uint64_t row = keys[i] >> pos_bits;
+            c += row != prev;
+            prev = row;
+        }
         first[t + 1] = c;
         CEMBED_OMP(barrier)
         CEMBED_OMP(single)
@@ -143,14 +147,19 @@ static int64_t extract_groups(const uint64_t *keys, int64_t n, int pos_bits, int
                 first[u + 1] += first[u];
             total = first[tn];
         } /* implicit barrier */
-        int64_t k = first[t];
+        /* branch-free (a new group every few keys is unpredictable): the
+         * first key of a group writes at k, the others into a sink */
+        int64_t k = first[t], sink[2];
+        prev = i0 == 0 ? ~(uint64_t)0 : keys[i0 - 1] >> pos_bits;
         for (int64_t i = i0; i < i1; i++) {
-            const uint64_t row = keys[i] >> pos_bits;
-            if (i == 0 || row != keys[i - 1] >> pos_bits) {
-                rows[k] = (int64_t)row;
-                starts[k++] = i;
-            }
-            order[i] = (int64_t)(keys[i] & pos_mask);
+            const uint64_t key = keys[i], row = key >> pos_bits;
+            const int is_new = row != prev;
+            int64_t *r = is_new ? rows + k : sink, *st = is_new ? starts + k : sink + 1;
+            *r = (int64_t)row;
+            *st = i;
+            k += is_new;
+            prev = row;
+            order[i] = (int64_t)(key & pos_mask);
         }
     }
     starts[total] = n;

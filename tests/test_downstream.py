@@ -19,6 +19,7 @@ import cembed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOWNSTREAM = os.path.join(HERE, "downstream")
+ROOT = os.path.dirname(HERE)
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__)))
 
 BUILD_PYX = """
@@ -156,6 +157,29 @@ def test_c_program_links_libcembed(tmp_path):
     assert out[2] == "bag status 0: " + " ".join(f"{v:g}" for v in bags.ravel())
     assert out[3] == f"murmurhash3 {cembed.murmurhash3_32(b'hello', positive=True)}"
     assert out[4].endswith(f"openmp {int(cembed.openmp_enabled())}")
+
+
+def test_memory_limit_probe_builds_and_runs(tmp_path):
+    """benchmarks/memory_limit.c, the C program behind the README's claim
+    that embedding_bag runs at the memory system's limit, still builds
+    against the installed header and library and times both loops."""
+    cc = c_compiler()
+    if cc is None:
+        pytest.skip("no C compiler found (CC, cc, gcc, clang)")
+    if sys.platform == "win32":
+        pytest.skip("the cc command line below is for Unix compilers")
+    exe = str(tmp_path / "memory_limit")
+    openmp = ["-fopenmp"] if cembed.openmp_enabled() else []
+    run(cc + ["-std=c11", "-O1", os.path.join(ROOT, "benchmarks", "memory_limit.c"),
+              "-I" + cembed.get_include(), "-L" + cembed.get_library_dir(), "-lcembed",
+              *openmp, "-lm", "-o", exe], cwd=tmp_path)
+    lines = run([exe, "8", "1000", "2"], cwd=tmp_path).splitlines()
+    assert lines[0] == "V = 1000, D = 8, 4096 bags of 50, median of 2 rounds"
+    assert [line.split()[:2] for line in lines[1:]] == [
+        ["uniform", "1T:"], ["uniform", "2T:"], ["zipf", "1T:"], ["zipf", "2T:"]]
+    assert all("cembed_bag_f32" in line and "bag / touch" in line for line in lines[1:])
+    proc = subprocess.run([exe, "0"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "usage" in proc.stderr
 
 
 def test_import_cembed_loads_only_the_kernels():

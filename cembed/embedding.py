@@ -8,13 +8,13 @@ Checks and shapes live here; the arithmetic is in ``cembed._core``.
 import json
 import numbers
 import os
-import secrets
 import zipfile
 from typing import NamedTuple
 
 import numpy as np
 
 from cembed import _core
+from cembed._files import atomic_replace
 
 __all__ = ["Embedding", "SparseGrad", "MaxNorm", "UnitNorm", "NonNeg"]
 
@@ -763,21 +763,9 @@ class Embedding:
                 for slot in optimizer._slots:
                     arrays["optimizer/" + slot] = state[slot]
         arrays["config"] = np.array(json.dumps(config, sort_keys=True))
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = _create_temporary(path)
-        try:
-            with os.fdopen(fd, "wb") as f:
+        with atomic_replace(path) as tmp:
+            with open(tmp, "wb") as f:
                 np.savez(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        _fsync_folder(folder)
         return path
 
     @classmethod
@@ -866,43 +854,3 @@ class Embedding:
             raise ValueError(f"{path} is not a valid cembed Embedding file: {exc}") from exc
         return self
 
-
-def _create_temporary(path):
-    """A new file beside ``path`` for an atomic replace: (fd, name).
-
-    Unlike ``tempfile.mkstemp`` (mode 0600), it gets the mode a plain
-    ``open`` would give (0666 less the umask), or that of the file it will
-    replace, so saving never changes who can read the result.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o777
-    except OSError:
-        mode = None
-    for _ in range(100):
-        name = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-        try:
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        except FileExistsError:
-            continue
-        if mode is not None:
-            try:
-                os.chmod(name, mode)
-            except OSError:
-                pass
-        return fd, name
-    raise FileExistsError(f"could not create a temporary file beside {path}")
-
-
-def _fsync_folder(folder):
-    """Make the rename durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

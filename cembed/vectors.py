@@ -11,12 +11,12 @@ directly: memory stays close to the size of the matrix.
 """
 import codecs
 import os
-import secrets
 import warnings
 
 import numpy as np
 
 from cembed import _vectors
+from cembed._files import atomic_replace
 
 __all__ = ["Vectors", "load_word2vec", "save_word2vec"]
 
@@ -426,6 +426,7 @@ def save_word2vec(path, words, matrix=None, binary=False):
 
     The file is written atomically: to a temporary file in the same
     folder, then renamed over ``path``, so a crash leaves the previous file.
+    A file replaced keeps its permissions.
 
     >>> import os, tempfile, numpy as np, cembed
     >>> path = os.path.join(tempfile.mkdtemp(), "vectors.txt")
@@ -470,21 +471,5 @@ def save_word2vec(path, words, matrix=None, binary=False):
     _vectors.check_words(words, bool(binary))
 
     bpath, name = _fs_path(path)
-    folder, base = os.path.split(bpath)
-    tmp = os.path.join(folder, b"." + base + b"." + secrets.token_hex(6).encode() + b".tmp")
-    try:
-        with open(tmp, "xb"):
-            pass
+    with atomic_replace(bpath) as tmp:
         _vectors.save(tmp, name, words, matrix, bool(binary))
-        fd = os.open(tmp, os.O_RDWR)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, bpath)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

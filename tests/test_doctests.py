@@ -12,6 +12,7 @@ MODULES = [
     "cembed.text",
     "cembed.sequence",
     "cembed.vectors",
+    "cembed._files",
     "cembed.demo",
     "cembed.__main__",
 ]

@@ -671,6 +671,12 @@ def test_save_overwrites_atomically_and_keeps_permissions(tmp_path):
     save_word2vec(p, ["b"], np.float32([[2]]))
     assert open(p).read() == "1 1\nb 2\n"
     assert os.listdir(tmp_path) == ["v.txt"]
+    if os.name == "posix":
+        os.chmod(p, 0o640)
+        save_word2vec(os.fsencode(p), ["c"], np.float32([[3]]))  # a bytes path too
+        assert os.stat(p).st_mode & 0o777 == 0o640  # the replaced file's mode is kept
+        assert open(p).read() == "1 1\nc 3\n"
+        assert os.listdir(tmp_path) == ["v.txt"]
 
 
 # ------------------------------------------------------------------ gensim parity

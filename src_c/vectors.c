@@ -260,10 +260,9 @@ int cembed_parse_double(const char *s, const char *end, double *out)
 
 static double pow10_approx(int e)
 {
-    if (e >= 0 && e <= 22)
-        return POW10[e];
-    if (e < 0 && e >= -22)
-        return 1.0 / POW10[-e];
+    const unsigned u = e < 0 ? 0u - (unsigned)e : (unsigned)e;
+    if (u <= 22)
+        return e < 0 ? 1.0 / POW10[u] : POW10[u];
     return pow(10.0, (double)e);
 }
 

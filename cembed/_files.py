@@ -43,17 +43,17 @@ def atomic_replace(path):
     else:
         raise FileExistsError(f"could not create a temporary file beside {os.fsdecode(path)}")
     try:
-        if mode is not None:
-            try:
-                os.chmod(tmp, mode)
-            except OSError:
-                pass
         yield tmp
         fd = os.open(tmp, os.O_RDWR | getattr(os, "O_BINARY", 0))
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
+        if mode is not None:  # after the writes: the mode may be read-only
+            try:
+                os.chmod(tmp, mode)
+            except OSError:
+                pass
         os.replace(tmp, path)
     except BaseException:
         try:

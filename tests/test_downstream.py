@@ -138,17 +138,24 @@ def test_cython_extension_links_the_c_api(tmp_path):
     assert run([sys.executable, "-c", check], cwd=tmp_path).strip() == "ok"
 
 
-def test_c_program_links_libcembed(tmp_path):
+def build_c_program(source, tmp_path, std):
+    """Compile and link one C file against the installed header and
+    libcembed.a, as another project's build would; the executable's path."""
     cc = c_compiler()
     if cc is None:
         pytest.skip("no C compiler found (CC, cc, gcc, clang)")
     if sys.platform == "win32":
         pytest.skip("the cc command line below is for Unix compilers")
-    exe = str(tmp_path / "use_cembed")
+    exe = str(tmp_path / os.path.splitext(os.path.basename(source))[0])
     openmp = ["-fopenmp"] if cembed.openmp_enabled() else []
-    run(cc + ["-std=c99", "-O1", os.path.join(DOWNSTREAM, "use_cembed.c"),
+    run(cc + ["-std=" + std, "-O1", source,
               "-I" + cembed.get_include(), "-L" + cembed.get_library_dir(), "-lcembed",
               *openmp, "-lm", "-o", exe], cwd=tmp_path)
+    return exe
+
+
+def test_c_program_links_libcembed(tmp_path):
+    exe = build_c_program(os.path.join(DOWNSTREAM, "use_cembed.c"), tmp_path, "c99")
     out = run([exe], cwd=tmp_path).splitlines()
     table = np.arange(12, dtype=np.float32).reshape(4, 3)
     assert out[0] == "gather status 0: " + " ".join(f"{v:g}" for v in table[[3, 0, 3]].ravel())
@@ -163,16 +170,7 @@ def test_memory_limit_probe_builds_and_runs(tmp_path):
     """benchmarks/memory_limit.c, the C program behind the README's claim
     that embedding_bag runs at the memory system's limit, still builds
     against the installed header and library and times both loops."""
-    cc = c_compiler()
-    if cc is None:
-        pytest.skip("no C compiler found (CC, cc, gcc, clang)")
-    if sys.platform == "win32":
-        pytest.skip("the cc command line below is for Unix compilers")
-    exe = str(tmp_path / "memory_limit")
-    openmp = ["-fopenmp"] if cembed.openmp_enabled() else []
-    run(cc + ["-std=c11", "-O1", os.path.join(ROOT, "benchmarks", "memory_limit.c"),
-              "-I" + cembed.get_include(), "-L" + cembed.get_library_dir(), "-lcembed",
-              *openmp, "-lm", "-o", exe], cwd=tmp_path)
+    exe = build_c_program(os.path.join(ROOT, "benchmarks", "memory_limit.c"), tmp_path, "c11")
     lines = run([exe, "8", "1000", "2"], cwd=tmp_path).splitlines()
     assert lines[0] == "V = 1000, D = 8, 4096 bags of 50, median of 2 rounds"
     assert [line.split()[:2] for line in lines[1:]] == [

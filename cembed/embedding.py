@@ -15,6 +15,7 @@ import numpy as np
 
 from cembed import _core
 from cembed._files import atomic_replace
+from cembed._validation import check_int, check_number, check_rows_contiguous, is_int
 
 __all__ = ["Embedding", "SparseGrad", "MaxNorm", "UnitNorm", "NonNeg"]
 
@@ -73,7 +74,7 @@ class MaxNorm:
     name = "max_norm"
 
     def __init__(self, max_value=2.0):
-        self.max_value = _check_number("max_value", max_value, minimum=0.0)
+        self.max_value = check_number("max_value", max_value, low=0.0)
 
     def __call__(self, rows):
         norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))[:, None]
@@ -189,14 +190,14 @@ def _get_l2(spec):
     if isinstance(spec, dict):
         if set(spec) != {"l2"}:
             raise ValueError(f"embeddings_regularizer dict must be {{'l2': factor}}, got {spec!r}")
-        return _check_number("l2", spec["l2"], minimum=0.0)
+        return check_number("l2", spec["l2"], low=0.0)
     if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
-        return _check_number("embeddings_regularizer", spec, minimum=0.0)
+        return check_number("embeddings_regularizer", spec, low=0.0)
     l2 = getattr(spec, "l2", None)  # a Keras L2 / L1L2 regularizer object
     if l2 is not None:
         if float(getattr(spec, "l1", 0.0) or 0.0) != 0.0:
             raise ValueError("cembed supports only L2 embeddings regularization, not L1")
-        return _check_number("l2", float(l2), minimum=0.0)
+        return check_number("l2", float(l2), low=0.0)
     raise TypeError(
         f"embeddings_regularizer must be 'l2', a float, {{'l2': factor}} or None, "
         f"got {type(spec).__name__}"
@@ -204,23 +205,6 @@ def _get_l2(spec):
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _check_number(name, value, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or (minimum is not None and value < minimum):
-        raise ValueError(f"{name} must be a finite number >= {minimum}, got {value}")
-    return value
-
-
-def _check_dim(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return int(value)
 
 
 def _table_dtype(dtype):
@@ -373,19 +357,13 @@ class Embedding:
 
     def _configure(self, input_dim, output_dim, initializer, regularizer, constraint,
                    mask_zero, input_length, dtype, seed, trainable):
-        self.input_dim = _check_dim("input_dim", input_dim)
-        self.output_dim = _check_dim("output_dim", output_dim)
+        self.input_dim = check_int("input_dim", input_dim, minimum=1)
+        self.output_dim = check_int("output_dim", output_dim, minimum=1)
         self.dtype = _table_dtype(dtype)
-        if input_length is not None:
-            input_length = _check_dim("input_length", input_length)
-        self.input_length = input_length
+        self.input_length = check_int("input_length", input_length, minimum=1, allow_none=True)
         self.mask_zero = bool(mask_zero)
         self.trainable = bool(trainable)
-        if seed is not None:
-            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-                raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-            seed = int(seed)
-        self.seed = seed
+        self.seed = check_int("seed", seed, allow_none=True)
         self.embeddings_initializer = initializer
         self.embeddings_regularizer = regularizer
         self.embeddings_constraint = _get_constraint(constraint)
@@ -427,10 +405,7 @@ class Embedding:
             )
         if matrix.ndim != 2:
             raise ValueError(f"matrix must be 2-D (V, D), got shape {matrix.shape}")
-        if matrix.shape[1] > 1 and matrix.strides[1] != matrix.itemsize:
-            raise ValueError(
-                "matrix rows are not contiguous; pass np.ascontiguousarray(matrix)"
-            )
+        check_rows_contiguous("matrix", matrix)
         self = cls.__new__(cls)
         self._configure(
             matrix.shape[0], matrix.shape[1], "pretrained",
@@ -682,9 +657,7 @@ class Embedding:
         """
         table = self.embeddings
         exclude = None
-        if isinstance(index_or_vector, (numbers.Integral, np.integer)) and not isinstance(
-            index_or_vector, (bool, np.bool_)
-        ):
+        if is_int(index_or_vector):
             exclude = int(index_or_vector)
             if not 0 <= exclude < self.input_dim:
                 raise IndexError(f"index {exclude} is out of range [0, {self.input_dim})")

@@ -6,24 +6,14 @@ state of every other row stay exactly as they were. State (moments,
 accumulators, the step count) is allocated at a layer's first step, kept per
 layer, and saved with it by ``Embedding.save``.
 """
-import numbers
 import weakref
 
 import numpy as np
 
 from cembed import _core
+from cembed._validation import check_index_range, check_number
 
 __all__ = ["Optimizer", "Adam", "Adagrad", "SGD", "get"]
-
-
-def _hyper(name, value, low=0.0, high=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value < low or (high is not None and value >= high):
-        bound = f"in [{low}, {high})" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be {bound}, got {value}")
-    return value
 
 
 class Optimizer:
@@ -40,7 +30,7 @@ class Optimizer:
     _slots = ()
 
     def __init__(self, learning_rate):
-        self.learning_rate = _hyper("learning_rate", learning_rate)
+        self.learning_rate = check_number("learning_rate", learning_rate, low=0.0)
         self._state = weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------- stepping
@@ -86,7 +76,7 @@ class Optimizer:
         """The step proper: ``rows`` strictly increasing, ``values`` (K, D) in the table's dtype."""
         if not emb.trainable:
             if len(rows):
-                _check_range(rows, emb.input_dim)
+                check_index_range(rows, emb.input_dim)
             return
         table = emb.embeddings
         state = self._state.get(emb)
@@ -218,9 +208,9 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)
-        self.beta_1 = _hyper("beta_1", beta_1, 0.0, 1.0)
-        self.beta_2 = _hyper("beta_2", beta_2, 0.0, 1.0)
-        self.epsilon = _hyper("epsilon", epsilon)
+        self.beta_1 = check_number("beta_1", beta_1, low=0.0, high=1.0)
+        self.beta_2 = check_number("beta_2", beta_2, low=0.0, high=1.0)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0)
 
     def _hyperparameters(self):
         return {"learning_rate": self.learning_rate, "beta_1": self.beta_1,
@@ -259,8 +249,9 @@ class Adagrad(Optimizer):
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  rowwise=False):
         super().__init__(learning_rate)
-        self.initial_accumulator_value = _hyper("initial_accumulator_value", initial_accumulator_value)
-        self.epsilon = _hyper("epsilon", epsilon)
+        self.initial_accumulator_value = check_number(
+            "initial_accumulator_value", initial_accumulator_value, low=0.0)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0)
         self.rowwise = bool(rowwise)
 
     def _hyperparameters(self):
@@ -336,11 +327,3 @@ def _is_pair(grad):
         return len(grad) == 2
     except TypeError:
         return False
-
-
-def _check_range(rows, num_rows):
-    bad = np.flatnonzero((rows < 0) | (rows >= num_rows))
-    if len(bad):
-        raise IndexError(
-            f"index {rows[bad[0]]} at position ({bad[0]},) is out of range [0, {num_rows})"
-        )

@@ -17,14 +17,11 @@ import numpy as np
 
 from cembed import _vectors
 from cembed._files import atomic_replace
+from cembed._validation import check_rows_contiguous, is_int
 
 __all__ = ["Vectors", "load_word2vec", "save_word2vec"]
 
 _INITIALIZERS = ("uniform", "normal", "zeros")
-
-
-def _is_int(x):
-    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
 def _check_words(words):
@@ -178,7 +175,7 @@ class Vectors:
         n = len(self.words)
         if topn is None:
             topn = n
-        elif not _is_int(topn):
+        elif not is_int(topn):
             raise TypeError(f"topn must be an int or None, got {type(topn).__name__}")
         elif topn < 0:
             raise ValueError(f"topn must be >= 0, got {topn}")
@@ -254,7 +251,7 @@ class Vectors:
             word_index = dict(word_index)
         if num_words is None:
             rows = len(word_index) + 1
-        elif not _is_int(num_words):
+        elif not is_int(num_words):
             raise TypeError(f"num_words must be an int or None, got {type(num_words).__name__}")
         elif num_words < 1:
             raise ValueError(f"num_words must be >= 1 (row 0 is padding), got {num_words}")
@@ -281,7 +278,7 @@ class Vectors:
         dst, src = [], []
         index = self.index
         for word, i in word_index.items():
-            if not _is_int(i):
+            if not is_int(i):
                 raise TypeError(f"word_index values must be ints; {word!r} maps to {i!r}")
             if i < 1:
                 raise ValueError(f"word_index value {i} for {word!r}: indices start at 1 (0 is padding)")
@@ -368,7 +365,7 @@ def load_word2vec(path, binary=None, limit=None, encoding="utf-8", unicode_error
         raise TypeError(f"binary must be True, False or None, got {binary!r}")
     if limit is None:
         climit = -1
-    elif not _is_int(limit):
+    elif not is_int(limit):
         raise TypeError(f"limit must be an int or None, got {type(limit).__name__}")
     elif limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
@@ -451,13 +448,7 @@ def save_word2vec(path, words, matrix=None, binary=False):
     n, dim = matrix.shape
     if dim < 1:
         raise ValueError("matrix must have at least one column")
-    item = matrix.itemsize
-    if n > 0 and (
-        (dim > 1 and matrix.strides[1] != item) or matrix.strides[0] % item != 0
-    ):
-        raise ValueError(
-            "the rows of matrix are not contiguous; pass np.ascontiguousarray(matrix)"
-        )
+    check_rows_contiguous("matrix", matrix)
     seen = {}
     for i, w in enumerate(words):
         j = seen.setdefault(w, i)

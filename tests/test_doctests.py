@@ -13,6 +13,7 @@ MODULES = [
     "cembed.sequence",
     "cembed.vectors",
     "cembed._files",
+    "cembed._validation",
     "cembed.demo",
     "cembed.__main__",
 ]

@@ -71,6 +71,7 @@ _LAZY = {
     # text preprocessing (Keras-compatible)
     "pad_sequences": "cembed.sequence",
     "Tokenizer": "cembed.text",
+    "hash_texts": "cembed.text",
     "hashing_trick": "cembed.text",
     "one_hot": "cembed.text",
     "text_to_word_sequence": "cembed.text",
@@ -158,6 +159,7 @@ __all__ = [
     "sgd_update",
     # text preprocessing
     "Tokenizer",
+    "hash_texts",
     "hashing_trick",
     "one_hot",
     "pad_sequences",

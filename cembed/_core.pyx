@@ -868,7 +868,18 @@ def murmurhash3_32(key, seed=0, positive=False):
 
 
 # ------------------------------------------- the C-level API for Cython users
-# (declared in _core.pxd; each forwards to src_c)
+# (declared in _core.pxd; each forwards to the C function of src_c/cembed.h)
+
+cdef int num_threads() noexcept nogil:
+    return cembed_get_num_threads()
+
+cdef int check_indices(const int64_t *idx, int64_t n, int64_t num_rows,
+                       int64_t *bad_pos) noexcept nogil:
+    return cembed_check_indices(idx, n, num_rows, bad_pos)
+
+cdef int check_rows(const int64_t *rows, int64_t k, int64_t num_rows,
+                    int64_t *bad_pos) noexcept nogil:
+    return cembed_check_rows(rows, k, num_rows, bad_pos)
 
 cdef int gather_rows(const void *table, int64_t num_rows, int64_t ld_bytes, int64_t row_bytes,
                      const int64_t *idx, int64_t n, void *out, int64_t *bad_pos) noexcept nogil:
@@ -888,6 +899,41 @@ cdef int bag_f64(const double *table, int64_t num_rows, int64_t ld, int64_t dim,
     return cembed_bag_f64(table, num_rows, ld, dim, idx, offsets, num_bags, mode, weights,
                           padding_idx, out, bad_pos)
 
+cdef int group_rows(const int64_t *idx, int64_t n, int64_t num_rows, int64_t *rows,
+                    int64_t *order, int64_t *starts, int64_t *k_out,
+                    int64_t *bad_pos) noexcept nogil:
+    return cembed_group_rows(idx, n, num_rows, rows, order, starts, k_out, bad_pos)
+
+cdef void sum_groups_f32(const float *grad, int64_t dim, const int64_t *order,
+                         const int64_t *starts, int64_t k, float *values) noexcept nogil:
+    cembed_sum_groups_f32(grad, dim, order, starts, k, values)
+
+cdef void sum_groups_f64(const double *grad, int64_t dim, const int64_t *order,
+                         const int64_t *starts, int64_t k, double *values) noexcept nogil:
+    cembed_sum_groups_f64(grad, dim, order, starts, k, values)
+
+cdef void sum_groups_scaled_f32(const float *grad, int64_t dim, const int64_t *bag_of,
+                                const float *scale, const int64_t *order,
+                                const int64_t *starts, int64_t k, float *values) noexcept nogil:
+    cembed_sum_groups_scaled_f32(grad, dim, bag_of, scale, order, starts, k, values)
+
+cdef void sum_groups_scaled_f64(const double *grad, int64_t dim, const int64_t *bag_of,
+                                const double *scale, const int64_t *order,
+                                const int64_t *starts, int64_t k, double *values) noexcept nogil:
+    cembed_sum_groups_scaled_f64(grad, dim, bag_of, scale, order, starts, k, values)
+
+cdef int bag_scales_f32(const int64_t *idx, const int64_t *offsets, int64_t num_bags, int mode,
+                        const float *weights, int64_t padding_idx, int64_t *idx_kept,
+                        int64_t *bag_of, float *scale, int64_t *n_kept) noexcept nogil:
+    return cembed_bag_scales_f32(idx, offsets, num_bags, mode, weights, padding_idx, idx_kept,
+                                 bag_of, scale, n_kept)
+
+cdef int bag_scales_f64(const int64_t *idx, const int64_t *offsets, int64_t num_bags, int mode,
+                        const double *weights, int64_t padding_idx, int64_t *idx_kept,
+                        int64_t *bag_of, double *scale, int64_t *n_kept) noexcept nogil:
+    return cembed_bag_scales_f64(idx, offsets, num_bags, mode, weights, padding_idx, idx_kept,
+                                 bag_of, scale, n_kept)
+
 cdef int scatter_add_f32(float *table, int64_t num_rows, int64_t ld, int64_t dim,
                          const int64_t *idx, int64_t n, const float *grad,
                          int64_t *bad_pos) noexcept nogil:
@@ -905,9 +951,35 @@ cdef int adam_f32(float *table, int64_t ld, float *m, int64_t ld_m, float *v, in
     return cembed_adam_f32(table, ld, m, ld_m, v, ld_v, num_rows, dim, rows, k, grads, step,
                            lr, beta1, beta2, eps, bad_pos)
 
+cdef int adam_f64(double *table, int64_t ld, double *m, int64_t ld_m, double *v, int64_t ld_v,
+                  int64_t num_rows, int64_t dim, const int64_t *rows, int64_t k,
+                  const double *grads, int64_t step, double lr, double beta1, double beta2,
+                  double eps, int64_t *bad_pos) noexcept nogil:
+    return cembed_adam_f64(table, ld, m, ld_m, v, ld_v, num_rows, dim, rows, k, grads, step,
+                           lr, beta1, beta2, eps, bad_pos)
+
+cdef int adagrad_f32(float *table, int64_t ld, float *accum, int64_t ld_acc, int64_t num_rows,
+                     int64_t dim, const int64_t *rows, int64_t k, const float *grads,
+                     double lr, double eps, int64_t *bad_pos) noexcept nogil:
+    return cembed_adagrad_f32(table, ld, accum, ld_acc, num_rows, dim, rows, k, grads, lr, eps,
+                              bad_pos)
+
+cdef int adagrad_f64(double *table, int64_t ld, double *accum, int64_t ld_acc, int64_t num_rows,
+                     int64_t dim, const int64_t *rows, int64_t k, const double *grads,
+                     double lr, double eps, int64_t *bad_pos) noexcept nogil:
+    return cembed_adagrad_f64(table, ld, accum, ld_acc, num_rows, dim, rows, k, grads, lr, eps,
+                              bad_pos)
+
 cdef int sgd_f32(float *table, int64_t ld, int64_t num_rows, int64_t dim, const int64_t *rows,
                  int64_t k, const float *grads, double lr, int64_t *bad_pos) noexcept nogil:
     return cembed_sgd_f32(table, ld, num_rows, dim, rows, k, grads, lr, bad_pos)
 
+cdef int sgd_f64(double *table, int64_t ld, int64_t num_rows, int64_t dim, const int64_t *rows,
+                 int64_t k, const double *grads, double lr, int64_t *bad_pos) noexcept nogil:
+    return cembed_sgd_f64(table, ld, num_rows, dim, rows, k, grads, lr, bad_pos)
+
 cdef uint32_t murmurhash3_bytes(const void *key, int64_t length, uint32_t seed) noexcept nogil:
     return cembed_murmurhash3_32(key, length, seed)
+
+cdef uint32_t murmurhash3_int32(int32_t key, uint32_t seed) noexcept nogil:
+    return cembed_murmurhash3_int32(key, seed)

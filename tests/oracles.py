@@ -7,6 +7,8 @@ and the optimizers are the formulas of SPEC section 1.
 """
 import re
 
+import contextlib
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -284,3 +286,25 @@ def index_error_pattern(value, position, num_rows=None, noun="index"):
         pos = re.escape("(" + ", ".join(str(p) for p in position) + ")")
     rng = re.escape(f"[0, {num_rows})") if num_rows is not None else r"\[0, .*"
     return rf"{noun} {value} at position {pos} is out of range {rng}"
+
+
+@contextlib.contextmanager
+def numpy_unicode_alias():
+    """keras_preprocessing's pad_sequences uses np.unicode_, which NumPy 2
+    removed: the alias is restored only around the calls to Keras."""
+    had = hasattr(np, "unicode_")
+    if not had:
+        np.unicode_ = np.str_
+    try:
+        yield
+    finally:
+        if not had:
+            del np.unicode_
+
+
+def keras_pad_sequences(*args, **kwargs):
+    """keras_preprocessing 1.1.2's pad_sequences, the oracle of padding."""
+    from keras_preprocessing.sequence import pad_sequences
+
+    with numpy_unicode_alias():
+        return pad_sequences(*args, **kwargs)

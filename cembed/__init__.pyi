@@ -28,6 +28,7 @@ from cembed import demo as demo, sequence as sequence, text as text, vectors as 
 from cembed.sequence import pad_sequences as pad_sequences
 from cembed.text import (
     Tokenizer as Tokenizer,
+    hash_texts as hash_texts,
     hashing_trick as hashing_trick,
     one_hot as one_hot,
     text_to_word_sequence as text_to_word_sequence,

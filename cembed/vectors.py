@@ -394,7 +394,7 @@ def load_word2vec(path, binary=None, limit=None, encoding="utf-8", unicode_error
             f"got {unicode_errors!r}"
         ) from None
 
-    words, index, matrix, duplicates, _, _ = _vectors.load(
+    words, index, matrix, duplicates = _vectors.load(
         bpath, name, mode, climit, info.name, unicode_errors
     )
     if duplicates:

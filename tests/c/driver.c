@@ -940,7 +940,7 @@ static void test_pad(void)
 }
 
 
-/* ---- pretrained vectors (vectors.c) -------------------------------------------- */
+/* ---- pretrained vectors (wordvec_io.c, decimal.c) ------------------------------ */
 
 static char tmp_path[4096];
 static cembed_w2v_error last_err; /* of the last failed read_all, for the report */

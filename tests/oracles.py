@@ -308,3 +308,15 @@ def keras_pad_sequences(*args, **kwargs):
 
     with numpy_unicode_alias():
         return pad_sequences(*args, **kwargs)
+
+
+def fit_cembed_and_keras(kw, texts):
+    """A cembed Tokenizer and a keras_preprocessing one made with the same
+    options ``kw`` and fitted on the same texts."""
+    import cembed
+    from keras_preprocessing.text import Tokenizer
+
+    ours, theirs = cembed.Tokenizer(**kw), Tokenizer(**kw)
+    ours.fit_on_texts(texts)
+    theirs.fit_on_texts(texts)
+    return ours, theirs

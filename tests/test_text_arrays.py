@@ -5,7 +5,6 @@ MurmurHash3 as the hash function (mmh3), for every padding and truncating
 side, dtypes, empty inputs, non-ASCII text, oov_token and num_words, on
 shipped text and on random Unicode text (hypothesis), on one and on two
 threads."""
-import os
 
 import numpy as np
 import pytest
@@ -14,23 +13,14 @@ from hypothesis import strategies as st
 
 import cembed
 from cembed import Tokenizer, hash_texts
-from oracles import keras_pad_sequences
+from oracles import fit_cembed_and_keras, keras_pad_sequences
+from corpora import CORPUS
+from strategies import text_lists, tokenizer_options
 
 kp_text = pytest.importorskip("keras_preprocessing.text")
 kp_sequence = pytest.importorskip("keras_preprocessing.sequence")
 mmh3 = pytest.importorskip("mmh3")
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-
-
-def _read(name):
-    with open(os.path.join(DATA, name), encoding="utf-8") as f:
-        return f.read()
-
-
-ALICE = _read("alice.txt")
-UNICODE = _read("erlkoenig.txt")
-CORPUS = ALICE.split("\n") + UNICODE.split("\n") + ["", "   ", UNICODE]
 SIDES = ["pre", "post"]
 PAD_ARGS = [
     dict(padding=p, truncating=t, maxlen=m)
@@ -80,17 +70,10 @@ TOKENIZER_CONFIGS = [
 ]
 
 
-def fit_both(kw, texts):
-    ours, theirs = Tokenizer(**kw), kp_text.Tokenizer(**kw)
-    ours.fit_on_texts(texts)
-    theirs.fit_on_texts(texts)
-    return ours, theirs
-
-
 @pytest.mark.parametrize("kw", TOKENIZER_CONFIGS, ids=_ids)
 @pytest.mark.parametrize("pad", PAD_ARGS, ids=_ids)
 def test_texts_to_array_matches_keras(kw, pad):
-    ours, theirs = fit_both(kw, CORPUS)
+    ours, theirs = fit_cembed_and_keras(kw, CORPUS)
     batch = CORPUS * 2  # long enough for the C lookup
     expected = keras_pad(theirs.texts_to_sequences(batch), **pad)
     assert_same_array(ours.texts_to_array(batch, **pad), expected)
@@ -103,7 +86,7 @@ def test_texts_to_array_matches_keras(kw, pad):
                                    "int8", "bool", object])
 @pytest.mark.parametrize("value", [0, -1, 2.5])
 def test_texts_to_array_dtypes_and_values(dtype, value):
-    ours, theirs = fit_both({"oov_token": "?"}, CORPUS)
+    ours, theirs = fit_cembed_and_keras({"oov_token": "?"}, CORPUS)
     batch = CORPUS * 2
     seqs = theirs.texts_to_sequences(batch)
     try:
@@ -116,7 +99,7 @@ def test_texts_to_array_dtypes_and_values(dtype, value):
 
 
 def test_texts_to_array_int64_values_and_edited_word_index():
-    ours, theirs = fit_both({}, CORPUS)
+    ours, theirs = fit_cembed_and_keras({}, CORPUS)
     for tok in (ours, theirs):
         tok.word_index["alice"] = 2**40
         tok.word_index["the"] = -5
@@ -132,7 +115,7 @@ def test_texts_to_array_int64_values_and_edited_word_index():
 
 
 def test_texts_to_array_inputs():
-    ours, theirs = fit_both({"oov_token": "<unk>"}, CORPUS)
+    ours, theirs = fit_cembed_and_keras({"oov_token": "<unk>"}, CORPUS)
     batch = CORPUS * 2
     expected = keras_pad(theirs.texts_to_sequences(batch))
     # any iterable; token lists and texts with lone surrogates take Python's way
@@ -156,7 +139,7 @@ def test_texts_to_array_inputs():
 
 
 def test_texts_to_array_errors():
-    ours, _ = fit_both({}, CORPUS)
+    ours, _ = fit_cembed_and_keras({}, CORPUS)
     with pytest.raises(ValueError, match='Padding type "middle" not understood'):
         ours.texts_to_array(CORPUS, padding="middle")
     with pytest.raises(ValueError, match='Truncating type "x" not understood'):
@@ -177,7 +160,7 @@ def test_texts_to_array_errors():
 
 
 def test_texts_to_array_is_the_same_on_any_number_of_threads():
-    ours, theirs = fit_both({"num_words": 50, "oov_token": "?"}, CORPUS)
+    ours, theirs = fit_cembed_and_keras({"num_words": 50, "oov_token": "?"}, CORPUS)
     batch = CORPUS * 40  # several MB of work: more than one thread
     expected = keras_pad(theirs.texts_to_sequences(batch), maxlen=30)
     try:
@@ -247,32 +230,19 @@ def test_public_names():
 
 # ------------------------------------------------------------------ hypothesis
 
-ALPHABET = st.sampled_from(
-    list("abcXYZ  \t\n.,!-'") + ["\u00e4", "\u00c4", "\u00df", "\u0130", "\u03a3", "\u03c2",
-                                   "\u00a0", "\u2013", "\u5929", "\U0001F642", "\u01c5", "\ufb01"])
-TEXTS = st.lists(st.text(ALPHABET, max_size=30), max_size=8)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    texts=TEXTS,
-    fit=TEXTS,
-    filters=st.one_of(st.just('!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'), st.text(ALPHABET, max_size=4)),
-    split=st.one_of(st.just(" "), st.text(ALPHABET, min_size=1, max_size=3)),
-    lower=st.booleans(),
-    char_level=st.booleans(),
-    num_words=st.one_of(st.none(), st.integers(0, 8)),
-    oov_token=st.one_of(st.none(), st.just("<OOV>"), st.just("a")),
+    texts=text_lists,
+    fit=text_lists,
+    kw=tokenizer_options,
     maxlen=st.one_of(st.none(), st.integers(1, 12)),
     padding=st.sampled_from(SIDES),
     truncating=st.sampled_from(SIDES),
     dtype=st.sampled_from(["int32", "int64", "float32"]),
 )
-def test_random_texts_match_keras(texts, fit, filters, split, lower, char_level, num_words,
-                                  oov_token, maxlen, padding, truncating, dtype):
-    kw = dict(filters=filters, split=split, lower=lower, char_level=char_level,
-              num_words=num_words, oov_token=oov_token)
-    ours, theirs = fit_both(kw, fit + texts)
+def test_random_texts_match_keras(texts, fit, kw, maxlen, padding, truncating, dtype):
+    filters, split, lower, char_level = kw["filters"], kw["split"], kw["lower"], kw["char_level"]
+    ours, theirs = fit_cembed_and_keras(kw, fit + texts)
     batch = texts * 20  # long enough for the C lookup
     pad = dict(maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating, value=0)
     assert_same_array(ours.texts_to_array(batch, **pad),

@@ -352,7 +352,9 @@ def test_most_similar_equals_brute_force():
 def test_most_similar_edges():
     emb = cembed.Embedding(4, 2, weights=[[[0, 0], [1, 0], [2, 0], [0, 1]]])
     assert emb.most_similar(1) == [(2, pytest.approx(1.0)), (0, 0.0), (3, 0.0)]  # ties: lower index
-    assert emb.most_similar(0, topn=2) == [(1, 0.0), (2, 0.0)]
+    with pytest.raises(ValueError, match="zero"):  # row 0 is zero: no direction (issue 11)
+        emb.most_similar(0, topn=2)
+    assert emb.most_similar(0, topn=0) == []
     assert cembed.Embedding(1, 2).most_similar(0) == []
     with pytest.raises(IndexError):
         emb.most_similar(4)

@@ -268,20 +268,6 @@ def test_l2_regularizer_on_touched_rows(kind):
     assert np.array_equal(emb.embeddings[6:], before[6:])  # untouched rows do not decay
 
 
-def test_regularizer_forms():
-    for spec, l2 in [("l2", 0.01), (0.25, 0.25), ({"l2": 0.5}, 0.5), (None, 0.0)]:
-        assert cembed.Embedding(2, 2, embeddings_regularizer=spec)._l2 == l2
-
-    class KerasL2:  # duck-typed like keras.regularizers.L2
-        l2 = 0.125
-
-    assert cembed.Embedding(2, 2, embeddings_regularizer=KerasL2())._l2 == 0.125
-    with pytest.raises(ValueError):
-        cembed.Embedding(2, 2, embeddings_regularizer="l1")
-    with pytest.raises(ValueError):
-        cembed.Embedding(2, 2, embeddings_regularizer=-1.0)
-
-
 def _keras_max_norm(w, m=2.0):
     n = np.sqrt((w * w).sum(axis=1, keepdims=True))
     return w * (np.clip(n, 0, m) / (1e-7 + n))

@@ -1,0 +1,135 @@
+"""Cosine nearest neighbours in a table: one home for every ``most_similar``.
+
+``Embedding.most_similar`` and ``Vectors.most_similar`` both rank rows
+here, with one set of rules:
+
+- the cosine of row ``i`` is ``(W[i] @ u) / |W[i]|`` with ``u = q / |q|``
+  computed in float64 and cast to the table's dtype (gensim's
+  ``KeyedVectors`` arithmetic), so a float32 table gives float32 cosines;
+- a row of norm zero has cosine 0; a row holding NaN ranks last;
+- best first, ties broken by the lower row number (also at the cut);
+- a query of norm zero (or not finite) has no direction: ``ValueError``
+  (unless the result is empty anyway: ``topn=0``, or no row to rank);
+- ``topn`` is an int >= 0 (``TypeError`` / ``ValueError`` otherwise) or None
+  for every row; an excluded row (the query's own, for an index or word
+  query) is left out of the result.
+
+The table is scanned in blocks of rows, so a memory-mapped table larger than
+RAM needs only a ``(V,)`` array of cosines.
+
+>>> import numpy as np
+>>> from cembed import similarity
+>>> W = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
+>>> rows, cosines = similarity.most_similar(W, W[0], topn=2, exclude=0)
+>>> rows.tolist(), [round(c, 4) for c in cosines.tolist()]
+([2, 1], [0.7071, 0.0])
+"""
+import numpy as np
+
+from cembed._validation import check_int
+
+__all__ = ["most_similar", "row_norms", "row_blocks", "check_query"]
+
+# Rows per block when a table is scanned, so a memmap larger than RAM never
+# needs a (V, D)-sized temporary.
+_SCAN_ROWS = 1 << 16
+
+
+def row_blocks(table, rows=_SCAN_ROWS):
+    """The table's rows, ``rows`` at a time (views, not copies).
+
+    >>> import numpy as np
+    >>> from cembed.similarity import row_blocks
+    >>> [b.shape for b in row_blocks(np.zeros((5, 2)), rows=2)]
+    [(2, 2), (2, 2), (1, 2)]
+    """
+    for start in range(0, table.shape[0], rows):
+        yield table[start:start + rows]
+
+
+def row_norms(table):
+    """The L2 norm of each row, in the table's dtype (``np.linalg.norm``).
+
+    >>> import numpy as np
+    >>> from cembed.similarity import row_norms
+    >>> row_norms(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    array([5., 0.])
+    """
+    if table.shape[0] <= _SCAN_ROWS:
+        return np.linalg.norm(table, axis=1)
+    return np.concatenate([np.linalg.norm(b, axis=1) for b in row_blocks(table)])
+
+
+def check_query(query, dim, what="query"):
+    """``query`` as a float64 vector of shape ``(dim,)``.
+
+    ``TypeError`` unless its values are numbers, ``ValueError`` unless its
+    shape is ``(dim,)``.
+
+    >>> from cembed.similarity import check_query
+    >>> check_query([1, 2], 2)
+    array([1., 2.])
+    >>> check_query([1, 2], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: query must be a vector of shape (3,), got shape (2,)
+    """
+    vector = np.asarray(query)
+    if vector.dtype.kind not in "iuf":
+        raise TypeError(f"{what} must be a numeric vector, got dtype {vector.dtype}")
+    if vector.shape != (dim,):
+        raise ValueError(f"{what} must be a vector of shape ({dim},), got shape {vector.shape}")
+    return vector.astype(np.float64)
+
+
+def most_similar(table, query, topn=10, exclude=None, norms=None):
+    """The rows of ``table`` nearest ``query`` by cosine, best first.
+
+    Returns ``(rows, cosines)``: int64 row numbers and their cosines (in the
+    table's dtype), at most ``topn`` of them (every row for None), without
+    row ``exclude``. ``norms``, when given, are the table's
+    :func:`row_norms` (a caller that keeps them saves a pass over the table).
+    The rules are those of the module.
+
+    >>> import numpy as np
+    >>> from cembed.similarity import most_similar
+    >>> most_similar(np.eye(3), [0.0, 0.0, 0.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: the query vector is zero (or not finite): it has no cosine neighbours
+    """
+    topn = check_int("topn", topn, minimum=0, allow_none=True)
+    query = check_query(query, table.shape[1])
+    n = table.shape[0]
+    k = n - (exclude is not None) if topn is None else min(topn, n - (exclude is not None))
+    if k <= 0:
+        return np.empty(0, np.int64), np.empty(0, table.dtype)
+    query_norm = float(np.linalg.norm(query))
+    if not np.isfinite(query_norm) or query_norm == 0:
+        raise ValueError("the query vector is zero (or not finite): it has no cosine neighbours")
+    unit = (query / query_norm).astype(table.dtype)
+    sims = np.empty(n, table.dtype)
+    start = 0
+    for block in row_blocks(table):
+        np.matmul(block, unit, out=sims[start:start + len(block)])
+        start += len(block)
+    if norms is None:
+        norms = row_norms(table)
+    np.divide(sims, norms, out=sims, where=norms > 0)
+    sims[norms == 0] = 0
+    # rank by -cosine, NaN last; a partial sort, then ties by row
+    neg = -sims
+    neg[np.isnan(neg)] = np.inf
+    kk = k + (exclude is not None)
+    if kk < n:
+        threshold = neg[np.argpartition(neg, kk - 1)[kk - 1]]
+        better = np.flatnonzero(neg < threshold)
+        ties = np.flatnonzero(neg == threshold)[: kk - better.size]
+        candidates = np.concatenate([better, ties])
+    else:
+        candidates = np.arange(n)
+    candidates = candidates[np.lexsort((candidates, neg[candidates]))]
+    if exclude is not None:
+        candidates = candidates[candidates != exclude]
+    candidates = candidates[:k].astype(np.int64)
+    return candidates, sims[candidates]

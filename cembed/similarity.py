@@ -35,7 +35,7 @@ __all__ = ["most_similar", "row_norms", "row_blocks", "check_query"]
 _SCAN_ROWS = 1 << 16
 
 
-def row_blocks(table, rows=_SCAN_ROWS):
+def row_blocks(table, rows=None):
     """The table's rows, ``rows`` at a time (views, not copies).
 
     >>> import numpy as np
@@ -43,6 +43,7 @@ def row_blocks(table, rows=_SCAN_ROWS):
     >>> [b.shape for b in row_blocks(np.zeros((5, 2)), rows=2)]
     [(2, 2), (2, 2), (1, 2)]
     """
+    rows = _SCAN_ROWS if rows is None else rows
     for start in range(0, table.shape[0], rows):
         yield table[start:start + rows]
 

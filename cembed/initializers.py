@@ -31,6 +31,7 @@ __all__ = [
     "Initializer",
     "RandomUniform",
     "RandomNormal",
+    "Constant",
     "Zeros",
     "Ones",
     "GlorotUniform",
@@ -126,33 +127,53 @@ class RandomNormal(Initializer):
         return {"mean": self.mean, "stddev": self.stddev}
 
 
-class Zeros(Initializer):
-    """All zeros.
+class Constant(Initializer):
+    """Every weight ``value`` (Keras' ``Constant``); ``Zeros`` and ``Ones``
+    are its two common cases.
 
-    >>> import numpy as np
+    >>> from cembed.initializers import Constant, Ones, Zeros
+    >>> Constant(0.5)((1, 2), None), Ones()((1, 1), None), Zeros()((1, 1), None)
+    (array([[0.5, 0.5]], dtype=float32), array([[1.]], dtype=float32), array([[0.]], dtype=float32))
+    """
+
+    name = "constant"
+
+    def __init__(self, value=0.0):
+        self.value = check_number("value", value)
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        return np.full(shape, self.value, dtype)
+
+    def get_config(self):
+        return {"value": self.value} if self.name == "constant" else {}
+
+
+class Zeros(Constant):
+    """All zeros (``"zeros"``).
+
     >>> from cembed.initializers import Zeros
-    >>> Zeros()((1, 2), None)
-    array([[0., 0.]], dtype=float32)
+    >>> Zeros()((2, 1), None).ravel().tolist()
+    [0.0, 0.0]
     """
 
     name = "zeros"
 
-    def __call__(self, shape, rng, dtype=np.float32):
-        return np.zeros(shape, dtype)
+    def __init__(self):
+        super().__init__(0.0)
 
 
-class Ones(Initializer):
-    """All ones.
+class Ones(Constant):
+    """All ones (``"ones"``): ``Constant(1.0)`` without a config.
 
     >>> from cembed.initializers import Ones
-    >>> Ones()((1, 2), None)
-    array([[1., 1.]], dtype=float32)
+    >>> Ones().get_config()
+    {}
     """
 
     name = "ones"
 
-    def __call__(self, shape, rng, dtype=np.float32):
-        return np.ones(shape, dtype)
+    def __init__(self):
+        super().__init__(1.0)
 
 
 class GlorotUniform(Initializer):
@@ -173,7 +194,7 @@ class GlorotUniform(Initializer):
         return _uniform(shape, rng, np.dtype(dtype), -limit, limit)
 
 
-_CLASSES = {c.name: c for c in (RandomUniform, RandomNormal, Zeros, Ones, GlorotUniform)}
+_CLASSES = {c.name: c for c in (RandomUniform, RandomNormal, Constant, Zeros, Ones, GlorotUniform)}
 _ALIASES = {
     "uniform": "random_uniform",
     "randomuniform": "random_uniform",

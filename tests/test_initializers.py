@@ -80,8 +80,11 @@ def test_get_names_aliases_and_configs():
     assert type(initializers.get("zero")) is initializers.Zeros
     assert type(initializers.get("one")) is initializers.Ones
     assert type(initializers.get("GlorotUniform")) is initializers.GlorotUniform
+    assert type(initializers.get("constant")) is initializers.Constant
+    assert initializers.Constant(0.25)((2, 2), None, np.float64).tolist() == [[0.25] * 2] * 2
     for init in (initializers.RandomUniform(-1, 2), initializers.RandomNormal(0.5, 2.0),
-                 initializers.Zeros(), initializers.GlorotUniform()):
+                 initializers.Constant(0.25), initializers.Zeros(), initializers.Ones(),
+                 initializers.GlorotUniform()):
         again = initializers.get(initializers.serialize(init))
         assert type(again) is type(init) and again.get_config() == init.get_config()
     assert initializers.serialize("normal") == "normal"

@@ -49,16 +49,21 @@ def row_blocks(table, rows=None):
 
 
 def row_norms(table):
-    """The L2 norm of each row, in the table's dtype (``np.linalg.norm``).
+    """The L2 norm of each row, in the table's dtype.
+
+    ``sqrt(einsum("ij,ij->i"))`` block by block: no ``(V, D)`` temporary.
 
     >>> import numpy as np
     >>> from cembed.similarity import row_norms
     >>> row_norms(np.array([[3.0, 4.0], [0.0, 0.0]]))
     array([5., 0.])
     """
-    if table.shape[0] <= _SCAN_ROWS:
-        return np.linalg.norm(table, axis=1)
-    return np.concatenate([np.linalg.norm(b, axis=1) for b in row_blocks(table)])
+    norms = np.empty(table.shape[0], table.dtype)
+    start = 0
+    for block in row_blocks(table):
+        np.einsum("ij,ij->i", block, block, out=norms[start:start + len(block)])
+        start += len(block)
+    return np.sqrt(norms, out=norms)
 
 
 def check_query(query, dim, what="query"):

@@ -52,7 +52,7 @@ def test_blocks_give_the_same_result(monkeypatch):
     assert blocked[0].tolist() == whole[0].tolist()
     np.testing.assert_allclose(blocked[1], whole[1], rtol=1e-6)
     assert len(list(similarity.row_blocks(table))) == 16
-    np.testing.assert_array_equal(similarity.row_norms(table), np.linalg.norm(table, axis=1))
+    np.testing.assert_allclose(similarity.row_norms(table), np.linalg.norm(table, axis=1), rtol=1e-6)
 
 
 def test_one_zero_query_rule_for_both_classes():

@@ -2,8 +2,13 @@
 
 ``Embedding`` owns a ``(input_dim, output_dim)`` table and runs lookups,
 pooled lookups and their sparse gradients through the C kernels; the
-optimizers in :mod:`cembed.optimizers` update the rows a gradient touches.
-Checks and shapes live here; the arithmetic is in ``cembed._core``.
+optimizers in :mod:`cembed.optimizers` update the rows a gradient touches
+(through ``Embedding.apply_gradients`` and ``Optimizer.update``, the public
+protocol between the two). The initial draw is in
+:mod:`cembed.initializers`, the constraints and the L2 penalty in
+:mod:`cembed.constraints` and :mod:`cembed.regularizers`, the cosine search
+in :mod:`cembed.similarity`; the layer and its save / load are here. Checks
+and shapes live here; the arithmetic is in ``cembed._core``.
 """
 import json
 import os
@@ -392,18 +397,31 @@ class Embedding:
     def apply_gradients(self, grad, optimizer):
         """Update the table with ``optimizer`` for the sparse gradient ``grad``.
 
-        ``grad`` is a ``SparseGrad`` or a ``(rows, values)`` pair: ``rows``
-        may come in any order and repeat (repeats are summed, as TensorFlow
-        does with ``IndexedSlices``); ``values`` has shape
-        ``(len(rows), output_dim)``. The layer adds the regularizer's
-        gradient to the listed rows, hands ``(rows, values)`` to
-        ``optimizer.update(self, rows, values)``, applies the constraint to
-        those rows and remembers ``optimizer`` as ``self.optimizer`` (what
-        ``save`` stores). A frozen layer (``trainable=False``) is left
-        unchanged and the optimizer's state is not advanced. Bad input
-        raises before anything changes. ``optimizer.step(layer, grad)`` is
-        the same call.
+        The layer's side of the layer-optimizer protocol: the layer checks
+        and coalesces ``grad``, adds the regularizer's gradient to the listed
+        rows, hands ``(rows, values)`` to ``optimizer.update(self, rows,
+        values)``, applies the constraint to those rows, and remembers the
+        optimizer as ``self.optimizer`` (what ``save`` stores).
+        ``optimizer.step(layer, grad)`` is the same call. A frozen layer
+        (``trainable=False``) is left unchanged and the optimizer's state is
+        not advanced.
 
+        Parameters
+        ----------
+        grad : SparseGrad or (rows, values)
+            ``rows`` integers in any order, repeats summed (as TensorFlow
+            does with ``IndexedSlices``); ``values`` floats of shape
+            ``(len(rows), output_dim)``.
+        optimizer : cembed.optimizers.Optimizer
+            Anything with ``update(layer, rows, values)``.
+
+        Raises
+        ------
+        TypeError, ValueError, IndexError
+            For a bad ``grad``, before anything changes.
+
+        Examples
+        --------
         >>> import numpy as np, cembed
         >>> emb = cembed.Embedding(3, 2, embeddings_initializer="zeros")
         >>> emb.apply_gradients(([2, 2], np.ones((2, 2))), cembed.optimizers.SGD(0.1))

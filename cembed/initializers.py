@@ -250,12 +250,37 @@ def serialize(initializer):
 
 
 def initial_table(initializer, shape, dtype, rng, what="initializer"):
-    """A new C-contiguous ``shape`` table of ``dtype`` drawn from ``initializer``.
+    """A new C-contiguous table drawn from ``initializer``.
 
-    ``rng`` is the ``numpy.random.Generator`` the draw uses (make it with
-    ``np.random.default_rng(seed)``). A callable's or an array's values must
-    be numeric with exactly ``shape``; they are copied and cast to ``dtype``.
+    Parameters
+    ----------
+    initializer : str, dict, Initializer, callable or array_like
+        A name (``"uniform"``, ``"normal"``, ``"zeros"``, ``"ones"``,
+        ``"glorot_uniform"`` or a Keras alias), ``{"name", "config"}``, an
+        :class:`Initializer`, a callable ``f(shape, rng)`` returning an
+        array of ``shape``, or an array of ``shape`` (copied).
+    shape : tuple of two ints
+        The table's shape ``(V, D)``.
+    dtype : float32 or float64
+        The table's dtype; random draws are made in it.
+    rng : numpy.random.Generator
+        The generator the draw uses: ``np.random.default_rng(seed)``.
+    what : str, default "initializer"
+        The argument's name in error messages.
 
+    Returns
+    -------
+    ndarray of shape ``shape`` and dtype ``dtype``, C-contiguous
+
+    Raises
+    ------
+    ValueError
+        An unknown name, or a callable's or array's shape other than ``shape``.
+    TypeError
+        A callable's or array's values that are not numbers.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from cembed.initializers import initial_table
     >>> a = initial_table("uniform", (3, 2), np.float32, np.random.default_rng(7))

@@ -4,7 +4,9 @@
 TensorFlow's LazyAdam and torch's SparseAdam): the weights and the optimizer
 state of every other row stay exactly as they were. State (moments,
 accumulators, the step count) is allocated at a layer's first step, kept per
-layer, and saved with it by ``Embedding.save``.
+layer, and saved with it by ``Embedding.save``. This module does not import
+the layer: an optimizer needs only the layer's ``embeddings`` table
+(``Optimizer.update``) and, for ``step``, its ``apply_gradients``.
 """
 import weakref
 
@@ -59,20 +61,33 @@ class Optimizer:
         emb.apply_gradients(grad, self)
 
     def update(self, layer, rows, values):
-        """The update rule on the listed rows of ``layer.embeddings``, and
-        nothing else.
+        """The update rule on the listed rows of ``layer.embeddings``, and nothing else.
 
-        The layer side of the protocol: ``layer`` is any object with an
-        ``embeddings`` table (a float32/float64 array with contiguous rows);
-        it is also the key of this optimizer's state (moments, accumulators,
-        the step count), allocated here at the layer's first update. ``rows``
-        are int64 and strictly increasing, ``values`` a contiguous
-        ``(len(rows), D)`` array in the table's dtype: the gradient,
-        regularization included. The kernel checks ``rows`` (order and range)
-        before it writes; on an error the table and the state are unchanged.
-        Regularizers and constraints are the layer's business (see
-        ``Embedding.apply_gradients``, which calls this).
+        This is the optimizer's side of the layer-optimizer protocol
+        (``Embedding.apply_gradients`` calls it). Regularizers and
+        constraints are the layer's business. The optimizer's state
+        (moments, accumulators, the step count) is kept per layer and
+        allocated at the layer's first update.
 
+        Parameters
+        ----------
+        layer : object with an ``embeddings`` attribute
+            The table, a float32/float64 array with contiguous rows; the
+            layer is also the key of the state.
+        rows : ndarray of int64, strictly increasing
+            The rows to update.
+        values : ndarray of shape (len(rows), D), the table's dtype, contiguous
+            Their gradient, regularization included.
+
+        Raises
+        ------
+        IndexError, ValueError
+            From the kernel, for rows out of range or not strictly
+            increasing, before anything is written: the table and the state
+            are then unchanged.
+
+        Examples
+        --------
         >>> import numpy as np, cembed
         >>> emb = cembed.Embedding(3, 1, embeddings_initializer="zeros")
         >>> opt = cembed.optimizers.SGD(1.0)

@@ -91,14 +91,43 @@ def check_query(query, dim, what="query"):
 def most_similar(table, query, topn=10, exclude=None, norms=None):
     """The rows of ``table`` nearest ``query`` by cosine, best first.
 
-    Returns ``(rows, cosines)``: int64 row numbers and their cosines (in the
-    table's dtype), at most ``topn`` of them (every row for None), without
-    row ``exclude``. ``norms``, when given, are the table's
-    :func:`row_norms` (a caller that keeps them saves a pass over the table).
-    The rules are those of the module.
+    Parameters
+    ----------
+    table : ndarray of shape (V, D), float32 or float64
+        The rows to rank (a memory map works: it is scanned block by block).
+    query : array_like of shape (D,)
+        The query vector (any real dtype).
+    topn : int >= 0 or None, default 10
+        How many rows to return; None ranks every row.
+    exclude : int or None
+        A row left out of the result (the query's own row for an index or
+        word query).
+    norms : ndarray of shape (V,), optional
+        The table's :func:`row_norms`, when the caller keeps them.
 
+    Returns
+    -------
+    rows : ndarray of int64
+        At most ``topn`` row numbers, best first, ties to the lower row.
+    cosines : ndarray
+        Their cosines, in the table's dtype; 0 for a row of norm zero, NaN
+        (ranked last) for a row holding NaN.
+
+    Raises
+    ------
+    ValueError
+        When the query's norm is zero or not finite (unless the result is
+        empty anyway), when its shape is not ``(D,)``, or ``topn < 0``.
+    TypeError
+        When ``topn`` is not an int or None, or the query not numeric.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> from cembed.similarity import most_similar
+    >>> rows, cosines = most_similar(np.eye(3, dtype=np.float32), [1, 1, 0], topn=2)
+    >>> rows.tolist(), [round(c, 4) for c in cosines.tolist()]
+    ([0, 1], [0.7071, 0.7071])
     >>> most_similar(np.eye(3), [0.0, 0.0, 0.0])
     Traceback (most recent call last):
     ...

@@ -102,12 +102,30 @@ _CONSTRAINT_ALIASES = {"maxnorm": "max_norm", "unitnorm": "unit_norm", "nonneg":
 
 
 def get(spec):
-    """A constraint from a name, ``{"name", "config"}``, a callable or None.
+    """A constraint from its description.
 
-    Names are Keras' (``"max_norm"``, ``"unit_norm"``, ``"non_neg"``) and
-    their old spellings (``"maxnorm"``, ...); a callable maps a ``(K, D)``
-    block of rows to new rows and is returned as it is.
+    Parameters
+    ----------
+    spec : str, dict, constraint, callable or None
+        A name, Keras' (``"max_norm"``, ``"unit_norm"``, ``"non_neg"``) or
+        an old spelling (``"maxnorm"``, ...); ``{"name", "config"}`` as
+        :func:`serialize` writes it; one of the classes above; a callable
+        mapping a ``(K, D)`` block of rows to new rows; or None.
 
+    Returns
+    -------
+    callable or None
+        The constraint (a callable is returned as it is).
+
+    Raises
+    ------
+    ValueError
+        An unknown name.
+    TypeError
+        Anything else.
+
+    Examples
+    --------
     >>> from cembed import constraints
     >>> constraints.get("maxnorm").get_config()
     {'max_value': 2.0}
@@ -138,10 +156,20 @@ def get(spec):
 
 
 def serialize(constraint):
-    """What a layer's config stores: ``{"name", "config"}`` for the
-    constraints above, ``{"custom": qualname}`` for a callable (which cannot
-    be stored), None for none.
+    """What a layer's config stores for ``constraint``.
 
+    Parameters
+    ----------
+    constraint : callable or None
+
+    Returns
+    -------
+    dict or None
+        ``{"name", "config"}`` for the classes above, ``{"custom": qualname}``
+        for another callable (which cannot be stored), None for none.
+
+    Examples
+    --------
     >>> from cembed import constraints
     >>> constraints.serialize(constraints.MaxNorm(3))
     {'name': 'max_norm', 'config': {'max_value': 3.0}}

@@ -209,11 +209,28 @@ _NAMES_HELP = ("'uniform', 'normal', 'zeros', 'ones', 'glorot_uniform', "
 
 
 def get(identifier, what="initializer"):
-    """An :class:`Initializer` from a name or ``{"name", "config"}``; an
-    initializer, a callable or an array is returned as it is.
+    """An :class:`Initializer` from a name or a config.
 
-    ``what`` names the argument in the error message.
+    Parameters
+    ----------
+    identifier : str, dict, Initializer, callable or array_like
+        A name (Keras' or an alias: ``"uniform"``, ``"random_normal"``, ...)
+        or ``{"name", "config"}`` as :func:`serialize` writes it; anything
+        else is returned as it is.
+    what : str, default "initializer"
+        The argument's name in error messages.
 
+    Returns
+    -------
+    Initializer, or ``identifier`` itself
+
+    Raises
+    ------
+    ValueError
+        An unknown name.
+
+    Examples
+    --------
     >>> from cembed import initializers
     >>> initializers.get("uniform")
     RandomUniform(minval=-0.05, maxval=0.05)
@@ -235,9 +252,21 @@ def get(identifier, what="initializer"):
 
 
 def serialize(initializer):
-    """What a layer's config stores: a name as given, ``{"name", "config"}``
-    for an :class:`Initializer`, ``"custom"`` for anything else.
+    """What a layer's config stores for ``initializer``.
 
+    Parameters
+    ----------
+    initializer : str, Initializer, callable or array_like
+
+    Returns
+    -------
+    str or dict
+        A name as given, ``{"name", "config"}`` for an :class:`Initializer`,
+        ``"custom"`` for anything else (a callable or an array cannot be
+        stored; the table itself is).
+
+    Examples
+    --------
     >>> from cembed import initializers
     >>> initializers.serialize(initializers.RandomUniform(-1, 1))
     {'name': 'random_uniform', 'config': {'minval': -1.0, 'maxval': 1.0}}

@@ -69,13 +69,29 @@ class L2:
 
 
 def get(spec):
-    """The :class:`L2` penalty ``embeddings_regularizer`` asks for, or None.
+    """The :class:`L2` penalty ``embeddings_regularizer`` asks for.
 
-    ``spec`` is ``"l2"`` (factor 0.01, as Keras), a float factor,
-    ``{"l2": factor}``, an object with an ``l2`` attribute (a Keras ``L2``,
-    or an ``L1L2`` whose ``l1`` is 0), or None. A factor of 0 is no penalty
-    (None).
+    Parameters
+    ----------
+    spec : str, float, dict, object or None
+        ``"l2"`` (factor 0.01, as Keras), a float factor, ``{"l2": factor}``,
+        an object with an ``l2`` attribute (a Keras ``L2``, or an ``L1L2``
+        whose ``l1`` is 0), or None.
 
+    Returns
+    -------
+    L2 or None
+        None for no penalty (a factor of 0 is none).
+
+    Raises
+    ------
+    ValueError
+        Another name, a negative or non-finite factor, an L1 part.
+    TypeError
+        Anything else.
+
+    Examples
+    --------
     >>> from cembed import regularizers
     >>> regularizers.get(0.5), regularizers.get({"l2": 0.0})
     (L2(l2=0.5), None)

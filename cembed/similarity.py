@@ -69,9 +69,27 @@ def row_norms(table):
 def check_query(query, dim, what="query"):
     """``query`` as a float64 vector of shape ``(dim,)``.
 
-    ``TypeError`` unless its values are numbers, ``ValueError`` unless its
-    shape is ``(dim,)``.
+    Parameters
+    ----------
+    query : array_like
+    dim : int
+        The table's ``D``.
+    what : str, default "query"
+        The argument's name in error messages.
 
+    Returns
+    -------
+    ndarray of float64, shape (dim,)
+
+    Raises
+    ------
+    TypeError
+        Values that are not numbers.
+    ValueError
+        A shape other than ``(dim,)``.
+
+    Examples
+    --------
     >>> from cembed.similarity import check_query
     >>> check_query([1, 2], 2)
     array([1., 2.])

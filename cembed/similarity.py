@@ -15,7 +15,9 @@ here, with one set of rules:
   query) is left out of the result.
 
 The table is scanned in blocks of rows, so a memory-mapped table larger than
-RAM needs only a ``(V,)`` array of cosines.
+RAM needs only a ``(V,)`` array of cosines. A "table" is an ndarray, or any
+object with ``shape`` whose slices ``table[a:b]`` are float arrays (a
+compact table, say): the cosines are computed in the dtype of those slices.
 
 >>> import numpy as np
 >>> from cembed import similarity
@@ -33,6 +35,13 @@ __all__ = ["most_similar", "row_norms", "row_blocks", "check_query"]
 # Rows per block when a table is scanned, so a memmap larger than RAM never
 # needs a (V, D)-sized temporary.
 _SCAN_ROWS = 1 << 16
+
+
+def _row_dtype(table):
+    """The dtype the table's rows come in: its own for an ndarray; float32
+    for a table that stores rows another way and hands out float blocks
+    (a compact table)."""
+    return table[:0].dtype
 
 
 def row_blocks(table, rows=None):
@@ -58,7 +67,7 @@ def row_norms(table):
     >>> row_norms(np.array([[3.0, 4.0], [0.0, 0.0]]))
     array([5., 0.])
     """
-    norms = np.empty(table.shape[0], table.dtype)
+    norms = np.empty(table.shape[0], _row_dtype(table))
     start = 0
     for block in row_blocks(table):
         np.einsum("ij,ij->i", block, block, out=norms[start:start + len(block)])
@@ -154,14 +163,15 @@ def most_similar(table, query, topn=10, exclude=None, norms=None):
     topn = check_int("topn", topn, minimum=0, allow_none=True)
     query = check_query(query, table.shape[1])
     n = table.shape[0]
+    dtype = _row_dtype(table)
     k = n - (exclude is not None) if topn is None else min(topn, n - (exclude is not None))
     if k <= 0:
-        return np.empty(0, np.int64), np.empty(0, table.dtype)
+        return np.empty(0, np.int64), np.empty(0, dtype)
     query_norm = float(np.linalg.norm(query))
     if not np.isfinite(query_norm) or query_norm == 0:
         raise ValueError("the query vector is zero (or not finite): it has no cosine neighbours")
-    unit = (query / query_norm).astype(table.dtype)
-    sims = np.empty(n, table.dtype)
+    unit = (query / query_norm).astype(dtype)
+    sims = np.empty(n, dtype)
     start = 0
     for block in row_blocks(table):
         np.matmul(block, unit, out=sims[start:start + len(block)])

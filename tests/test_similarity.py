@@ -103,3 +103,31 @@ def test_topn_and_query_checks():
     assert rows.size == 0
     with pytest.raises(TypeError):
         cembed.Embedding(3, 2).most_similar(1, topn=2.0)
+
+
+class _BlockTable:
+    """A table that stores its rows another way and hands out float32 blocks
+    (as a compact table does); its own dtype is not a float dtype."""
+
+    dtype = "int8"
+
+    def __init__(self, rows):
+        self._rows = np.asarray(rows, np.float64)
+        self.shape = self._rows.shape
+
+    def __getitem__(self, key):
+        return self._rows[key].astype(np.float32)
+
+
+def test_a_table_that_hands_out_float_blocks(monkeypatch):
+    W = np.random.default_rng(6).standard_normal((200, 5))
+    table = _BlockTable(W)
+    monkeypatch.setattr(similarity, "_SCAN_ROWS", 64)
+    rows, cosines = similarity.most_similar(table, W[4], topn=7, exclude=4)
+    expected = similarity.most_similar(W.astype(np.float32), W[4], topn=7, exclude=4)
+    assert cosines.dtype == np.float32
+    assert rows.tolist() == expected[0].tolist()
+    np.testing.assert_array_equal(cosines, expected[1])
+    np.testing.assert_array_equal(similarity.row_norms(table),
+                                  similarity.row_norms(W.astype(np.float32)))
+    assert similarity.most_similar(table, W[0], topn=0)[1].dtype == np.float32

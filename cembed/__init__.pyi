@@ -19,6 +19,8 @@ def get_include() -> str: ...
 
 # The layer and its optimizers (branch layer).
 from cembed import optimizers as optimizers
+from cembed import constraints as constraints, initializers as initializers
+from cembed import regularizers as regularizers, similarity as similarity
 from cembed.embedding import Embedding as Embedding, SparseGrad as SparseGrad
 
 def get_library_dir() -> str: ...

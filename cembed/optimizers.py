@@ -4,14 +4,16 @@
 TensorFlow's LazyAdam and torch's SparseAdam): the weights and the optimizer
 state of every other row stay exactly as they were. State (moments,
 accumulators, the step count) is allocated at a layer's first step, kept per
-layer, and saved with it by ``Embedding.save``.
+layer, and saved with it by ``Embedding.save``. This module does not import
+the layer: an optimizer needs only the layer's ``embeddings`` table
+(``Optimizer.update``) and, for ``step``, its ``apply_gradients``.
 """
 import weakref
 
 import numpy as np
 
 from cembed import _core
-from cembed._validation import check_index_range, check_number
+from cembed._validation import check_number
 
 __all__ = ["Optimizer", "Adam", "Adagrad", "SGD", "get"]
 
@@ -19,8 +21,14 @@ __all__ = ["Optimizer", "Adam", "Adagrad", "SGD", "get"]
 class Optimizer:
     """Base class: checks a sparse gradient, then updates its rows in C.
 
-    Subclasses name their state arrays in ``_slots`` and implement
-    ``_new_slots`` and ``_update``.
+    The optimizer side of the layer-optimizer protocol is public:
+    ``update(layer, rows, values)`` applies the rule to the listed rows of
+    ``layer.embeddings``; ``get_state(layer)`` / ``set_state(layer, state)``
+    read and replace the per-layer state (``{"step": int, name: array}``),
+    and ``get_config()`` / ``from_config()`` the hyperparameters. That is
+    all a layer uses (``Embedding.save`` stores the state arrays by the names
+    ``get_state`` gives). Subclasses name their state arrays in ``_slots``
+    and implement ``_new_slots`` and ``_update``.
 
     >>> import cembed
     >>> isinstance(cembed.optimizers.Adam(), cembed.optimizers.Optimizer)
@@ -38,11 +46,11 @@ class Optimizer:
     def step(self, emb, grad):
         """Apply one step of ``grad`` (a ``SparseGrad`` or ``(rows, values)``) to ``emb``.
 
-        ``rows`` may come in any order and repeat (repeats are summed, as
-        TensorFlow does with ``IndexedSlices``); ``values`` has shape
-        ``(len(rows), output_dim)``. A frozen layer (``trainable=False``) is
-        left unchanged and its state is not advanced. Bad input raises
-        before anything changes.
+        The same as ``emb.apply_gradients(grad, self)``: ``rows`` may come in
+        any order and repeat (repeats are summed, as TensorFlow does with
+        ``IndexedSlices``); ``values`` has shape ``(len(rows), output_dim)``.
+        A frozen layer (``trainable=False``) is left unchanged and its state
+        is not advanced. Bad input raises before anything changes.
 
         >>> import numpy as np, cembed
         >>> emb = cembed.Embedding(3, 2, embeddings_initializer="zeros")
@@ -50,58 +58,54 @@ class Optimizer:
         >>> emb.embeddings[2]
         array([-0.2, -0.2], dtype=float32)
         """
-        rows = np.asarray(grad[0]) if _is_pair(grad) else None
-        if rows is None:
-            raise TypeError(
-                f"grad must be a SparseGrad or a (rows, values) pair, got {type(grad).__name__}"
-            )
-        if rows.size == 0 and rows.dtype.kind not in "iu":
-            rows = rows.astype(np.int64)
-        if rows.dtype.kind not in "iu":
-            raise TypeError(f"grad rows must be integers, got dtype {rows.dtype}")
-        if rows.ndim != 1:
-            raise ValueError(f"grad rows must be 1-D, got shape {rows.shape}")
-        values = np.asarray(grad[1])
-        if values.dtype.kind != "f" and values.size:
-            raise TypeError(f"grad values must be floats, got dtype {values.dtype}")
-        expected = (rows.shape[0], emb.output_dim)
-        if values.shape != expected:
-            raise ValueError(f"grad values have shape {values.shape}, expected {expected}")
-        values = np.ascontiguousarray(values, dtype=emb.embeddings.dtype)
-        if rows.shape[0] > 1 and not np.all(rows[1:] > rows[:-1]):
-            rows, values = _core.accumulate(rows, values, num_rows=emb.input_dim)
-        self._apply(emb, rows, values)
+        emb.apply_gradients(grad, self)
 
-    def _apply(self, emb, rows, values):
-        """The step proper: ``rows`` strictly increasing, ``values`` (K, D) in the table's dtype."""
-        if not emb.trainable:
-            if len(rows):
-                check_index_range(rows, emb.input_dim)
-            return
-        table = emb.embeddings
-        state = self._state.get(emb)
+    def update(self, layer, rows, values):
+        """The update rule on the listed rows of ``layer.embeddings``, and nothing else.
+
+        This is the optimizer's side of the layer-optimizer protocol
+        (``Embedding.apply_gradients`` calls it). Regularizers and
+        constraints are the layer's business. The optimizer's state
+        (moments, accumulators, the step count) is kept per layer and
+        allocated at the layer's first update.
+
+        Parameters
+        ----------
+        layer : object with an ``embeddings`` attribute
+            The table, a float32/float64 array with contiguous rows; the
+            layer is also the key of the state.
+        rows : ndarray of int64, strictly increasing
+            The rows to update.
+        values : ndarray of shape (len(rows), D), the table's dtype, contiguous
+            Their gradient, regularization included.
+
+        Raises
+        ------
+        IndexError, ValueError
+            From the kernel, for rows out of range or not strictly
+            increasing, before anything is written: the table and the state
+            are then unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np, cembed
+        >>> emb = cembed.Embedding(3, 1, embeddings_initializer="zeros")
+        >>> opt = cembed.optimizers.SGD(1.0)
+        >>> opt.update(emb, np.array([0, 2]), np.float32([[1.0], [2.0]]))
+        >>> emb.embeddings.ravel(), opt.get_state(emb)["step"]
+        (array([-1.,  0., -2.], dtype=float32), 1)
+        """
+        table = layer.embeddings
+        state = self._state.get(layer)
         fresh = state is None
         if fresh:
             state = {"step": 0}
             state.update(self._new_slots(table))
-        if emb._l2 and len(rows):
-            # d/dw of l2 * ||w||^2 on the touched rows; gather checks the range.
-            values = values + table.dtype.type(2.0 * emb._l2) * _core.gather(table, rows)
         step = state["step"] + 1
         self._update(table, state, rows, values, step)
         state["step"] = step
         if fresh:
-            self._state[emb] = state
-        emb.optimizer = self
-        constraint = emb.embeddings_constraint
-        if constraint is not None and len(rows):
-            block = _core.gather(table, rows)
-            new = np.asarray(constraint(block))
-            if new.shape != block.shape:
-                raise ValueError(
-                    f"the constraint returned shape {new.shape} for rows of shape {block.shape}"
-                )
-            table[rows] = new
+            self._state[layer] = state
 
     # ------------------------------------------------------------- state
 
@@ -320,10 +324,3 @@ def get(identifier):
             raise ValueError(f"unknown optimizer {name!r} in config")
         return cls.from_config({**identifier, "name": cls.__name__})
     raise TypeError(f"cannot make an optimizer from {type(identifier).__name__}")
-
-
-def _is_pair(grad):
-    try:
-        return len(grad) == 2
-    except TypeError:
-        return False

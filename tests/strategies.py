@@ -1,5 +1,5 @@
 """Hypothesis strategies shared by the kernel tests: tables and index arrays
-of every dtype and memory layout SPEC section 0 allows."""
+of every dtype and memory layout docs/kernels.rst's ground rules allow."""
 import os
 
 import numpy as np
@@ -28,7 +28,7 @@ def rng_from(data_or_seed):
 
 
 def random_table(rng, v, d, dtype, layout):
-    """A (v, d) float table in one of the layouts SPEC accepts without copy.
+    """A (v, d) float table in a layout the kernels take without copy (docs/kernels.rst).
 
     c: C-contiguous; rowstep: every other row of a taller table (W[::2]);
     narrow: the first d columns of a wider table (W[:, :d]).

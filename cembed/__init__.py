@@ -44,6 +44,7 @@ try:
         accumulate,
         adagrad_update,
         adam_update,
+        build_info,  # branch isa
         embedding_bag,
         embedding_bag_backward,
         gather,
@@ -145,6 +146,7 @@ __all__ = [
     "accumulate",
     "adagrad_update",
     "adam_update",
+    "build_info",
     "embedding_bag",
     "embedding_bag_backward",
     "gather",

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "cembed.h"
+#include "isa.h"
 #include "parallel.h"
+#include "prefetch.h"
 
 /* Rows are fetched this many iterations ahead: enough misses in flight to
  * cover memory latency on one core. */
@@ -24,7 +26,7 @@
 
 /* Streaming stores write whole 64-byte lines, aligned, from anywhere:
  * stream_lines(dst, src, k) copies k lines to a 64-byte-aligned dst. The
- * widest form the CPU has is chosen at run time; each thread ends with a
+ * widest form of the path the kernels run (isa.h) is chosen; each thread ends with a
  * fence, so the rows are visible to others when the parallel region ends. */
 typedef void (*stream_fn)(char *dst, const char *src, int64_t lines);
 
@@ -37,14 +39,14 @@ static void stream_lines_16(char *dst, const char *src, int64_t lines)
 #endif
 
 #ifdef CEMBED_X86_DISPATCH
-__attribute__((target("avx2")))
+CEMBED_TARGET_AVX2
 static void stream_lines_32(char *dst, const char *src, int64_t lines)
 {
     for (int64_t c = 0; c < lines * 64; c += 32)
         _mm256_stream_si256((__m256i *)(dst + c), _mm256_loadu_si256((const __m256i *)(src + c)));
 }
 
-__attribute__((target("avx512f")))
+CEMBED_TARGET_AVX512
 static void stream_lines_64(char *dst, const char *src, int64_t lines)
 {
     for (int64_t c = 0; c < lines * 64; c += 64)
@@ -55,9 +57,9 @@ static void stream_lines_64(char *dst, const char *src, int64_t lines)
 static stream_fn pick_stream(void)
 {
 #ifdef CEMBED_X86_DISPATCH
-    if (__builtin_cpu_supports("avx512f"))
+    if (cembed_isa() == CEMBED_ISA_AVX512)
         return stream_lines_64;
-    if (__builtin_cpu_supports("avx2"))
+    if (cembed_isa() == CEMBED_ISA_AVX2)
         return stream_lines_32;
 #endif
 #ifdef CEMBED_HAVE_SSE2
@@ -118,7 +120,7 @@ static void gather_range_staged(const char *src, int64_t ld_bytes, int64_t row_b
  * that straddles rows i and i + 1 is assembled from two masked loads (lanes
  * outside each row are neither read nor faulted). The output's offset
  * within a line is a multiple of 4. */
-__attribute__((target("avx512f")))
+CEMBED_TARGET_AVX512
 static void gather_range_skewed(const char *src, int64_t ld_bytes, int64_t row_bytes,
                                 const int64_t *idx, int64_t lo, int64_t hi, char *dst,
                                 stream_fn stream)

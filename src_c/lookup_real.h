@@ -3,9 +3,7 @@
  * it once with REAL = float and once with REAL = double (REAL_BYTES its
  * size, for the preprocessor).
  */
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
-#define FN(name) CAT(name, SUF)
+#include "template.h"
 
 /* A bag is pooled in column chunks held in a local accumulator, which the
  * compiler keeps in registers for a full chunk. */
@@ -169,11 +167,12 @@ static inline __attribute__((always_inline)) void FN(pool_full)(
 #define HAVE_POOL_FULL 1
 #endif
 
-CEMBED_DISPATCH
-static void FN(bag_range)(const REAL *table, int64_t ld, int64_t dim, const int64_t *idx,
-                          const int64_t *offsets, int64_t b0, int64_t b1, int mode,
-                          const REAL *weights, int64_t padding_idx, REAL *out)
+CEMBED_INLINE void FN(bag_range_body)(const int isa, const REAL *table, int64_t ld,
+                                      int64_t dim, const int64_t *idx, const int64_t *offsets,
+                                      int64_t b0, int64_t b1, int mode, const REAL *weights,
+                                      int64_t padding_idx, REAL *out)
 {
+    (void)isa;
     const int64_t n = offsets[b1];
     const int scaled = mode == CEMBED_BAG_MEAN || mode == CEMBED_BAG_SQRTN;
     REAL acc[BAG_CHUNK];
@@ -216,6 +215,11 @@ static void FN(bag_range)(const REAL *table, int64_t ld, int64_t dim, const int6
         }
     }
 }
+CEMBED_ISA_KERNEL(FN(bag_range), FN(bag_range_body),
+                  (const REAL *table, int64_t ld, int64_t dim, const int64_t *idx,
+                   const int64_t *offsets, int64_t b0, int64_t b1, int mode,
+                   const REAL *weights, int64_t padding_idx, REAL *out),
+                  (table, ld, dim, idx, offsets, b0, b1, mode, weights, padding_idx, out))
 
 int FN(cembed_bag)(const REAL *table, int64_t num_rows, int64_t ld, int64_t dim,
                    const int64_t *idx, const int64_t *offsets, int64_t num_bags, int mode,
@@ -275,9 +279,7 @@ int FN(cembed_bag_scales)(const int64_t *idx, const int64_t *offsets, int64_t nu
     return CEMBED_OK;
 }
 
-#undef FN
-#undef CAT
-#undef CAT_
+#include "template_end.h"
 #undef VLEN
 #undef NVEC
 #undef HAVE_POOL_FULL

@@ -219,20 +219,24 @@ static int check_offsets(const int64_t *offsets, int64_t num_bags)
 
 #define REAL float
 #define REAL_BYTES 4
+#define REAL_INT int32_t
 #define SUF f32
 #define SQRT sqrtf
 #include "lookup_real.h"
 #undef REAL
 #undef REAL_BYTES
+#undef REAL_INT
 #undef SUF
 #undef SQRT
 
 #define REAL double
 #define REAL_BYTES 8
+#define REAL_INT int64_t
 #define SUF f64
 #define SQRT sqrt
 #include "lookup_real.h"
 #undef REAL
 #undef REAL_BYTES
+#undef REAL_INT
 #undef SUF
 #undef SQRT

@@ -89,80 +89,31 @@ static inline void FN(pool_chunk)(const REAL *table, int64_t ld, const int64_t *
 }
 
 #if defined(__GNUC__) || defined(__clang__)
-/* A full chunk summed in vector registers (64-byte vectors: the compiler
- * splits them to what each dispatched instruction set has). Each element
- * is still added in order of p, so the result is bitwise the scalar one. */
-typedef REAL FN(vec) __attribute__((vector_size(64)));
-#define VLEN ((int64_t)(64 / sizeof(REAL)))
-#define NVEC (BAG_CHUNK / VLEN)
+/* Whole vectors of columns pooled in registers (GCC's vector extensions),
+ * as wide as the path's: 16 bytes (baseline), 32 (avx2), 64 (avx512). */
+#define POOL_MAX_VECTORS 8
+#define VB 16
+#include "lookup_pool.h"
+#undef VB
+#define VB 32
+#include "lookup_pool.h"
+#undef VB
+#define VB 64
+#include "lookup_pool.h"
+#undef VB
 
-static inline __attribute__((always_inline)) void FN(pool_full_)(
-    const REAL *table, int64_t ld, const int64_t *idx, int64_t lo, int64_t hi, int64_t n,
-    const REAL *weights, int64_t padding_idx, int64_t c0, const int nv, REAL denom,
-    REAL *CEMBED_RESTRICT out)
+/* Columns [c0, c0 + nv * the path's vector) of a bag, 1 <= nv <= 8. */
+CEMBED_INLINE void FN(pool_full)(const int isa, const REAL *table, int64_t ld,
+                                 const int64_t *idx, int64_t lo, int64_t hi, int64_t n,
+                                 const REAL *weights, int64_t padding_idx, int64_t c0, int nv,
+                                 int is_max, REAL denom, REAL *CEMBED_RESTRICT out)
 {
-    FN(vec) acc[NVEC];
-    for (int k = 0; k < nv; k++)
-        acc[k] = (FN(vec)){0};
-    for (int64_t p = lo; p < hi; p++) {
-        /* the row BAG_AHEAD positions on (or this one, near the end) */
-        const int64_t ahead = idx[p + BAG_AHEAD < n ? p + BAG_AHEAD : p];
-        /* nv lines from the row's start, not the one more it straddles
-         * when the table is not line-aligned (NumPy's 16-byte offset):
-         * prefetching that too measured 8-18% slower at D = 64 */
-        const char *a = (const char *)(table + ahead * ld + c0);
-        for (int k = 0; k < nv; k++)
-            CEMBED_PREFETCH(a + 64 * k);
-        if (idx[p] == padding_idx)
-            continue;
-        const REAL *x = table + idx[p] * ld + c0;
-        for (int k = 0; k < nv; k++) {
-            FN(vec) xv;
-            memcpy(&xv, x + k * VLEN, sizeof xv);
-            if (weights)
-                acc[k] += weights[p] * xv;
-            else
-                acc[k] += xv;
-        }
-    }
-    /* straight from the registers to the output */
-    for (int k = 0; k < nv; k++) {
-        if (denom != 1)
-            acc[k] = acc[k] / denom;
-        memcpy(out + k * VLEN, &acc[k], sizeof acc[k]);
-    }
-}
-
-/* Columns [c0, c0 + nv * VLEN) of a bag, 1 <= nv <= NVEC: one loop per
- * vector count (a constant, so the accumulators stay in registers), with
- * weights and without (no test per row). Always inlined, so every copy is
- * compiled for the instruction set of the bag_range clone that calls it. */
-static inline __attribute__((always_inline)) void FN(pool_full)(
-    const REAL *table, int64_t ld, const int64_t *idx, int64_t lo, int64_t hi, int64_t n,
-    const REAL *weights, int64_t padding_idx, int64_t c0, int nv, REAL denom,
-    REAL *CEMBED_RESTRICT out)
-{
-#define POOL_CASE(K)                                                                        \
-    case K:                                                                                 \
-        if (weights)                                                                        \
-            FN(pool_full_)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, K, denom,    \
-                           out);                                                            \
-        else                                                                                \
-            FN(pool_full_)(table, ld, idx, lo, hi, n, NULL, padding_idx, c0, K, denom, out); \
-        break;
-    switch (nv) {
-        POOL_CASE(1)
-        POOL_CASE(2)
-        POOL_CASE(3)
-        POOL_CASE(4)
-#if BAG_CHUNK / (64 / REAL_BYTES) > 4
-        POOL_CASE(5)
-        POOL_CASE(6)
-        POOL_CASE(7)
-        POOL_CASE(8)
-#endif
-    }
-#undef POOL_CASE
+    if (isa == CEMBED_ISA_AVX512)
+        FN(pool64)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, is_max, denom, out);
+    else if (isa == CEMBED_ISA_AVX2)
+        FN(pool32)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, is_max, denom, out);
+    else
+        FN(pool16)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, is_max, denom, out);
 }
 #define HAVE_POOL_FULL 1
 #endif
@@ -172,7 +123,6 @@ CEMBED_INLINE void FN(bag_range_body)(const int isa, const REAL *table, int64_t 
                                       int64_t b0, int64_t b1, int mode, const REAL *weights,
                                       int64_t padding_idx, REAL *out)
 {
-    (void)isa;
     const int64_t n = offsets[b1];
     const int scaled = mode == CEMBED_BAG_MEAN || mode == CEMBED_BAG_SQRTN;
     REAL acc[BAG_CHUNK];
@@ -191,17 +141,25 @@ CEMBED_INLINE void FN(bag_range_body)(const int isa, const REAL *table, int64_t 
                 continue;
             }
         }
-        for (int64_t c0 = 0; c0 < dim; c0 += BAG_CHUNK) {
-            int64_t c = c0, w = dim - c0 < BAG_CHUNK ? dim - c0 : BAG_CHUNK;
 #ifdef HAVE_POOL_FULL
-            /* whole vectors in registers; what is left of the last chunk
-             * (fewer columns than a vector) element by element below */
-            const int nv = (int)(w / VLEN);
-            if (nv > 0 && mode != CEMBED_BAG_MAX) {
-                FN(pool_full)(table, ld, idx, lo, hi, n, weights, padding_idx, c, nv, denom,
-                              o + c);
-                c += nv * VLEN;
-                w -= nv * VLEN;
+        /* up to POOL_MAX_VECTORS of the path's vectors at a time, in
+         * registers; what is left (fewer columns than a vector) element by
+         * element below */
+        const int64_t vl = CEMBED_ISA_VECTOR_BYTES(isa) / REAL_BYTES;
+        const int64_t chunk = POOL_MAX_VECTORS * vl;
+#else
+        (void)isa;
+        const int64_t vl = 1, chunk = BAG_CHUNK;
+#endif
+        for (int64_t c0 = 0; c0 < dim; c0 += chunk) {
+            int64_t c = c0, w = dim - c0 < chunk ? dim - c0 : chunk;
+#ifdef HAVE_POOL_FULL
+            const int nv = (int)(w / vl);
+            if (nv > 0) {
+                FN(pool_full)(isa, table, ld, idx, lo, hi, n, weights, padding_idx, c, nv,
+                              mode == CEMBED_BAG_MAX, denom, o + c);
+                c += nv * vl;
+                w -= nv * vl;
                 if (w == 0)
                     continue;
             }
@@ -280,8 +238,7 @@ int FN(cembed_bag_scales)(const int64_t *idx, const int64_t *offsets, int64_t nu
 }
 
 #include "template_end.h"
-#undef VLEN
-#undef NVEC
+#undef POOL_MAX_VECTORS
 #undef HAVE_POOL_FULL
 #undef BAG_CHUNK
 #undef BAG_AHEAD

@@ -179,6 +179,7 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
     const char *src = (const char *)table;
     char *dst = (char *)out;
     int nt = cembed_threads_for(n * row_bytes);
+    (void)nt; /* unused without OpenMP */
     /* Large outputs would not stay in cache: streaming them skips reading
      * each output line before it is written, a third of the traffic. */
     stream_fn stream = n * row_bytes >= CEMBED_STREAM_MIN_BYTES ? pick_stream() : NULL;

@@ -66,6 +66,7 @@ int FN(cembed_adam)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v, int
     const double bc2 = 1.0 - pow(beta2, (double)step);
     const REAL one_b1 = (REAL)(1.0 - beta1), one_b2 = (REAL)(1.0 - beta2);
     int nt = cembed_threads_for(k * dim * 4 * (int64_t)sizeof(REAL));
+    (void)nt; /* unused without OpenMP */
     CEMBED_OMP(parallel num_threads(nt))
     {
         int64_t j0, j1;
@@ -128,6 +129,7 @@ int FN(cembed_adagrad)(REAL *table, int64_t ld, REAL *accum, int64_t ld_acc,
     if (dim == 0)
         return CEMBED_OK;
     int nt = cembed_threads_for(k * dim * 3 * (int64_t)sizeof(REAL));
+    (void)nt; /* unused without OpenMP */
     CEMBED_OMP(parallel num_threads(nt))
     {
         int64_t j0, j1;
@@ -165,6 +167,7 @@ int FN(cembed_sgd)(REAL *table, int64_t ld, int64_t num_rows, int64_t dim,
     if (status != CEMBED_OK)
         return status;
     int nt = cembed_threads_for(k * dim * 2 * (int64_t)sizeof(REAL));
+    (void)nt; /* unused without OpenMP */
     CEMBED_OMP(parallel num_threads(nt))
     {
         int64_t j0, j1;

@@ -152,6 +152,53 @@ static void gather_range_skewed(const char *src, int64_t ld_bytes, int64_t row_b
         }
     }
 }
+/* The same for the avx2 path: each half of the straddling line from two
+ * masked loads (vpmaskmovd: lanes outside each row neither read nor
+ * faulted). */
+CEMBED_TARGET_AVX2
+static void gather_range_skewed_avx2(const char *src, int64_t ld_bytes, int64_t row_bytes,
+                                     const int64_t *idx, int64_t lo, int64_t hi, char *dst,
+                                     stream_fn stream)
+{
+    (void)stream;
+    if (lo >= hi)
+        return;
+    const int64_t head = (64 - (int64_t)((uintptr_t)(dst + lo * row_bytes) % 64)) % 64;
+    const int64_t tail = 64 - head, full = (row_bytes - head - tail) / 64;
+    /* lane l of half h holds bytes 32h + 4l: from this row when below tail */
+    const __m256i lanes = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+    const __m256i from_row0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail), lanes);
+    const __m256i from_row1 =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail - 32), lanes);
+    const __m256i ones = _mm256_set1_epi32(-1);
+    const __m256i from_next0 = _mm256_xor_si256(from_row0, ones);
+    const __m256i from_next1 = _mm256_xor_si256(from_row1, ones);
+    const char *s = src + idx[lo] * ld_bytes;
+    /* the first row's head shares a line with the row before this range */
+    memcpy(dst + lo * row_bytes, s, (size_t)head);
+    for (int64_t i = lo; i < hi; i++) {
+        if (i + CEMBED_GATHER_AHEAD < hi)
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+        char *d = dst + i * row_bytes;
+        for (int64_t c = head; c < head + full * 64; c += 32)
+            _mm256_stream_si256((__m256i *)(d + c), _mm256_loadu_si256((const __m256i *)(s + c)));
+        if (i + 1 < hi) {
+            const char *next = src + idx[i + 1] * ld_bytes;
+            const char *a = s + row_bytes - tail, *b = next - tail;
+            __m256i lo_half = _mm256_or_si256(_mm256_maskload_epi32((const int *)a, from_row0),
+                                              _mm256_maskload_epi32((const int *)b, from_next0));
+            __m256i hi_half =
+                _mm256_or_si256(_mm256_maskload_epi32((const int *)(a + 32), from_row1),
+                                _mm256_maskload_epi32((const int *)(b + 32), from_next1));
+            _mm256_stream_si256((__m256i *)(d + row_bytes - tail), lo_half);
+            _mm256_stream_si256((__m256i *)(d + row_bytes - tail + 32), hi_half);
+            s = next;
+        } else {
+            /* the last row's tail shares a line with the row after */
+            memcpy(d + row_bytes - tail, s + row_bytes - tail, (size_t)tail);
+        }
+    }
+}
 #endif
 
 static void gather_range(const char *src, int64_t ld_bytes, int64_t row_bytes,
@@ -189,6 +236,8 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
 #ifdef CEMBED_X86_DISPATCH
     else if (stream == stream_lines_64 && row_bytes % 64 == 0 && (uintptr_t)dst % 4 == 0)
         copy = gather_range_skewed;
+    else if (stream == stream_lines_32 && row_bytes % 64 == 0 && (uintptr_t)dst % 4 == 0)
+        copy = gather_range_skewed_avx2;
 #endif
     else if (stream && row_bytes <= STAGE_BYTES / 4)
         copy = gather_range_staged;

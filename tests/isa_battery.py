@@ -66,7 +66,7 @@ def battery():
     # outputs past the streaming-store threshold (4 MiB), line-aligned and
     # not, rows of whole lines and not; work large enough for threads
     table = rng.standard_normal((5000, 100)).astype(np.float32)
-    idx = rng.integers(0, 5000, 12000)
+    idx = rng.integers(0, 5000, 20000)
     for dim in (64, 100):
         results[f"big_gather_{dim}"] = cembed.gather(table[:, :dim], idx)
         buf = np.empty(idx.size * dim + 16, np.float32)

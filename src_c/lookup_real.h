@@ -8,7 +8,9 @@
 /* A bag is pooled in column chunks held in a local accumulator, which the
  * compiler keeps in registers for a full chunk. */
 #define BAG_CHUNK 64
+#ifndef BAG_AHEAD
 #define BAG_AHEAD 16
+#endif
 
 /* The divisor of one bag's pooled sum for `mode` (1 for SUM and MAX; the
  * weight sum for MEAN; the square root of the squared weights' sum for
@@ -102,18 +104,23 @@ static inline void FN(pool_chunk)(const REAL *table, int64_t ld, const int64_t *
 #include "lookup_pool.h"
 #undef VB
 
-/* Columns [c0, c0 + nv * the path's vector) of a bag, 1 <= nv <= 8. */
+/* Columns [c0, c0 + nv * the path's vector) of a bag, 0 <= nv <= 8, and
+ * one vector more at c0 + tail if tail >= 0 (see lookup_pool.h). */
 CEMBED_INLINE void FN(pool_full)(const int isa, const REAL *table, int64_t ld,
                                  const int64_t *idx, int64_t lo, int64_t hi, int64_t n,
                                  const REAL *weights, int64_t padding_idx, int64_t c0, int nv,
-                                 int is_max, REAL denom, REAL *CEMBED_RESTRICT out)
+                                 int64_t tail, int is_max, REAL denom,
+                                 REAL *CEMBED_RESTRICT out)
 {
     if (isa == CEMBED_ISA_AVX512)
-        FN(pool64)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, is_max, denom, out);
+        FN(pool64)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, tail, is_max, denom,
+                   out);
     else if (isa == CEMBED_ISA_AVX2)
-        FN(pool32)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, is_max, denom, out);
+        FN(pool32)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, tail, is_max, denom,
+                   out);
     else
-        FN(pool16)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, is_max, denom, out);
+        FN(pool16)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, tail, is_max, denom,
+                   out);
 }
 #define HAVE_POOL_FULL 1
 #endif
@@ -151,17 +158,21 @@ CEMBED_INLINE void FN(bag_range_body)(const int isa, const REAL *table, int64_t 
         (void)isa;
         const int64_t vl = 1, chunk = BAG_CHUNK;
 #endif
-        for (int64_t c0 = 0; c0 < dim; c0 += chunk) {
+        for (int64_t c0 = 0, step; c0 < dim; c0 += step) {
             int64_t c = c0, w = dim - c0 < chunk ? dim - c0 : chunk;
+            step = w;
 #ifdef HAVE_POOL_FULL
-            const int nv = (int)(w / vl);
+            /* fewer columns than a vector left after this chunk (an odd D)
+             * ride along as one more vector, the one that ends the row */
+            if (dim - c0 - w < vl)
+                step = w = dim - c0;
+            int nv = (int)(w / vl);
+            nv = nv < POOL_MAX_VECTORS ? nv : POOL_MAX_VECTORS;
+            const int64_t rest = w - nv * vl, tail = rest > 0 && nv > 0 ? w - vl : -1;
             if (nv > 0) {
-                FN(pool_full)(isa, table, ld, idx, lo, hi, n, weights, padding_idx, c, nv,
+                FN(pool_full)(isa, table, ld, idx, lo, hi, n, weights, padding_idx, c, nv, tail,
                               mode == CEMBED_BAG_MAX, denom, o + c);
-                c += nv * vl;
-                w -= nv * vl;
-                if (w == 0)
-                    continue;
+                continue;
             }
 #endif
             FN(pool_chunk)(table, ld, idx, lo, hi, n, mode, weights, padding_idx, c, w, acc);

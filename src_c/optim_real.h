@@ -6,7 +6,9 @@
 
 /* Rows are prefetched this many ahead: listed rows are sparse in the
  * table, so the hardware prefetcher does not see them coming. */
+#ifndef OPT_AHEAD
 #define OPT_AHEAD 4
+#endif
 
 static inline void FN(prefetch_w)(REAL *row, int64_t dim)
 {

@@ -10,7 +10,7 @@ import numpy as np
 import cembed
 
 # widths around the vector sizes and the specialised widths
-DIMS = (1, 3, 7, 16, 17, 31, 32, 48, 64, 65, 100, 128, 256, 300)
+DIMS = (1, 3, 5, 7, 16, 17, 31, 32, 48, 64, 65, 100, 128, 129, 256, 257, 300)
 
 
 def battery():

@@ -4,7 +4,7 @@ The OpenMP probe follows scikit-learn's: compile, link and run a tiny
 program with the compiler's OpenMP flag; where that fails (Apple clang, for
 example) build serially with a warning. CEMBED_REQUIRE_OPENMP=1 turns the
 warning into an error. No -march=native: wheels must run on any CPU of the
-architecture; wider instructions are chosen at run time (see parallel.h).
+architecture; wider instructions are chosen at run time (see src_c/isa.h).
 """
 import glob
 import os
@@ -138,7 +138,7 @@ extensions = [
     Extension(
         "cembed._core",
         ["cembed/_core.pyx"]
-        + c_sources("parallel.c", "check.c", "lookup.c", "accumulate.c", "optim.c", "murmur3.c"),
+        + c_sources("parallel.c", "isa.c", "check.c", "lookup.c", "accumulate.c", "optim.c", "murmur3.c"),
         **common,
     ),
     Extension(

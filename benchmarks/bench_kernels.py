@@ -15,6 +15,15 @@ the next; the figure is the median. Results are checked against NumPy before any
     python benchmarks/bench_kernels.py --quick          # a smoke run, V = 100,000
     python benchmarks/bench_kernels.py --dims 64 --dists uniform --repeat 30
     python benchmarks/bench_kernels.py --json out.json --markdown
+    python benchmarks/bench_kernels.py --isa all --dims 64   # every path, ~4 min
+
+cembed runs the instruction-set path the CPU supports best, or the one named
+by CEMBED_ISA; ``--isa PATH`` (or ``all``: every path this CPU supports)
+runs the benchmark once per path, each in a subprocess with CEMBED_ISA set,
+and ends with a table of the goals by path. In those runs PyTorch is held to
+the same instruction set (ATEN_CPU_CAPABILITY and FBGEMM's
+FBGEMM_ENABLE_INSTRUCTIONS; FBGEMM has no path below AVX2), so a forced
+``avx2`` run stands for a CPU without AVX-512.
 
 The speed goals of the project are checked at D = 64 (and D = 256 for the
 bandwidth goal), each against the best anchor of its kind in the same run,
@@ -51,7 +60,15 @@ PAUSE = 0.05   # seconds between blocks
 # The kernels this benchmark times. Without them it stops: there are no
 # stand-ins, so every number it prints is cembed's own.
 REQUIRED = ("gather", "embedding_bag", "accumulate", "adam_update",
-            "set_num_threads", "get_num_threads", "openmp_enabled")
+            "set_num_threads", "get_num_threads", "openmp_enabled", "build_info")
+ISA_PATHS = ("baseline", "avx2", "avx512")
+# The environment that holds PyTorch to one of cembed's paths: ATen's CPU
+# capability and FBGEMM's instruction set (FBGEMM needs AVX2 at least).
+TORCH_ISA_ENV = ("ATEN_CPU_CAPABILITY", "FBGEMM_ENABLE_INSTRUCTIONS")
+TORCH_ISA = {"baseline": ("default", None), "avx2": ("avx2", "AVX2"),
+             "avx512": ("avx512", "AVX512")}
+BUDGET = 25.0       # seconds per case (one --isa path)
+BUDGET_ALL = 5.0    # seconds per case with --isa all
 
 
 # ------------------------------------------------------------ the libraries
@@ -121,6 +138,12 @@ def _mem_total_gib():
     return None
 
 
+def _torch_isa_note():
+    """How PyTorch's instruction set was held (empty when it was not)."""
+    held = [f"{k}={os.environ[k]}" for k in TORCH_ISA_ENV if os.environ.get(k)]
+    return ", ".join(held)
+
+
 def machine_info(cembed, scipy, torch):
     try:
         usable = len(os.sched_getaffinity(0))
@@ -139,6 +162,9 @@ def machine_info(cembed, scipy, torch):
         "cembed": getattr(cembed, "__version__", "?"),
         "cembed_path": os.path.dirname(os.path.abspath(cembed.__file__)),
         "cembed_openmp": bool(cembed.openmp_enabled()),
+        "cembed_isa": cembed.build_info()["isa"],
+        "cembed_supported_isa": cembed.build_info()["supported_isa"],
+        "torch_isa": _torch_isa_note() or None,
     }
 
 
@@ -149,8 +175,11 @@ def machine_line(m):
     if m["torch"]:
         libs += f", torch {m['torch']}"
     libs += f", cembed {m['cembed']}" + ("" if m["cembed_openmp"] else " (no OpenMP)")
+    path = f"cembed path {m['cembed_isa']} (of {', '.join(m['cembed_supported_isa'])})"
+    if m["torch"] and m.get("torch_isa"):
+        path += f", torch held to it ({m['torch_isa']})"
     return (f"{m['cpu']}, {m['usable_cores']} cores, {m['memory_gib']} GiB; "
-            f"Python {m['python']}; {libs}")
+            f"Python {m['python']}; {libs}; {path}")
 
 
 # -------------------------------------------------------------------- data
@@ -728,6 +757,13 @@ def parse_args(argv):
                    help="the figure of each contender (default: median; min is steadier "
                         "on a busy machine)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    p.add_argument("--isa", default="auto", choices=("auto", "all") + ISA_PATHS,
+                   help="cembed's instruction-set path: auto (CEMBED_ISA or the best the "
+                        "CPU has; the default), one path, or all the CPU supports, each "
+                        "run in a subprocess")
+    p.add_argument("--budget", type=float, default=None, metavar="S",
+                   help=f"seconds per case when --repeat is not given (default: {BUDGET:g}; "
+                        f"{BUDGET_ALL:g} with --isa all)")
     p.add_argument("--json", metavar="FILE", help="save the results as JSON")
     p.add_argument("--markdown", action="store_true", help="print the README table")
     p.add_argument("--strict", action="store_true", help="exit with 1 when a goal fails")
@@ -738,6 +774,8 @@ def parse_args(argv):
         p.error("--batch, --rows and --copy-mib must be >= 1")
     if args.repeat is not None and args.repeat < 1:
         p.error("--repeat must be >= 1")
+    if args.budget is not None and args.budget <= 0:
+        p.error("--budget must be > 0")
     return args
 
 
@@ -774,10 +812,88 @@ def run_cases(args, num_rows, batch, timer, cembed, sparse, torch, out):
     return cases
 
 
+def _without_option(argv, name, takes):
+    """argv without `name` (and the `takes` values after it) or `name=...`."""
+    kept, skip = [], 0
+    for a in argv:
+        if skip:
+            skip -= 1
+        elif a == name:
+            skip = takes
+        elif not a.startswith(name + "="):
+            kept.append(a)
+    return kept
+
+
+def run_paths(args, argv, cembed, out):
+    """Run this benchmark once per path, each in a subprocess with
+    CEMBED_ISA (and PyTorch's instruction set) set; then the goals by path."""
+    import subprocess
+    import tempfile
+
+    supported = cembed.build_info()["supported_isa"]
+    paths = supported if args.isa == "all" else [args.isa]
+    if args.isa not in ("all",) + tuple(supported):
+        raise SystemExit(f"bench_kernels: this CPU cannot run the {args.isa} path; "
+                         f"it supports {', '.join(supported)}")
+    child_argv = _without_option(_without_option(argv, "--isa", 1), "--json", 1)
+    if args.budget is None and args.repeat is None and args.isa == "all":
+        child_argv += ["--budget", str(BUDGET_ALL)]
+    reports = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in paths:
+            env = dict(os.environ, CEMBED_ISA=path)
+            aten, fbgemm = TORCH_ISA[path]
+            env["ATEN_CPU_CAPABILITY"] = aten
+            if fbgemm:
+                env["FBGEMM_ENABLE_INSTRUCTIONS"] = fbgemm
+            else:
+                env.pop("FBGEMM_ENABLE_INSTRUCTIONS", None)
+            saved = os.path.join(tmp, path + ".json")
+            print(f"\n==== path {path} (CEMBED_ISA={path}) ====", file=out)
+            out.flush()
+            with subprocess.Popen([sys.executable, os.path.abspath(__file__), *child_argv,
+                                   "--json", saved], env=env, stdout=subprocess.PIPE,
+                                  text=True) as proc:
+                for line in proc.stdout:  # as it comes: a run takes minutes
+                    out.write(line)
+                    out.flush()
+            if proc.returncode not in (0, 1):
+                raise SystemExit(f"bench_kernels: the {path} run failed ({proc.returncode})")
+            with open(saved) as f:
+                reports[path] = json.load(f)
+    print_goals_by_path(reports, out)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"paths": reports}, f, indent=1)
+        print(f"\nSaved {args.json}", file=out)
+    failed = any(g["status"] == "FAIL" for r in reports.values() for g in r["goals"])
+    return 1 if (args.strict and failed) else 0
+
+
+def print_goals_by_path(reports, out):
+    """One row per goal, one column per path: the measured figure and PASS/FAIL."""
+    paths = list(reports)
+    first = reports[paths[0]]
+    print(f"\nGoals by path ({first['machine']['cpu']}; 2 threads; "
+          "PyTorch held to each path's instruction set)", file=out)
+    names = [g["goal"] for g in first["goals"]]
+    width = max(len(n) for n in names)
+    print(f"  {'goal':<{width}}" + "".join(f"  {p:>15}" for p in paths), file=out)
+    for i, name in enumerate(names):
+        cells = []
+        for p in paths:
+            g = reports[p]["goals"][i]
+            cells.append("-" if g["status"] == "NOT RUN" else f"{_fmt_goal(g)} {g['status']}")
+        print(f"  {name:<{width}}" + "".join(f"  {c:>15}" for c in cells), file=out)
+
+
 def main(argv=None):
     args = parse_args(argv)
     out = sys.stdout
     cembed = _import_cembed()
+    if args.isa != "auto":
+        return run_paths(args, list(sys.argv[1:] if argv is None else argv), cembed, out)
     scipy = _import_optional("scipy")
     sparse = None
     if scipy is not None:
@@ -790,11 +906,13 @@ def main(argv=None):
     elif args.quick:
         repeat, budget = 3, None
     else:
-        repeat, budget = 20, 25.0
+        repeat, budget = 20, args.budget or BUDGET
     timer = Timer(cembed, torch, repeat, budget, min_repeat=5, seed=SEED)
 
     machine = machine_info(cembed, scipy, torch)
     print(f"Machine: {machine_line(machine)}", file=out)
+    print(f"cembed: {cembed.build_info()['compiler']}, OpenMP "
+          f"{'on' if machine['cembed_openmp'] else 'off'}, path {machine['cembed_isa']}", file=out)
     if torch is None and not args.no_torch:
         print("PyTorch not installed (pip install torch==2.13.0): its anchors are left out.",
               file=out)

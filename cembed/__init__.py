@@ -12,6 +12,7 @@ try:
         accumulate,
         adagrad_update,
         adam_update,
+        build_info,  # branch isa
         embedding_bag,
         embedding_bag_backward,
         gather,
@@ -115,6 +116,7 @@ __all__ = [
     "accumulate",
     "adagrad_update",
     "adam_update",
+    "build_info",
     "embedding_bag",
     "embedding_bag_backward",
     "gather",

@@ -2,6 +2,7 @@ from cembed._core import (
     accumulate as accumulate,
     adagrad_update as adagrad_update,
     adam_update as adam_update,
+    build_info as build_info,  # branch isa
     embedding_bag as embedding_bag,
     embedding_bag_backward as embedding_bag_backward,
     gather as gather,

@@ -92,6 +92,10 @@ def get_num_threads():
     return cembed_get_num_threads()
 
 
+# ------------------------------------------- instruction-set path (branch isa)
+include "_isa.pxi"
+
+
 # ------------------------------------------------------------ argument checks
 
 cdef object _F32 = np.dtype(np.float32)

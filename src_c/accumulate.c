@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "cembed.h"
+#include "isa.h"
 #include "parallel.h"
+#include "prefetch.h"
 
 #define RADIX_BITS 10
 #define RADIX_SIZE (1 << RADIX_BITS)

@@ -2,9 +2,7 @@
  * accumulate_real.h - group sums and scatter-add for one element type;
  * accumulate.c includes it for float and double.
  */
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
-#define FN(name) CAT(name, SUF)
+#include "template.h"
 
 #define SUM_AHEAD 8
 /* groups handed to a thread at a time: groups differ in size (Zipf) */
@@ -16,11 +14,12 @@ static int FN(sum_threads)(int64_t n, int64_t dim)
     return cembed_threads_for(n * dim * (int64_t)sizeof(REAL));
 }
 
-CEMBED_DISPATCH
-static void FN(sum_range)(const REAL *grad, int64_t dim, const int64_t *bag_of,
-                          const REAL *scale, const int64_t *order, const int64_t *starts,
-                          int64_t j0, int64_t j1, REAL *values)
+CEMBED_INLINE void FN(sum_range_body)(const int isa, const REAL *grad, int64_t dim,
+                                      const int64_t *bag_of, const REAL *scale,
+                                      const int64_t *order, const int64_t *starts, int64_t j0,
+                                      int64_t j1, REAL *values)
 {
+    (void)isa;
     const int64_t n = starts[j1];
     for (int64_t j = j0; j < j1; j++) {
         REAL *CEMBED_RESTRICT v = values + j * dim;
@@ -47,6 +46,11 @@ static void FN(sum_range)(const REAL *grad, int64_t dim, const int64_t *bag_of,
         }
     }
 }
+CEMBED_ISA_KERNEL(FN(sum_range), FN(sum_range_body),
+                  (const REAL *grad, int64_t dim, const int64_t *bag_of, const REAL *scale,
+                   const int64_t *order, const int64_t *starts, int64_t j0, int64_t j1,
+                   REAL *values),
+                  (grad, dim, bag_of, scale, order, starts, j0, j1, values))
 
 static void FN(sum_groups)(const REAL *grad, int64_t dim, const int64_t *bag_of,
                            const REAL *scale, const int64_t *order, const int64_t *starts,
@@ -77,11 +81,12 @@ void FN(cembed_sum_groups_scaled)(const REAL *grad, int64_t dim, const int64_t *
     FN(sum_groups)(grad, dim, bag_of, scale, order, starts, k, values);
 }
 
-CEMBED_DISPATCH
-static void FN(scatter_range)(REAL *table, int64_t ld, int64_t dim, const int64_t *rows,
-                              const int64_t *order, const int64_t *starts, int64_t j0,
-                              int64_t j1, const REAL *grad)
+CEMBED_INLINE void FN(scatter_range_body)(const int isa, REAL *table, int64_t ld,
+                                          int64_t dim, const int64_t *rows,
+                                          const int64_t *order, const int64_t *starts,
+                                          int64_t j0, int64_t j1, const REAL *grad)
 {
+    (void)isa;
     const int64_t n = starts[j1], row_bytes = dim * (int64_t)sizeof(REAL);
     for (int64_t j = j0; j < j1; j++) {
         if (j + SUM_AHEAD < j1)
@@ -96,6 +101,11 @@ static void FN(scatter_range)(REAL *table, int64_t ld, int64_t dim, const int64_
         }
     }
 }
+CEMBED_ISA_KERNEL(FN(scatter_range), FN(scatter_range_body),
+                  (REAL *table, int64_t ld, int64_t dim, const int64_t *rows,
+                   const int64_t *order, const int64_t *starts, int64_t j0, int64_t j1,
+                   const REAL *grad),
+                  (table, ld, dim, rows, order, starts, j0, j1, grad))
 
 int FN(cembed_scatter_add)(REAL *table, int64_t num_rows, int64_t ld, int64_t dim,
                            const int64_t *idx, int64_t n, const REAL *grad, int64_t *bad_pos)
@@ -123,8 +133,6 @@ int FN(cembed_scatter_add)(REAL *table, int64_t num_rows, int64_t ld, int64_t di
     return status;
 }
 
-#undef FN
-#undef CAT
-#undef CAT_
+#include "template_end.h"
 #undef SUM_AHEAD
 #undef GROUP_CHUNK

@@ -350,8 +350,27 @@ int cembed_parse_double(const char *s, const char *end, double *out);
 /* Format a float32 as the text writer does; returns the length (< 32). */
 int cembed_format_f32(float x, char *out);
 
-
-
+/* ---- instruction-set paths (isa.c) ----
+ * The kernels are compiled once per path and run the chosen one; every
+ * path gives bitwise the same results. The path is chosen on first use
+ * from the environment variable CEMBED_ISA (a path's name) if the CPU has
+ * it, else the best the CPU has; cembed_isa_select chooses again. */
+#define CEMBED_ISA_BASELINE 0 /* the architecture's baseline (SSE2 on x86-64) */
+#define CEMBED_ISA_AVX2 1     /* AVX2, FMA and F16C */
+#define CEMBED_ISA_AVX512 2   /* AVX-512 F, BW, VL and DQ */
+#define CEMBED_ISA_COUNT 3
+/* The path the kernels run. */
+int cembed_isa(void);
+/* 1 if this CPU (and this build) can run path isa, else 0. */
+int cembed_isa_supported(int isa);
+/* "baseline", "avx2", "avx512"; NULL for any other number. */
+const char *cembed_isa_name(int isa);
+/* Run path `name` from now on (NULL or "": the best this CPU has);
+ * CEMBED_ERR_VALUE, and nothing changed, for an unknown name or a path
+ * the CPU does not have. */
+int cembed_isa_select(const char *name);
+/* The compiler and its version that built the library. */
+const char *cembed_compiler(void);
 
 #ifdef __cplusplus
 }

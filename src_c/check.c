@@ -7,13 +7,15 @@
  * the answer does not depend on the thread count.
  */
 #include "cembed.h"
+#include "isa.h"
 #include "parallel.h"
 
 #define BLOCK 1024
 
-CEMBED_DISPATCH
-static int64_t first_bad(const int64_t *idx, int64_t lo, int64_t hi, uint64_t limit)
+CEMBED_INLINE int64_t first_bad_body(const int isa, const int64_t *idx, int64_t lo,
+                                     int64_t hi, uint64_t limit)
 {
+    (void)isa;
     const uint64_t last = limit - 1;
     for (int64_t b = lo; b < hi; b += BLOCK) {
         int64_t e = b + BLOCK < hi ? b + BLOCK : hi;
@@ -31,6 +33,9 @@ static int64_t first_bad(const int64_t *idx, int64_t lo, int64_t hi, uint64_t li
     }
     return -1;
 }
+CEMBED_ISA_KERNEL_RET(int64_t, first_bad, first_bad_body,
+                      (const int64_t *idx, int64_t lo, int64_t hi, uint64_t limit),
+                      (idx, lo, hi, limit))
 
 int cembed_check_indices(const int64_t *idx, int64_t n, int64_t num_rows, int64_t *bad_pos)
 {

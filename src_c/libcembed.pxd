@@ -200,3 +200,15 @@ cdef extern from "cembed.h" nogil:
                         int64_t dim, int binary, cembed_w2v_error *err) noexcept
     int cembed_parse_double(const char *s, const char *end, double *out) noexcept
     int cembed_format_f32(float x, char *out) noexcept
+
+    # ---- instruction-set paths (isa.c)
+    enum:
+        CEMBED_ISA_BASELINE
+        CEMBED_ISA_AVX2
+        CEMBED_ISA_AVX512
+        CEMBED_ISA_COUNT
+    int cembed_isa() noexcept
+    int cembed_isa_supported(int isa) noexcept
+    const char *cembed_isa_name(int isa) noexcept
+    int cembed_isa_select(const char *name) noexcept
+    const char *cembed_compiler() noexcept

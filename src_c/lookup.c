@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "cembed.h"
+#include "isa.h"
 #include "parallel.h"
+#include "prefetch.h"
 
 /* Rows are fetched this many iterations ahead: enough misses in flight to
  * cover memory latency on one core. */
@@ -24,7 +26,7 @@
 
 /* Streaming stores write whole 64-byte lines, aligned, from anywhere:
  * stream_lines(dst, src, k) copies k lines to a 64-byte-aligned dst. The
- * widest form the CPU has is chosen at run time; each thread ends with a
+ * widest form of the path the kernels run (isa.h) is chosen; each thread ends with a
  * fence, so the rows are visible to others when the parallel region ends. */
 typedef void (*stream_fn)(char *dst, const char *src, int64_t lines);
 
@@ -37,14 +39,14 @@ static void stream_lines_16(char *dst, const char *src, int64_t lines)
 #endif
 
 #ifdef CEMBED_X86_DISPATCH
-__attribute__((target("avx2")))
+CEMBED_TARGET_AVX2
 static void stream_lines_32(char *dst, const char *src, int64_t lines)
 {
     for (int64_t c = 0; c < lines * 64; c += 32)
         _mm256_stream_si256((__m256i *)(dst + c), _mm256_loadu_si256((const __m256i *)(src + c)));
 }
 
-__attribute__((target("avx512f")))
+CEMBED_TARGET_AVX512
 static void stream_lines_64(char *dst, const char *src, int64_t lines)
 {
     for (int64_t c = 0; c < lines * 64; c += 64)
@@ -55,9 +57,9 @@ static void stream_lines_64(char *dst, const char *src, int64_t lines)
 static stream_fn pick_stream(void)
 {
 #ifdef CEMBED_X86_DISPATCH
-    if (__builtin_cpu_supports("avx512f"))
+    if (cembed_isa() == CEMBED_ISA_AVX512)
         return stream_lines_64;
-    if (__builtin_cpu_supports("avx2"))
+    if (cembed_isa() == CEMBED_ISA_AVX2)
         return stream_lines_32;
 #endif
 #ifdef CEMBED_HAVE_SSE2
@@ -118,7 +120,7 @@ static void gather_range_staged(const char *src, int64_t ld_bytes, int64_t row_b
  * that straddles rows i and i + 1 is assembled from two masked loads (lanes
  * outside each row are neither read nor faulted). The output's offset
  * within a line is a multiple of 4. */
-__attribute__((target("avx512f")))
+CEMBED_TARGET_AVX512
 static void gather_range_skewed(const char *src, int64_t ld_bytes, int64_t row_bytes,
                                 const int64_t *idx, int64_t lo, int64_t hi, char *dst,
                                 stream_fn stream)
@@ -143,6 +145,53 @@ static void gather_range_skewed(const char *src, int64_t ld_bytes, int64_t row_b
             __m512i a = _mm512_maskz_loadu_epi32(from_row, s + row_bytes - tail);
             __m512i b = _mm512_maskz_loadu_epi32((__mmask16)~from_row, next - tail);
             _mm512_stream_si512((void *)(d + row_bytes - tail), _mm512_or_si512(a, b));
+            s = next;
+        } else {
+            /* the last row's tail shares a line with the row after */
+            memcpy(d + row_bytes - tail, s + row_bytes - tail, (size_t)tail);
+        }
+    }
+}
+/* The same for the avx2 path: each half of the straddling line from two
+ * masked loads (vpmaskmovd: lanes outside each row neither read nor
+ * faulted). */
+CEMBED_TARGET_AVX2
+static void gather_range_skewed_avx2(const char *src, int64_t ld_bytes, int64_t row_bytes,
+                                     const int64_t *idx, int64_t lo, int64_t hi, char *dst,
+                                     stream_fn stream)
+{
+    (void)stream;
+    if (lo >= hi)
+        return;
+    const int64_t head = (64 - (int64_t)((uintptr_t)(dst + lo * row_bytes) % 64)) % 64;
+    const int64_t tail = 64 - head, full = (row_bytes - head - tail) / 64;
+    /* lane l of half h holds bytes 32h + 4l: from this row when below tail */
+    const __m256i lanes = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
+    const __m256i from_row0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail), lanes);
+    const __m256i from_row1 =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail - 32), lanes);
+    const __m256i ones = _mm256_set1_epi32(-1);
+    const __m256i from_next0 = _mm256_xor_si256(from_row0, ones);
+    const __m256i from_next1 = _mm256_xor_si256(from_row1, ones);
+    const char *s = src + idx[lo] * ld_bytes;
+    /* the first row's head shares a line with the row before this range */
+    memcpy(dst + lo * row_bytes, s, (size_t)head);
+    for (int64_t i = lo; i < hi; i++) {
+        if (i + CEMBED_GATHER_AHEAD < hi)
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+        char *d = dst + i * row_bytes;
+        for (int64_t c = head; c < head + full * 64; c += 32)
+            _mm256_stream_si256((__m256i *)(d + c), _mm256_loadu_si256((const __m256i *)(s + c)));
+        if (i + 1 < hi) {
+            const char *next = src + idx[i + 1] * ld_bytes;
+            const char *a = s + row_bytes - tail, *b = next - tail;
+            __m256i lo_half = _mm256_or_si256(_mm256_maskload_epi32((const int *)a, from_row0),
+                                              _mm256_maskload_epi32((const int *)b, from_next0));
+            __m256i hi_half =
+                _mm256_or_si256(_mm256_maskload_epi32((const int *)(a + 32), from_row1),
+                                _mm256_maskload_epi32((const int *)(b + 32), from_next1));
+            _mm256_stream_si256((__m256i *)(d + row_bytes - tail), lo_half);
+            _mm256_stream_si256((__m256i *)(d + row_bytes - tail + 32), hi_half);
             s = next;
         } else {
             /* the last row's tail shares a line with the row after */
@@ -177,6 +226,7 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
     const char *src = (const char *)table;
     char *dst = (char *)out;
     int nt = cembed_threads_for(n * row_bytes);
+    (void)nt; /* unused without OpenMP */
     /* Large outputs would not stay in cache: streaming them skips reading
      * each output line before it is written, a third of the traffic. */
     stream_fn stream = n * row_bytes >= CEMBED_STREAM_MIN_BYTES ? pick_stream() : NULL;
@@ -186,6 +236,8 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
 #ifdef CEMBED_X86_DISPATCH
     else if (stream == stream_lines_64 && row_bytes % 64 == 0 && (uintptr_t)dst % 4 == 0)
         copy = gather_range_skewed;
+    else if (stream == stream_lines_32 && row_bytes % 64 == 0 && (uintptr_t)dst % 4 == 0)
+        copy = gather_range_skewed_avx2;
 #endif
     else if (stream && row_bytes <= STAGE_BYTES / 4)
         copy = gather_range_staged;
@@ -217,20 +269,24 @@ static int check_offsets(const int64_t *offsets, int64_t num_bags)
 
 #define REAL float
 #define REAL_BYTES 4
+#define REAL_INT int32_t
 #define SUF f32
 #define SQRT sqrtf
 #include "lookup_real.h"
 #undef REAL
 #undef REAL_BYTES
+#undef REAL_INT
 #undef SUF
 #undef SQRT
 
 #define REAL double
 #define REAL_BYTES 8
+#define REAL_INT int64_t
 #define SUF f64
 #define SQRT sqrt
 #include "lookup_real.h"
 #undef REAL
 #undef REAL_BYTES
+#undef REAL_INT
 #undef SUF
 #undef SQRT

@@ -3,14 +3,14 @@
  * it once with REAL = float and once with REAL = double (REAL_BYTES its
  * size, for the preprocessor).
  */
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
-#define FN(name) CAT(name, SUF)
+#include "template.h"
 
 /* A bag is pooled in column chunks held in a local accumulator, which the
  * compiler keeps in registers for a full chunk. */
 #define BAG_CHUNK 64
+#ifndef BAG_AHEAD
 #define BAG_AHEAD 16
+#endif
 
 /* The divisor of one bag's pooled sum for `mode` (1 for SUM and MAX; the
  * weight sum for MEAN; the square root of the squared weights' sum for
@@ -91,88 +91,44 @@ static inline void FN(pool_chunk)(const REAL *table, int64_t ld, const int64_t *
 }
 
 #if defined(__GNUC__) || defined(__clang__)
-/* A full chunk summed in vector registers (64-byte vectors: the compiler
- * splits them to what each dispatched instruction set has). Each element
- * is still added in order of p, so the result is bitwise the scalar one. */
-typedef REAL FN(vec) __attribute__((vector_size(64)));
-#define VLEN ((int64_t)(64 / sizeof(REAL)))
-#define NVEC (BAG_CHUNK / VLEN)
+/* Whole vectors of columns pooled in registers (GCC's vector extensions),
+ * as wide as the path's: 16 bytes (baseline), 32 (avx2), 64 (avx512). */
+#define POOL_MAX_VECTORS 8
+#define VB 16
+#include "lookup_pool.h"
+#undef VB
+#define VB 32
+#include "lookup_pool.h"
+#undef VB
+#define VB 64
+#include "lookup_pool.h"
+#undef VB
 
-static inline __attribute__((always_inline)) void FN(pool_full_)(
-    const REAL *table, int64_t ld, const int64_t *idx, int64_t lo, int64_t hi, int64_t n,
-    const REAL *weights, int64_t padding_idx, int64_t c0, const int nv, REAL denom,
-    REAL *CEMBED_RESTRICT out)
+/* Columns [c0, c0 + nv * the path's vector) of a bag, 0 <= nv <= 8, and
+ * one vector more at c0 + tail if tail >= 0 (see lookup_pool.h). */
+CEMBED_INLINE void FN(pool_full)(const int isa, const REAL *table, int64_t ld,
+                                 const int64_t *idx, int64_t lo, int64_t hi, int64_t n,
+                                 const REAL *weights, int64_t padding_idx, int64_t c0, int nv,
+                                 int64_t tail, int is_max, REAL denom,
+                                 REAL *CEMBED_RESTRICT out)
 {
-    FN(vec) acc[NVEC];
-    for (int k = 0; k < nv; k++)
-        acc[k] = (FN(vec)){0};
-    for (int64_t p = lo; p < hi; p++) {
-        /* the row BAG_AHEAD positions on (or this one, near the end) */
-        const int64_t ahead = idx[p + BAG_AHEAD < n ? p + BAG_AHEAD : p];
-        /* nv lines from the row's start, not the one more it straddles
-         * when the table is not line-aligned (NumPy's 16-byte offset):
-         * prefetching that too measured 8-18% slower at D = 64 */
-        const char *a = (const char *)(table + ahead * ld + c0);
-        for (int k = 0; k < nv; k++)
-            CEMBED_PREFETCH(a + 64 * k);
-        if (idx[p] == padding_idx)
-            continue;
-        const REAL *x = table + idx[p] * ld + c0;
-        for (int k = 0; k < nv; k++) {
-            FN(vec) xv;
-            memcpy(&xv, x + k * VLEN, sizeof xv);
-            if (weights)
-                acc[k] += weights[p] * xv;
-            else
-                acc[k] += xv;
-        }
-    }
-    /* straight from the registers to the output */
-    for (int k = 0; k < nv; k++) {
-        if (denom != 1)
-            acc[k] = acc[k] / denom;
-        memcpy(out + k * VLEN, &acc[k], sizeof acc[k]);
-    }
-}
-
-/* Columns [c0, c0 + nv * VLEN) of a bag, 1 <= nv <= NVEC: one loop per
- * vector count (a constant, so the accumulators stay in registers), with
- * weights and without (no test per row). Always inlined, so every copy is
- * compiled for the instruction set of the bag_range clone that calls it. */
-static inline __attribute__((always_inline)) void FN(pool_full)(
-    const REAL *table, int64_t ld, const int64_t *idx, int64_t lo, int64_t hi, int64_t n,
-    const REAL *weights, int64_t padding_idx, int64_t c0, int nv, REAL denom,
-    REAL *CEMBED_RESTRICT out)
-{
-#define POOL_CASE(K)                                                                        \
-    case K:                                                                                 \
-        if (weights)                                                                        \
-            FN(pool_full_)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, K, denom,    \
-                           out);                                                            \
-        else                                                                                \
-            FN(pool_full_)(table, ld, idx, lo, hi, n, NULL, padding_idx, c0, K, denom, out); \
-        break;
-    switch (nv) {
-        POOL_CASE(1)
-        POOL_CASE(2)
-        POOL_CASE(3)
-        POOL_CASE(4)
-#if BAG_CHUNK / (64 / REAL_BYTES) > 4
-        POOL_CASE(5)
-        POOL_CASE(6)
-        POOL_CASE(7)
-        POOL_CASE(8)
-#endif
-    }
-#undef POOL_CASE
+    if (isa == CEMBED_ISA_AVX512)
+        FN(pool64)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, tail, is_max, denom,
+                   out);
+    else if (isa == CEMBED_ISA_AVX2)
+        FN(pool32)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, tail, is_max, denom,
+                   out);
+    else
+        FN(pool16)(table, ld, idx, lo, hi, n, weights, padding_idx, c0, nv, tail, is_max, denom,
+                   out);
 }
 #define HAVE_POOL_FULL 1
 #endif
 
-CEMBED_DISPATCH
-static void FN(bag_range)(const REAL *table, int64_t ld, int64_t dim, const int64_t *idx,
-                          const int64_t *offsets, int64_t b0, int64_t b1, int mode,
-                          const REAL *weights, int64_t padding_idx, REAL *out)
+CEMBED_INLINE void FN(bag_range_body)(const int isa, const REAL *table, int64_t ld,
+                                      int64_t dim, const int64_t *idx, const int64_t *offsets,
+                                      int64_t b0, int64_t b1, int mode, const REAL *weights,
+                                      int64_t padding_idx, REAL *out)
 {
     const int64_t n = offsets[b1];
     const int scaled = mode == CEMBED_BAG_MEAN || mode == CEMBED_BAG_SQRTN;
@@ -192,19 +148,31 @@ static void FN(bag_range)(const REAL *table, int64_t ld, int64_t dim, const int6
                 continue;
             }
         }
-        for (int64_t c0 = 0; c0 < dim; c0 += BAG_CHUNK) {
-            int64_t c = c0, w = dim - c0 < BAG_CHUNK ? dim - c0 : BAG_CHUNK;
 #ifdef HAVE_POOL_FULL
-            /* whole vectors in registers; what is left of the last chunk
-             * (fewer columns than a vector) element by element below */
-            const int nv = (int)(w / VLEN);
-            if (nv > 0 && mode != CEMBED_BAG_MAX) {
-                FN(pool_full)(table, ld, idx, lo, hi, n, weights, padding_idx, c, nv, denom,
-                              o + c);
-                c += nv * VLEN;
-                w -= nv * VLEN;
-                if (w == 0)
-                    continue;
+        /* up to POOL_MAX_VECTORS of the path's vectors at a time, in
+         * registers; what is left (fewer columns than a vector) element by
+         * element below */
+        const int64_t vl = CEMBED_ISA_VECTOR_BYTES(isa) / REAL_BYTES;
+        const int64_t chunk = POOL_MAX_VECTORS * vl;
+#else
+        (void)isa;
+        const int64_t vl = 1, chunk = BAG_CHUNK;
+#endif
+        for (int64_t c0 = 0, step; c0 < dim; c0 += step) {
+            int64_t c = c0, w = dim - c0 < chunk ? dim - c0 : chunk;
+            step = w;
+#ifdef HAVE_POOL_FULL
+            /* fewer columns than a vector left after this chunk (an odd D)
+             * ride along as one more vector, the one that ends the row */
+            if (dim - c0 - w < vl)
+                step = w = dim - c0;
+            int nv = (int)(w / vl);
+            nv = nv < POOL_MAX_VECTORS ? nv : POOL_MAX_VECTORS;
+            const int64_t rest = w - nv * vl, tail = rest > 0 && nv > 0 ? w - vl : -1;
+            if (nv > 0) {
+                FN(pool_full)(isa, table, ld, idx, lo, hi, n, weights, padding_idx, c, nv, tail,
+                              mode == CEMBED_BAG_MAX, denom, o + c);
+                continue;
             }
 #endif
             FN(pool_chunk)(table, ld, idx, lo, hi, n, mode, weights, padding_idx, c, w, acc);
@@ -216,6 +184,11 @@ static void FN(bag_range)(const REAL *table, int64_t ld, int64_t dim, const int6
         }
     }
 }
+CEMBED_ISA_KERNEL(FN(bag_range), FN(bag_range_body),
+                  (const REAL *table, int64_t ld, int64_t dim, const int64_t *idx,
+                   const int64_t *offsets, int64_t b0, int64_t b1, int mode,
+                   const REAL *weights, int64_t padding_idx, REAL *out),
+                  (table, ld, dim, idx, offsets, b0, b1, mode, weights, padding_idx, out))
 
 int FN(cembed_bag)(const REAL *table, int64_t num_rows, int64_t ld, int64_t dim,
                    const int64_t *idx, const int64_t *offsets, int64_t num_bags, int mode,
@@ -275,11 +248,8 @@ int FN(cembed_bag_scales)(const int64_t *idx, const int64_t *offsets, int64_t nu
     return CEMBED_OK;
 }
 
-#undef FN
-#undef CAT
-#undef CAT_
-#undef VLEN
-#undef NVEC
+#include "template_end.h"
+#undef POOL_MAX_VECTORS
 #undef HAVE_POOL_FULL
 #undef BAG_CHUNK
 #undef BAG_AHEAD

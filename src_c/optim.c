@@ -7,7 +7,9 @@
 #include <math.h>
 
 #include "cembed.h"
+#include "isa.h"
 #include "parallel.h"
+#include "prefetch.h"
 
 #define REAL float
 #define SUF f32

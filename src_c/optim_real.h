@@ -2,13 +2,13 @@
  * optim_real.h - Adam, Adagrad and SGD for one element type; optim.c
  * includes it for float and double.
  */
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
-#define FN(name) CAT(name, SUF)
+#include "template.h"
 
 /* Rows are prefetched this many ahead: listed rows are sparse in the
  * table, so the hardware prefetcher does not see them coming. */
+#ifndef OPT_AHEAD
 #define OPT_AHEAD 4
+#endif
 
 static inline void FN(prefetch_w)(REAL *row, int64_t dim)
 {
@@ -18,12 +18,13 @@ static inline void FN(prefetch_w)(REAL *row, int64_t dim)
 /* The update is the formula of docs/kernels.rst rearranged as PyTorch computes it, one
  * square root and one division an element:
  *   w -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)                   */
-CEMBED_DISPATCH
-static void FN(adam_rows)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v,
-                          int64_t ld_v, int64_t dim, const int64_t *rows, int64_t j0,
-                          int64_t j1, const REAL *grads, REAL b1, REAL b2, REAL one_b1,
-                          REAL one_b2, REAL step_size, REAL inv_sqrt_bc2, REAL eps)
+CEMBED_INLINE void FN(adam_rows_body)(const int isa, REAL *table, int64_t ld, REAL *m,
+                                      int64_t ld_m, REAL *v, int64_t ld_v, int64_t dim,
+                                      const int64_t *rows, int64_t j0, int64_t j1,
+                                      const REAL *grads, REAL b1, REAL b2, REAL one_b1,
+                                      REAL one_b2, REAL step_size, REAL inv_sqrt_bc2, REAL eps)
 {
+    (void)isa;
     for (int64_t j = j0; j < j1; j++) {
         if (j + OPT_AHEAD < j1) {
             const int64_t q = rows[j + OPT_AHEAD];
@@ -45,6 +46,13 @@ static void FN(adam_rows)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *
         }
     }
 }
+CEMBED_ISA_KERNEL(FN(adam_rows), FN(adam_rows_body),
+                  (REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v, int64_t ld_v,
+                   int64_t dim, const int64_t *rows, int64_t j0, int64_t j1, const REAL *grads,
+                   REAL b1, REAL b2, REAL one_b1, REAL one_b2, REAL step_size,
+                   REAL inv_sqrt_bc2, REAL eps),
+                  (table, ld, m, ld_m, v, ld_v, dim, rows, j0, j1, grads, b1, b2, one_b1,
+                   one_b2, step_size, inv_sqrt_bc2, eps))
 
 int FN(cembed_adam)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v, int64_t ld_v,
                     int64_t num_rows, int64_t dim, const int64_t *rows, int64_t k,
@@ -60,6 +68,7 @@ int FN(cembed_adam)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v, int
     const double bc2 = 1.0 - pow(beta2, (double)step);
     const REAL one_b1 = (REAL)(1.0 - beta1), one_b2 = (REAL)(1.0 - beta2);
     int nt = cembed_threads_for(k * dim * 4 * (int64_t)sizeof(REAL));
+    (void)nt; /* unused without OpenMP */
     CEMBED_OMP(parallel num_threads(nt))
     {
         int64_t j0, j1;
@@ -71,11 +80,12 @@ int FN(cembed_adam)(REAL *table, int64_t ld, REAL *m, int64_t ld_m, REAL *v, int
     return CEMBED_OK;
 }
 
-CEMBED_DISPATCH
-static void FN(adagrad_rows)(REAL *table, int64_t ld, REAL *accum, int64_t ld_acc,
-                             int64_t dim, const int64_t *rows, int64_t j0, int64_t j1,
-                             const REAL *grads, REAL lr, REAL eps)
+CEMBED_INLINE void FN(adagrad_rows_body)(const int isa, REAL *table, int64_t ld, REAL *accum,
+                                         int64_t ld_acc, int64_t dim, const int64_t *rows,
+                                         int64_t j0, int64_t j1, const REAL *grads, REAL lr,
+                                         REAL eps)
 {
+    (void)isa;
     for (int64_t j = j0; j < j1; j++) {
         if (j + OPT_AHEAD < j1) {
             const int64_t q = rows[j + OPT_AHEAD];
@@ -103,6 +113,11 @@ static void FN(adagrad_rows)(REAL *table, int64_t ld, REAL *accum, int64_t ld_ac
         }
     }
 }
+CEMBED_ISA_KERNEL(FN(adagrad_rows), FN(adagrad_rows_body),
+                  (REAL *table, int64_t ld, REAL *accum, int64_t ld_acc, int64_t dim,
+                   const int64_t *rows, int64_t j0, int64_t j1, const REAL *grads, REAL lr,
+                   REAL eps),
+                  (table, ld, accum, ld_acc, dim, rows, j0, j1, grads, lr, eps))
 
 int FN(cembed_adagrad)(REAL *table, int64_t ld, REAL *accum, int64_t ld_acc,
                        int64_t num_rows, int64_t dim, const int64_t *rows, int64_t k,
@@ -116,6 +131,7 @@ int FN(cembed_adagrad)(REAL *table, int64_t ld, REAL *accum, int64_t ld_acc,
     if (dim == 0)
         return CEMBED_OK;
     int nt = cembed_threads_for(k * dim * 3 * (int64_t)sizeof(REAL));
+    (void)nt; /* unused without OpenMP */
     CEMBED_OMP(parallel num_threads(nt))
     {
         int64_t j0, j1;
@@ -126,10 +142,11 @@ int FN(cembed_adagrad)(REAL *table, int64_t ld, REAL *accum, int64_t ld_acc,
     return CEMBED_OK;
 }
 
-CEMBED_DISPATCH
-static void FN(sgd_rows)(REAL *table, int64_t ld, int64_t dim, const int64_t *rows,
-                         int64_t j0, int64_t j1, const REAL *grads, REAL lr)
+CEMBED_INLINE void FN(sgd_rows_body)(const int isa, REAL *table, int64_t ld, int64_t dim,
+                                     const int64_t *rows, int64_t j0, int64_t j1,
+                                     const REAL *grads, REAL lr)
 {
+    (void)isa;
     for (int64_t j = j0; j < j1; j++) {
         if (j + OPT_AHEAD < j1)
             FN(prefetch_w)(table + rows[j + OPT_AHEAD] * ld, dim);
@@ -139,6 +156,10 @@ static void FN(sgd_rows)(REAL *table, int64_t ld, int64_t dim, const int64_t *ro
             w[d] -= lr * g[d];
     }
 }
+CEMBED_ISA_KERNEL(FN(sgd_rows), FN(sgd_rows_body),
+                  (REAL *table, int64_t ld, int64_t dim, const int64_t *rows, int64_t j0,
+                   int64_t j1, const REAL *grads, REAL lr),
+                  (table, ld, dim, rows, j0, j1, grads, lr))
 
 int FN(cembed_sgd)(REAL *table, int64_t ld, int64_t num_rows, int64_t dim,
                    const int64_t *rows, int64_t k, const REAL *grads, double lr,
@@ -148,6 +169,7 @@ int FN(cembed_sgd)(REAL *table, int64_t ld, int64_t num_rows, int64_t dim,
     if (status != CEMBED_OK)
         return status;
     int nt = cembed_threads_for(k * dim * 2 * (int64_t)sizeof(REAL));
+    (void)nt; /* unused without OpenMP */
     CEMBED_OMP(parallel num_threads(nt))
     {
         int64_t j0, j1;
@@ -157,7 +179,5 @@ int FN(cembed_sgd)(REAL *table, int64_t ld, int64_t num_rows, int64_t dim,
     return CEMBED_OK;
 }
 
-#undef FN
-#undef CAT
-#undef CAT_
+#include "template_end.h"
 #undef OPT_AHEAD

@@ -1,6 +1,10 @@
 /*
- * parallel.h - the one place that knows about OpenMP, prefetching and
- * run-time instruction-set dispatch. Internal to src_c/.
+ * parallel.h - the one place that knows about OpenMP: thread counts and
+ * each thread's share of the work. Internal to src_c/.
+ *
+ * Prefetching is in prefetch.h, instruction-set dispatch in isa.h; both
+ * are included here too, for the files that took them from this header
+ * before they were split out.
  */
 #ifndef CEMBED_PARALLEL_H
 #define CEMBED_PARALLEL_H
@@ -45,55 +49,7 @@ static inline void cembed_thread_share(int64_t n, int64_t *lo, int64_t *hi)
     *hi = n * (t + 1) / tn;
 }
 
-#if defined(__GNUC__) || defined(__clang__)
-#define CEMBED_PREFETCH(p) __builtin_prefetch((p), 0, 3)
-#define CEMBED_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
-#define CEMBED_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define CEMBED_RESTRICT __restrict__
-#else
-#define CEMBED_PREFETCH(p) ((void)0)
-#define CEMBED_PREFETCH_W(p) ((void)0)
-#define CEMBED_UNLIKELY(x) (x)
-#define CEMBED_RESTRICT
-#endif
-
-/* Prefetch every cache line the nbytes from p touch (for reading or
- * writing): a row that starts past a line boundary, as NumPy's do, touches
- * one line more than nbytes / 64. */
-static inline void cembed_prefetch_bytes(const void *p, int64_t nbytes)
-{
-    const char *c = (const char *)((uintptr_t)p & ~(uintptr_t)63), *end = (const char *)p + nbytes;
-    for (; c < end; c += 64)
-        CEMBED_PREFETCH(c);
-}
-
-static inline void cembed_prefetch_bytes_w(void *p, int64_t nbytes)
-{
-    char *c = (char *)((uintptr_t)p & ~(uintptr_t)63), *end = (char *)p + nbytes;
-    for (; c < end; c += 64)
-        CEMBED_PREFETCH_W(c);
-}
-
-/* Hot loops are compiled for AVX-512, AVX2 and the baseline; the loader
- * picks the best the CPU has (GCC's ifunc-based target_clones). Elsewhere
- * (ARM, clang on macOS, MSVC) they are compiled once for the baseline. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) \
-    && !defined(CEMBED_NO_DISPATCH)
-#define CEMBED_DISPATCH __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CEMBED_DISPATCH
-#endif
-
-/* Streaming (non-temporal) stores: SSE2 is part of every x86-64 CPU; the
- * wider AVX2 and AVX-512 forms are compiled with target attributes and
- * chosen at run time with __builtin_cpu_supports. */
-#if defined(__SSE2__) || defined(_M_X64)
-#include <emmintrin.h>
-#define CEMBED_HAVE_SSE2 1
-#endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CEMBED_NO_DISPATCH)
-#include <immintrin.h>
-#define CEMBED_X86_DISPATCH 1
-#endif
+#include "isa.h"
+#include "prefetch.h"
 
 #endif /* CEMBED_PARALLEL_H */

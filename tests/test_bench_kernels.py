@@ -47,6 +47,38 @@ def test_runs_every_case_and_saves_json(bench, tmp_path, capsys):
     assert "| kernel | D | indices |" in printed and "Machine:" in printed
 
 
+def test_isa_all_runs_every_supported_path(bench, tmp_path, capsys):
+    """--isa all: one subprocess per path the CPU supports (CEMBED_ISA set),
+    each reporting the path it ran, then the goals by path."""
+    pytest.importorskip("scipy")
+    import cembed
+
+    out = tmp_path / "paths.json"
+    argv = ["--isa", "all", "--rows", "300", "--batch", "8", "4", "--dims", "8", "--repeat", "1",
+            "--copy-mib", "1", "--no-torch", "--ops", "gather", "embedding_bag", "--json", str(out)]
+    assert bench.main(argv) == 0
+    reports = json.loads(out.read_text())["paths"]
+    supported = cembed.build_info()["supported_isa"]
+    assert list(reports) == supported
+    for path, report in reports.items():
+        assert report["machine"]["cembed_isa"] == path
+        assert [c["op"] for c in report["cases"]] == ["gather", "embedding_bag"] * 2
+    printed = capsys.readouterr().out
+    assert "Goals by path" in printed
+    for path in supported:
+        assert f"==== path {path} (CEMBED_ISA={path}) ====" in printed
+        assert f"cembed path {path} (of {', '.join(supported)})" in printed
+
+
+def test_isa_the_cpu_lacks_is_refused(bench, monkeypatch):
+    import cembed
+
+    info = dict(cembed.build_info(), supported_isa=["baseline"])
+    monkeypatch.setattr(cembed, "build_info", lambda: info)
+    with pytest.raises(SystemExit, match="cannot run the avx2 path; it supports baseline"):
+        bench.main(["--isa", "avx2", "--no-torch"])
+
+
 def test_zipf_indices_follow_the_law_and_spread_hot_rows(bench):
     num_rows, n = 1000, 200_000
     idx = bench.make_indices("zipf", num_rows, (n,), seed=5)
@@ -112,6 +144,7 @@ def test_stops_loudly_without_the_kernels(bench, monkeypatch):
     fake = types.ModuleType("cembed")
     fake.__file__ = os.path.join(ROOT, "cembed", "__init__.py")
     fake.set_num_threads = fake.get_num_threads = fake.openmp_enabled = lambda *a: 1
+    fake.build_info = dict
     monkeypatch.setitem(sys.modules, "cembed", fake)
     with pytest.raises(SystemExit, match="lacks gather, embedding_bag, accumulate, adam_update"):
         bench._import_cembed()

@@ -1293,6 +1293,40 @@ static void test_threads_api(void)
     cembed_set_num_threads(0);
 }
 
+/* The instruction-set paths: a name for each, the baseline always there,
+ * and a request the CPU cannot run (or an unknown name) refused with the
+ * path unchanged. */
+static void test_isa_api(void)
+{
+    CHECK(cembed_isa_supported(CEMBED_ISA_BASELINE) == 1);
+    CHECK(cembed_isa_supported(-1) == 0 && cembed_isa_supported(CEMBED_ISA_COUNT) == 0);
+    CHECK(cembed_isa_name(-1) == NULL && cembed_isa_name(CEMBED_ISA_COUNT) == NULL);
+    CHECK(strcmp(cembed_isa_name(CEMBED_ISA_AVX2), "avx2") == 0);
+    CHECK(cembed_compiler() != NULL && cembed_compiler()[0] != '\0');
+    const int before = cembed_isa();
+    CHECK(cembed_isa_supported(before));
+    CHECK(cembed_isa_select("sse9") == CEMBED_ERR_VALUE && cembed_isa() == before);
+    for (int isa = 0; isa < CEMBED_ISA_COUNT; isa++) {
+        const int status = cembed_isa_select(cembed_isa_name(isa));
+        CHECK(status == (cembed_isa_supported(isa) ? CEMBED_OK : CEMBED_ERR_VALUE));
+        if (status == CEMBED_OK)
+            CHECK(cembed_isa() == isa);
+    }
+    CHECK(cembed_isa_select(NULL) == CEMBED_OK && cembed_isa() == before);
+    CHECK(cembed_isa_select("") == CEMBED_OK && cembed_isa() == before);
+}
+
+/* Iteration `it` runs on the it-th supported path, in turn, so every path's
+ * kernels are checked (under the sanitizers too). */
+static void select_path(long it)
+{
+    int supported[CEMBED_ISA_COUNT], count = 0;
+    for (int isa = 0; isa < CEMBED_ISA_COUNT; isa++)
+        if (cembed_isa_supported(isa))
+            supported[count++] = isa;
+    CHECK(cembed_isa_select(cembed_isa_name(supported[it % count])) == CEMBED_OK);
+}
+
 int main(int argc, char **argv)
 {
     long iterations = argc > 1 ? strtol(argv[1], NULL, 10) : 300;
@@ -1302,10 +1336,14 @@ int main(int argc, char **argv)
     snprintf(tmp_path, sizeof(tmp_path), "%s/cembed_driver_%ld.vec", tmpdir ? tmpdir : "/tmp",
              (long)getpid());
     test_threads_api();
+    if (!getenv("CEMBED_ISA"))
+        test_isa_api();
     test_gather_extremes();
     test_bag_extremes();
     test_zero_products();
     for (long it = 0; it < iterations; it++) {
+        if (!getenv("CEMBED_ISA"))
+            select_path(it);
         test_check_indices();
         test_gather();
         test_bag_f32();

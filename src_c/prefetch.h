@@ -1,0 +1,41 @@
+/*
+ * prefetch.h - software prefetching and the compiler hints the hot loops
+ * use (restrict, unlikely, always-inline). Internal to src_c/.
+ */
+#ifndef CEMBED_PREFETCH_H
+#define CEMBED_PREFETCH_H
+
+#include <stdint.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CEMBED_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#define CEMBED_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
+#define CEMBED_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CEMBED_RESTRICT __restrict__
+#define CEMBED_INLINE static inline __attribute__((always_inline))
+#else
+#define CEMBED_PREFETCH(p) ((void)0)
+#define CEMBED_PREFETCH_W(p) ((void)0)
+#define CEMBED_UNLIKELY(x) (x)
+#define CEMBED_RESTRICT
+#define CEMBED_INLINE static inline
+#endif
+
+/* Prefetch every cache line the nbytes from p touch (for reading or
+ * writing): a row that starts past a line boundary, as NumPy's do, touches
+ * one line more than nbytes / 64. */
+static inline void cembed_prefetch_bytes(const void *p, int64_t nbytes)
+{
+    const char *c = (const char *)((uintptr_t)p & ~(uintptr_t)63), *end = (const char *)p + nbytes;
+    for (; c < end; c += 64)
+        CEMBED_PREFETCH(c);
+}
+
+static inline void cembed_prefetch_bytes_w(void *p, int64_t nbytes)
+{
+    char *c = (char *)((uintptr_t)p & ~(uintptr_t)63), *end = (char *)p + nbytes;
+    for (; c < end; c += 64)
+        CEMBED_PREFETCH_W(c);
+}
+
+#endif /* CEMBED_PREFETCH_H */

@@ -452,9 +452,8 @@ static int map_texts_to_padded(const cembed_analyzer *a, const token_map *m,
         return CEMBED_ERR_VALUE;
     /* post-truncation needs only the first maxlen numbers of a text */
     const int64_t stop = (p->out != NULL && p->truncate_post && !seq_lens) ? p->maxlen : INT64_MAX;
-    int nt = text_threads(lens, n);
     int st = CEMBED_OK;
-    CEMBED_OMP(parallel num_threads(nt))
+    CEMBED_OMP(parallel num_threads(text_threads(lens, n)))
     {
         text_worker w = {.seq = NULL, .cap = 0};
         scan_ctx_init(&w.c, a);

@@ -21,7 +21,7 @@ from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from libc.stdint cimport INT32_MAX, INT32_MIN, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 from libcembed cimport *
 
@@ -370,6 +370,7 @@ cdef class Lookup:
     cdef list values
     cdef readonly object snapshot
     cdef readonly int64_t min_value, max_value   # of the values (0, 0 when empty)
+    cdef cnp.ndarray value_of                    # the values as int64, by entry id
 
     def __cinit__(self):
         self.v = cembed_vocab_new()
@@ -416,6 +417,7 @@ def build_lookup(word_index):
             lk.values.append(val)
         else:
             lk.values[id_] = val
+    lk.value_of = np.array(lk.values, dtype=np.int64)
     lk.snapshot = dict(word_index)
     return lk
 
@@ -439,7 +441,8 @@ def lookup_valid(Lookup lk, word_index):
 
 cdef list _results(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n, list objects,
                    object oov):
-    """Lists of Python objects for C's ids: objects[id], or oov for -2."""
+    """Lists of Python objects for C's numbers: objects[id] (oov for -2),
+    or, when objects is None, the numbers themselves as ints."""
     # these lists hold only ints, so they can't make cycles: the cyclic GC,
     # triggered by every 700 new lists, would only waste time on them
     cdef bint gc_was_enabled = gc.isenabled()
@@ -457,6 +460,7 @@ cdef list _results_nogc(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n, list
     cdef list res = PyList_New(n)
     cdef Py_ssize_t d, k, m
     cdef int64_t code
+    cdef bint ints = objects is None
     cdef list row
     cdef object o
     for d in range(n):
@@ -464,35 +468,10 @@ cdef list _results_nogc(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n, list
         row = PyList_New(m)
         for k in range(m):
             code = out.data[offsets[d] + k]
-            o = oov if code == -2 else <object> PyList_GET_ITEM(objects, code)
-            Py_INCREF(o)
-            PyList_SET_ITEM(row, k, o)
-        Py_INCREF(row)
-        PyList_SET_ITEM(res, d, row)
-    return res
-
-
-cdef list _int_results(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n):
-    cdef bint gc_was_enabled = gc.isenabled()
-    if gc_was_enabled:
-        gc.disable()
-    try:
-        return _int_results_nogc(out, offsets, n)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-
-
-cdef list _int_results_nogc(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n):
-    cdef list res = PyList_New(n)
-    cdef Py_ssize_t d, k, m
-    cdef list row
-    cdef object o
-    for d in range(n):
-        m = offsets[d + 1] - offsets[d]
-        row = PyList_New(m)
-        for k in range(m):
-            o = PyLong_FromLongLong(out.data[offsets[d] + k])
+            if ints:
+                o = PyLong_FromLongLong(code)
+            else:
+                o = oov if code == -2 else <object> PyList_GET_ITEM(objects, code)
             Py_INCREF(o)
             PyList_SET_ITEM(row, k, o)
         Py_INCREF(row)
@@ -548,7 +527,7 @@ cdef tuple _run_chunks(Lookup lk, Analyzer an, list texts, int64_t limit, int64_
                     status = cembed_hash_texts(&an.c, t.ptrs, t.lens, t.lower, t.n, seed,
                                                modulus, &out, t.offsets)
                 _check(status)
-                rows = _int_results(&out, t.offsets, t.n)
+                rows = _results(&out, t.offsets, t.n, None, None)
             if positions is None:
                 result.extend(rows)
             else:
@@ -592,6 +571,44 @@ cdef class TextBatch:
 
     def __len__(self):
         return self.t.n
+
+    def numbers(self, Lookup lk, int64_t limit, oov, uint64_t modulus):
+        """Each text's numbers, as place() gives them, untruncated: (numbers,
+        offsets), text i's being numbers[offsets[i]:offsets[i + 1]]."""
+        cdef _Texts t = self.t
+        cdef int64_t n = t.n, i, code, oov_value = 0 if oov is None else oov
+        cdef cembed_i64vec out
+        cdef int status
+        cdef cnp.ndarray offsets = np.empty(n + 1, dtype=np.int64)
+        cdef int64_t *off = <int64_t *> cnp.PyArray_DATA(offsets)
+        cdef const int64_t *value_of
+        if lk is None and modulus == 0:
+            raise ValueError("modulus must be >= 1")
+        out.data = NULL
+        out.size = out.capacity = 0
+        _sync_threads()
+        try:
+            if lk is not None:
+                value_of = <const int64_t *> cnp.PyArray_DATA(lk.value_of)
+                with nogil:
+                    status = cembed_vocab_lookup_texts(lk.v, &self.an.c, t.ptrs, t.lens, t.lower,
+                                                       n, limit, -1 if oov is None else -2, &out,
+                                                       off)
+                    if status == CEMBED_OK:
+                        for i in range(out.size):
+                            code = out.data[i]
+                            out.data[i] = oov_value if code == -2 else value_of[code]
+            else:
+                with nogil:
+                    status = cembed_hash_texts(&self.an.c, t.ptrs, t.lens, t.lower, n, 0, modulus,
+                                               &out, off)
+            _check(status)
+            numbers = np.empty(out.size, dtype=np.int64)
+            if out.size:
+                memcpy(cnp.PyArray_DATA(numbers), out.data, out.size * sizeof(int64_t))
+        finally:
+            cembed_i64vec_free(&out)
+        return numbers, offsets
 
     def place(self, Lookup lk, int64_t limit, oov, uint64_t modulus, cnp.ndarray out,
               bint pad_post, bint truncate_post, bint lengths):

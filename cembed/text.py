@@ -174,15 +174,14 @@ _PAD_SIDES = ("pre", "post")
 _C_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
 
-def _pad_texts(texts, sequences, an, sequence_of, place, value_range, maxlen, dtype, padding,
+def _pad_texts(texts, sequences, an, sequence_of, cargs, value_range, maxlen, dtype, padding,
                truncating, value):
     """``pad_sequences(sequences(texts), maxlen, dtype, padding, truncating,
     value)``, where ``sequences`` applies ``sequence_of`` to each text, with
-    the texts the C analyzer ``an`` takes mapped by C:
-    ``place(batch, out, pad_post, truncate_post, lengths)`` (see
-    ``_text.TextBatch.place``), whose numbers lie in ``value_range``. With
-    ``an`` or ``place`` None, or a dtype that is not a number, Python does
-    it all."""
+    the texts the C analyzer ``an`` takes mapped by C (``cargs``: the
+    arguments ``(lookup, limit, oov, modulus)`` of ``_text.TextBatch.place``
+    and ``.numbers``), whose numbers lie in ``value_range``. With ``an`` or
+    ``cargs`` None, or a dtype that is not a number, Python does it all."""
     if padding not in _PAD_SIDES:
         raise ValueError('Padding type "%s" not understood' % padding)
     if truncating not in _PAD_SIDES:
@@ -192,31 +191,38 @@ def _pad_texts(texts, sequences, an, sequence_of, place, value_range, maxlen, dt
     maxlen = check_int("maxlen", maxlen, minimum=1, allow_none=True)
     texts = texts if isinstance(texts, list) else list(texts)
     dt = np.dtype(dtype)
-    if an is None or place is None or isinstance(value, str) or dt.kind not in "iuf":
+    if an is None or cargs is None or isinstance(value, str) or dt.kind not in "iuf":
         return pad_sequences(sequences(texts), maxlen, dtype, padding, truncating, value)
     batch = _text.TextBatch(an, texts)
     slow = {i: sequence_of(texts[i]) for i in batch.slow}
     pad_post, truncate_post = padding == "post", truncating == "post"
     if maxlen is None:
-        lengths = place(batch, None, pad_post, truncate_post, True)
-        maxlen = max(int(lengths.max(initial=0)), max(map(len, slow.values()), default=0))
-    x = np.full((len(texts), maxlen), value, dtype=dt)
-    if dt in _C_DTYPES and (np.iinfo(dt).min <= value_range[0]
-                            and value_range[1] <= np.iinfo(dt).max):
-        place(batch, x, pad_post, truncate_post, False)
+        # one pass: the sequences, then the longest one's length
+        numbers, offsets = batch.numbers(*cargs)
+        kept = np.diff(offsets)
+        maxlen = max(int(kept.max(initial=0)), max(map(len, slow.values()), default=0))
+        x = np.full((len(texts), maxlen), value, dtype=dt)
     else:
-        # int64 numbers, then cast where the sequences lie, as NumPy casts
-        # Keras' lists of ints
-        numbers = np.zeros((len(texts), maxlen), np.int64)
-        kept = np.minimum(place(batch, numbers, pad_post, truncate_post, True), maxlen)[:, None]
+        x = np.full((len(texts), maxlen), value, dtype=dt)
+        if dt in _C_DTYPES and (np.iinfo(dt).min <= value_range[0]
+                                and value_range[1] <= np.iinfo(dt).max):
+            batch.place(*cargs, x, pad_post, truncate_post, False)
+            numbers = None
+        else:
+            # int64 numbers, then cast where the sequences lie
+            rows = np.zeros((len(texts), maxlen), np.int64)
+            kept = np.minimum(batch.place(*cargs, rows, pad_post, truncate_post, True), maxlen)
+            numbers = rows
+    if numbers is not None:
         columns = np.arange(maxlen)
-        where = columns < kept if pad_post else columns >= maxlen - kept
-        values = numbers[where]
+        where = columns < kept[:, None] if pad_post else columns >= maxlen - kept[:, None]
+        values = numbers[where] if numbers.ndim == 2 else numbers
         if dt.kind in "iu" and values.size:
             info = np.iinfo(dt)
             bad = values[(values < info.min) | (values > info.max)]
             if bad.size:
-                np.asarray([int(bad[0])], dtype=dt)  # NumPy's OverflowError, as Keras gets
+                # NumPy's OverflowError, as Keras gets casting its lists of ints
+                np.asarray([int(bad[0])], dtype=dt)
         x[where] = values
     for i, seq in slow.items():
         if len(seq):
@@ -272,14 +278,11 @@ def hash_texts(texts, n, maxlen=None, dtype="int32", padding="pre", truncating="
         return _hash_words(text_to_word_sequence(text, filters=filters, lower=lower, split=split),
                            modulus)
 
-    def place(batch, out, pad_post, truncate_post, lengths):
-        return batch.place(None, 0, None, modulus, out, pad_post, truncate_post, lengths)
-
     def sequences(texts):
         return [sequence_of(text) for text in texts]
 
-    return _pad_texts(texts, sequences, an, sequence_of, place, (1, modulus), maxlen, dtype,
-                      padding, truncating, value)
+    return _pad_texts(texts, sequences, an, sequence_of, (None, 0, None, modulus), (1, modulus),
+                      maxlen, dtype, padding, truncating, value)
 
 
 def _by_count(word_counts):
@@ -566,7 +569,7 @@ class Tokenizer(object):
         oov_token_index = self.word_index.get(self.oov_token)
         an = self._c_analyzer()
         args = self._fast_lookup_args(num_words, oov_token_index) if an is not None else None
-        lk = place = None
+        lk = cargs = None
         low = high = 0
         # for less text than word_index, building the C table costs more
         # than Python's way
@@ -574,17 +577,15 @@ class Tokenizer(object):
             lk = self._lookup_table()
         if lk is not None:
             limit, oov = args
+            cargs = (lk, limit, oov, 0)
             low, high = lk.min_value, lk.max_value
             if oov is not None:
                 low, high = min(low, oov), max(high, oov)
 
-            def place(batch, out, pad_post, truncate_post, lengths):
-                return batch.place(lk, limit, oov, 0, out, pad_post, truncate_post, lengths)
-
         def sequence_of(text):
             return self._sequence_python(text, num_words, oov_token_index)
 
-        return _pad_texts(texts, self.texts_to_sequences, an, sequence_of, place, (low, high),
+        return _pad_texts(texts, self.texts_to_sequences, an, sequence_of, cargs, (low, high),
                           maxlen, dtype, padding, truncating, value)
 
     def texts_to_sequences_generator(self, texts):

@@ -79,8 +79,12 @@ _LAZY = {
     "Vectors": "cembed.vectors",
     "load_word2vec": "cembed.vectors",
     "save_word2vec": "cembed.vectors",
+    # -- branch dask: mergeable vocabulary counts (cembed.dask itself needs Dask)
+    "VocabCounts": "cembed.vocab",
+    # -- end branch dask
 }
 _SUBMODULES = ("demo", "embedding", "optimizers", "sequence", "text", "vectors")
+_SUBMODULES += ("dask", "vocab")  # branch dask
 
 
 def __getattr__(name):
@@ -167,4 +171,7 @@ __all__ = [
     "Vectors",
     "load_word2vec",
     "save_word2vec",
+    # -- branch dask
+    "VocabCounts",
+    # -- end branch dask
 ]

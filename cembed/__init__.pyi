@@ -40,3 +40,7 @@ from cembed.vectors import (
     load_word2vec as load_word2vec,
     save_word2vec as save_word2vec,
 )
+
+# Mergeable vocabulary counts and Dask (branch dask).
+from cembed import vocab as vocab
+from cembed.vocab import VocabCounts as VocabCounts

@@ -208,7 +208,7 @@ class VocabCounts:
         >>> b = VocabCounts.from_texts(["y z"], part=1)
         >>> m = b.merge(a)
         >>> m.words, m.counts.tolist(), m.first.tolist()
-        (['x', 'y', 'z'], [1, 2, 1], [[0, 0], [0, 1], [1, 0]])
+        (['x', 'y', 'z'], [1, 2, 1], [[0, 0], [0, 1], [1, 1]])
         """
         parts = (self,) + others
         seen = set()

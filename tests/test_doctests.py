@@ -15,6 +15,8 @@ MODULES = [
     "cembed._files",
     "cembed.demo",
     "cembed.__main__",
+    "cembed.vocab",
+    "cembed.dask",
 ]
 
 

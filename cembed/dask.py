@@ -1,0 +1,341 @@
+"""cembed's text tools and models on Dask, for corpora beyond one machine.
+
+Texts come as a ``dask.bag.Bag`` of ``str`` or a ``dask.dataframe.Series``;
+results equal cembed's serial ones on all the texts in partition order.
+
+- :func:`fit_tokenizer` counts each partition where it lives and merges the
+  counts in a tree (:class:`cembed.VocabCounts`): no text leaves its worker.
+- :func:`texts_to_sequences` and :func:`hashing_trick` give a bag of lists,
+  or with ``maxlen`` a ``dask.array`` of padded rows.
+- :func:`predict` and :func:`transform` run a ``TextClassifier`` over the
+  texts and give ``dask.array`` results.
+
+A tokenizer or model enters the task graph once, as one key that every task
+reads; on a ``distributed`` client it is scattered to every worker
+(``broadcast=True``) before the tasks run. Nothing here runs until computed,
+except :func:`fit_tokenizer`, which returns a fitted ``Tokenizer``.
+
+This module needs Dask (``pip install cembed[dask]``); ``import cembed``
+does not import it.
+"""
+import numpy as np
+
+import dask
+import dask.array as da
+import dask.bag as db
+
+from cembed.sequence import pad_sequences
+from cembed.text import DEFAULT_FILTERS, Tokenizer, hashing_trick as _hashing_trick
+from cembed.vocab import VocabCounts
+
+__all__ = ["fit_tokenizer", "hashing_trick", "predict", "texts_to_sequences", "transform"]
+
+# partial counts merged per task of the reduction tree
+SPLIT_EVERY = 8
+
+
+def _as_bag(texts):
+    """texts as a Bag with the same partitions, or TypeError."""
+    if isinstance(texts, db.Bag):
+        return texts
+    try:
+        import dask.dataframe as dd
+    except ImportError:  # no pandas: texts can't be a Series
+        dd = None
+    if dd is not None and isinstance(texts, dd.Series):
+        return texts.to_bag()
+    raise TypeError("texts must be a dask.bag.Bag of str or a dask.dataframe.Series, "
+                    f"got {type(texts).__module__}.{type(texts).__qualname__}")
+
+
+def _checked(partition):
+    """The texts of a partition as a list, each checked to be a str."""
+    texts = partition if isinstance(partition, list) else list(partition)
+    for i, t in enumerate(texts):
+        if type(t) is not str and not isinstance(t, str):
+            raise TypeError(f"cembed.dask takes str texts, found {type(t).__name__} "
+                            f"at position {i} of a partition: {t!r:.60}")
+    return texts
+
+
+def _shared(obj):
+    """obj as one key of the task graph: scattered to every worker of the
+    current distributed client, else a literal key of the graph."""
+    try:
+        from distributed import get_client
+        client = get_client()
+    except (ImportError, ValueError):
+        client = None
+    if client is not None and dask.base.get_scheduler() == client.get:
+        return client.scatter(obj, broadcast=True, hash=False)
+    return dask.delayed(obj, pure=False)
+
+
+# ---------------------------------------------------------------- fitting
+
+def _count(partition, part, tokenizer_kwargs):
+    return VocabCounts.from_texts(_checked(partition), part=part, **tokenizer_kwargs)
+
+
+def _merge(*counts):
+    return counts[0].merge(*counts[1:])
+
+
+def fit_tokenizer(texts, **tokenizer_kwargs):
+    """Fit a ``Tokenizer`` on a Dask collection of texts.
+
+    Each partition is counted where it lives
+    (:meth:`cembed.VocabCounts.from_texts`); the counts are merged in a tree
+    of tasks, eight at a time; the client builds the tokenizer from the
+    merged counts. Texts never travel, only vocabularies.
+
+    Parameters
+    ----------
+    texts : dask.bag.Bag of str or dask.dataframe.Series of str
+    **tokenizer_kwargs
+        ``Tokenizer`` arguments (``num_words``, ``oov_token``, ``filters``,
+        ``lower``, ``split``, ``char_level``, ``analyzer``,
+        ``document_count``).
+
+    Returns
+    -------
+    Tokenizer
+        Equal to ``Tokenizer(**tokenizer_kwargs).fit_on_texts`` on all the
+        texts in partition order: ``word_counts`` (its order too),
+        ``word_docs``, ``index_docs``, ``word_index`` (ties broken by first
+        occurrence), ``document_count`` and ``to_json()``.
+
+    Raises
+    ------
+    TypeError
+        ``texts`` is neither a Bag nor a Series; when computed, a text that
+        is not a ``str``.
+
+    Examples
+    --------
+    >>> import dask.bag as db
+    >>> from cembed.dask import fit_tokenizer
+    >>> texts = db.from_sequence(["the cat sat", "the dog", "a dog sat"], npartitions=2)
+    >>> fit_tokenizer(texts, oov_token="?").word_index
+    {'?': 1, 'the': 2, 'sat': 3, 'dog': 4, 'cat': 5, 'a': 6}
+    """
+    bag = _as_bag(texts)
+    Tokenizer(**tokenizer_kwargs)  # unknown arguments: Tokenizer's TypeError, now
+    kwargs = _shared(tokenizer_kwargs) if "analyzer" in tokenizer_kwargs else tokenizer_kwargs
+    count = dask.delayed(_count, pure=True)
+    merge = dask.delayed(_merge, pure=True)
+    level = [count(p, i, kwargs) for i, p in enumerate(bag.to_delayed())]
+    if not level:
+        return VocabCounts.from_texts([], **tokenizer_kwargs).to_tokenizer()
+    while len(level) > 1:
+        level = [merge(*level[i:i + SPLIT_EVERY]) for i in range(0, len(level), SPLIT_EVERY)]
+    (counts,) = dask.compute(level[0])
+    counts.tokenizer_kwargs = dict(tokenizer_kwargs)  # the caller's analyzer object
+    return counts.to_tokenizer()
+
+
+# ---------------------------------------------------------------- arrays
+
+def _to_array(bag, meta):
+    """The per-partition arrays of bag, stacked along the first axis."""
+    blocks = [da.from_delayed(d, shape=(np.nan,) + meta.shape[1:], dtype=meta.dtype, meta=meta)
+              for d in bag.to_delayed()]
+    if not blocks:
+        return da.from_array(meta, chunks=meta.shape or 1)
+    return da.concatenate(blocks, axis=0)
+
+
+def _padding_args(maxlen, dtype, padding, truncating, value):
+    """Check the padding arguments now (as pad_sequences would when
+    computed) and give an empty result of the right dtype."""
+    if isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)):
+        raise TypeError(f"maxlen must be an int or None, got {type(maxlen).__name__}")
+    if maxlen < 0:
+        raise ValueError(f"maxlen must be >= 0, got {maxlen}")
+    for name, v in (("padding", padding), ("truncating", truncating)):
+        if v not in ("pre", "post"):
+            raise ValueError(f"{name} must be 'pre' or 'post', got {v!r}")
+    return pad_sequences([[1]], maxlen=maxlen, dtype=dtype, padding=padding,
+                         truncating=truncating, value=value)[:0]
+
+
+def _sequences(partition, tokenizer):
+    return tokenizer.texts_to_sequences(_checked(partition))
+
+
+def _sequences_array(partition, tokenizer, pad):
+    return pad_sequences(tokenizer.texts_to_sequences(_checked(partition)), **pad)
+
+
+def texts_to_sequences(tokenizer, texts, maxlen=None, dtype="int32", padding="pre",
+                       truncating="pre", value=0):
+    """``tokenizer.texts_to_sequences`` over a Dask collection of texts.
+
+    Parameters
+    ----------
+    tokenizer : Tokenizer
+        A fitted tokenizer; sent to each worker once.
+    texts : dask.bag.Bag of str or dask.dataframe.Series of str
+    maxlen : int, optional
+        Without it, a bag of lists of word indices; with it, a 2-D
+        ``dask.array`` ``(n_texts, maxlen)``, the rows of ``pad_sequences``.
+    dtype, padding, truncating, value
+        As ``pad_sequences`` (with ``maxlen`` only).
+
+    Returns
+    -------
+    dask.bag.Bag or dask.array.Array
+        The array's chunks follow the partitions (their row counts are
+        unknown until computed).
+
+    Examples
+    --------
+    >>> import dask.bag as db
+    >>> from cembed import Tokenizer
+    >>> from cembed.dask import texts_to_sequences
+    >>> tok = Tokenizer()
+    >>> tok.fit_on_texts(["a b b", "b c"])
+    >>> texts = db.from_sequence(["b a x", "c", "a a a"], npartitions=2)
+    >>> texts_to_sequences(tok, texts).compute()
+    [[1, 2], [3], [2, 2, 2]]
+    >>> texts_to_sequences(tok, texts, maxlen=2).compute()
+    array([[1, 2],
+           [0, 3],
+           [2, 2]], dtype=int32)
+    """
+    bag = _as_bag(texts)
+    if not isinstance(tokenizer, Tokenizer):
+        raise TypeError(f"tokenizer must be a cembed Tokenizer, got {type(tokenizer).__name__}")
+    tok = _shared(tokenizer)
+    if maxlen is None:
+        return bag.map_partitions(_sequences, tok)
+    meta = _padding_args(maxlen, dtype, padding, truncating, value)
+    pad = dict(maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating, value=value)
+    return _to_array(bag.map_partitions(_sequences_array, tok, pad), meta)
+
+
+def _hashed(partition, n, split_args):
+    return _hashing_trick(_checked(partition), n, **split_args)
+
+
+def _hashed_array(partition, n, split_args, pad):
+    return pad_sequences(_hashing_trick(_checked(partition), n, **split_args), **pad)
+
+
+def hashing_trick(texts, n, maxlen=None, dtype="int32", padding="pre", truncating="pre",
+                  value=0, filters=DEFAULT_FILTERS, lower=True, split=" "):
+    """``cembed.hashing_trick`` (MurmurHash3, indices in ``[1, n - 1]``)
+    over a Dask collection of texts.
+
+    Parameters
+    ----------
+    texts : dask.bag.Bag of str or dask.dataframe.Series of str
+    n : int
+        The hash space: indices are ``murmurhash3_32(word) % (n - 1) + 1``.
+    maxlen : int, optional
+        Without it, a bag of lists of indices; with it, a 2-D ``dask.array``
+        ``(n_texts, maxlen)`` padded as ``pad_sequences``.
+    dtype, padding, truncating, value
+        As ``pad_sequences`` (with ``maxlen`` only).
+    filters, lower, split
+        How texts are split into words, as ``Tokenizer``.
+
+    Returns
+    -------
+    dask.bag.Bag or dask.array.Array
+
+    Examples
+    --------
+    >>> import dask.bag as db
+    >>> from cembed.dask import hashing_trick
+    >>> texts = db.from_sequence(["The cat sat", "the"], npartitions=2)
+    >>> hashing_trick(texts, 10000).compute()
+    [[4592, 7919, 7679], [4592]]
+    >>> hashing_trick(texts, 10000, maxlen=2, padding="post").compute()
+    array([[7919, 7679],
+           [4592,    0]], dtype=int32)
+    """
+    bag = _as_bag(texts)
+    split_args = dict(filters=filters, lower=lower, split=split)
+    _hashing_trick([], n, **split_args)  # bad n: its TypeError or ValueError, now
+    if maxlen is None:
+        return bag.map_partitions(_hashed, n, split_args)
+    meta = _padding_args(maxlen, dtype, padding, truncating, value)
+    pad = dict(maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating, value=value)
+    return _to_array(bag.map_partitions(_hashed_array, n, split_args, pad), meta)
+
+
+# ---------------------------------------------------------------- models
+
+def _model_rows(partition, model, method, kwargs, meta):
+    texts = _checked(partition)
+    if not texts:  # the model need not take an empty list
+        return meta
+    return np.asarray(getattr(model, method)(texts, **kwargs))
+
+
+def _apply_model(model, texts, method, kwargs):
+    bag = _as_bag(texts)
+    if not callable(getattr(model, method, None)):
+        raise TypeError(f"model must have a {method} method (a fitted TextClassifier), "
+                        f"got {type(model).__name__}")
+    # the dtype and row shape, from the model on one text here
+    meta = np.asarray(getattr(model, method)(["meta"], **kwargs))[:0]
+    rows = bag.map_partitions(_model_rows, _shared(model), method, kwargs, meta)
+    return _to_array(rows, meta)
+
+
+def predict(model, texts, **kwargs):
+    """``model.predict`` over a Dask collection of texts.
+
+    Parameters
+    ----------
+    model : TextClassifier
+        A fitted classifier; sent to each worker once.
+    texts : dask.bag.Bag of str or dask.dataframe.Series of str
+    **kwargs
+        Passed to ``model.predict`` (``k``, ``threshold``).
+
+    Returns
+    -------
+    dask.array.Array
+        The labels, one per text (chunks follow the partitions).
+
+    Examples
+    --------
+    >>> import dask.bag as db
+    >>> from cembed import TextClassifier  # doctest: +SKIP
+    >>> from cembed.dask import predict
+    >>> model = TextClassifier(dim=8, epochs=20).fit(  # doctest: +SKIP
+    ...     ["good fun", "great fun", "bad dull", "awful dull"], ["+", "+", "-", "-"])
+    >>> texts = db.from_sequence(["good great", "dull awful"], npartitions=2)
+    >>> predict(model, texts).compute()  # doctest: +SKIP
+    array(['+', '-'], dtype='<U1')
+    """
+    return _apply_model(model, texts, "predict", kwargs)
+
+
+def transform(model, texts):
+    """``model.transform`` over a Dask collection of texts: the text vectors.
+
+    Parameters
+    ----------
+    model : TextClassifier
+        A fitted classifier; sent to each worker once.
+    texts : dask.bag.Bag of str or dask.dataframe.Series of str
+
+    Returns
+    -------
+    dask.array.Array
+        ``(n_texts, dim)``, chunks following the partitions.
+
+    Examples
+    --------
+    >>> import dask.bag as db
+    >>> from cembed import TextClassifier  # doctest: +SKIP
+    >>> from cembed.dask import transform
+    >>> model = TextClassifier(dim=8).fit(["good fun", "bad dull"], ["+", "-"])  # doctest: +SKIP
+    >>> transform(model, db.from_sequence(["good", "dull"])).compute().shape  # doctest: +SKIP
+    (2, 8)
+    """
+    return _apply_model(model, texts, "transform", {})

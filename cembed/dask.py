@@ -18,6 +18,8 @@ except :func:`fit_tokenizer`, which returns a fitted ``Tokenizer``.
 This module needs Dask (``pip install cembed[dask]``); ``import cembed``
 does not import it.
 """
+from itertools import chain, islice
+
 import numpy as np
 
 import dask
@@ -48,14 +50,29 @@ def _as_bag(texts):
                     f"got {type(texts).__module__}.{type(texts).__qualname__}")
 
 
-def _checked(partition):
-    """The texts of a partition as a list, each checked to be a str."""
+def _checked(partition, start=0):
+    """The texts of a partition as a list, each checked to be a str (the
+    first is text number start of its partition)."""
     texts = partition if isinstance(partition, list) else list(partition)
-    for i, t in enumerate(texts):
-        if type(t) is not str and not isinstance(t, str):
-            raise TypeError(f"cembed.dask takes str texts, found {type(t).__name__} "
-                            f"at position {i} of a partition: {t!r:.60}")
+    if not all(map(str.__instancecheck__, texts)):  # a C loop, no Python call per text
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"cembed.dask takes str texts, found {type(t).__name__} "
+                                f"at position {start + i} of a partition: {t!r:.60}")
     return texts
+
+
+def _checked_stream(partition, chunk=4096):
+    """The texts of a partition, checked chunk by chunk: a partition read
+    lazily (read_text's files) is never held whole in memory."""
+    it = iter(partition)
+    start = 0
+    while True:
+        texts = list(islice(it, chunk))
+        if not texts:
+            return
+        yield _checked(texts, start)
+        start += len(texts)
 
 
 def _shared(obj):
@@ -73,11 +90,17 @@ def _shared(obj):
 
 # ---------------------------------------------------------------- fitting
 
-def _count(partition, part, tokenizer_kwargs):
-    return VocabCounts.from_texts(_checked(partition), part=part, **tokenizer_kwargs)
+def _count(partition, tokenizer_kwargs):
+    """The counts of one partition, as part 0 (numbered by _merge)."""
+    return VocabCounts.from_texts(chain.from_iterable(_checked_stream(partition)),
+                                   **tokenizer_kwargs)
 
 
-def _merge(*counts):
+def _merge(*counts, first_part=None):
+    """Merge counts; those of partitions first_part, first_part + 1, ...
+    when first_part is given."""
+    if first_part is not None:
+        counts = [c._renumbered(first_part + k) for k, c in enumerate(counts)]
     return counts[0].merge(*counts[1:])
 
 
@@ -122,11 +145,14 @@ def fit_tokenizer(texts, **tokenizer_kwargs):
     bag = _as_bag(texts)
     Tokenizer(**tokenizer_kwargs)  # unknown arguments: Tokenizer's TypeError, now
     kwargs = _shared(tokenizer_kwargs) if "analyzer" in tokenizer_kwargs else tokenizer_kwargs
-    count = dask.delayed(_count, pure=True)
-    merge = dask.delayed(_merge, pure=True)
-    level = [count(p, i, kwargs) for i, p in enumerate(bag.to_delayed())]
-    if not level:
+    if not bag.npartitions:
         return VocabCounts.from_texts([], **tokenizer_kwargs).to_tokenizer()
+    # reading and counting a partition fuse into one task, so that its texts
+    # are freed as soon as they are counted; the first merges number the parts
+    level = bag.map_partitions(_count, kwargs).to_delayed(optimize_graph=True)
+    merge = dask.delayed(_merge, pure=True)
+    level = [merge(*level[i:i + SPLIT_EVERY], first_part=i)
+             for i in range(0, len(level), SPLIT_EVERY)]
     while len(level) > 1:
         level = [merge(*level[i:i + SPLIT_EVERY]) for i in range(0, len(level), SPLIT_EVERY)]
     (counts,) = dask.compute(level[0])

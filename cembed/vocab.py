@@ -155,6 +155,19 @@ class VocabCounts:
         self._groups = [(int(part),) + g for g in tok._groups]
         return self
 
+    def _renumbered(self, part):
+        """These counts of one part, as part number ``part``."""
+        if len(self.parts) != 1:
+            raise ValueError("only the counts of one part can be renumbered")
+        (old,) = self.parts
+        c = VocabCounts.__new__(VocabCounts)
+        c.__dict__.update(self.__dict__)
+        c.first = self.first.copy()
+        c.first[:, 0] = part
+        c.parts = frozenset([int(part)])
+        c._groups = [(int(part),) + g[1:] for g in self._groups]
+        return c
+
     def __len__(self):
         return len(self.words)
 

@@ -143,12 +143,13 @@ extensions = [
     ),
     Extension(
         "cembed._vectors",
-        ["cembed/_vectors.pyx"] + c_sources("vectors.c"),
+        ["cembed/_vectors.pyx"] + c_sources("decimal.c", "wordvec_io.c"),
         **common,
     ),
     Extension(
         "cembed._text",
-        ["cembed/_text.pyx"] + c_sources("tokenize.c", "sequence.c", "murmur3.c"),
+        ["cembed/_text.pyx"]
+        + c_sources("parallel.c", "tokenize.c", "vocab.c", "sequence.c", "murmur3.c"),
         **common,
     ),
 ]

@@ -7,38 +7,6 @@ row-wise optimizers on a small OpenMP-parallel C core.
 import os as _os
 
 
-def _hand_over_to_installed_copy():
-    """Replace this uncompiled source copy by the installed cembed, if any.
-
-    ``python -m cembed`` and ``python -c`` put the current folder first on
-    ``sys.path``; run in a source checkout installed with ``pip install .``
-    (the README's first command), the checkout's ``cembed/``, which has no
-    compiled modules, hides the installed package. The import system returns
-    whatever ``sys.modules["cembed"]`` holds once this file has run, so
-    loading the installed copy there hands everything over to it.
-    """
-    import importlib.machinery
-    import importlib.util
-    import sys
-
-    here = _os.path.dirname(_os.path.abspath(__file__))
-    parent = _os.path.dirname(here)
-    paths = [p for p in sys.path if _os.path.abspath(p or _os.curdir) != parent]
-    spec = importlib.machinery.PathFinder.find_spec(__name__, paths)
-    if spec is None or spec.origin is None or spec.loader is None:
-        return False
-    if _os.path.dirname(_os.path.abspath(spec.origin)) == here:
-        return False
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[__name__] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules[__name__] = sys.modules.get(__name__) or module
-        raise
-    return True
-
-
 try:
     from cembed._core import (
         accumulate,
@@ -55,12 +23,12 @@ try:
         sgd_update,
     )
 except ImportError as _error:
-    if not _hand_over_to_installed_copy():
-        raise ImportError(
-            f"cembed's compiled modules are missing in {_os.path.dirname(_os.path.abspath(__file__))}: "
-            "install cembed (pip install .) or build it in place "
-            "(python setup.py build_ext --inplace)"
-        ) from _error
+    _here = _os.path.dirname(_os.path.abspath(__file__))
+    raise ImportError(
+        f"cembed's compiled modules are missing in {_here}; if that is a source checkout, "
+        "build them in place (pip install -e . or python setup.py build_ext --inplace), "
+        "or run Python from another folder to import an installed cembed"
+    ) from _error
 
 # Everything else is imported on first use (PEP 562), so `import cembed`
 # costs little more than importing NumPy: the layer, the text tools and
@@ -71,6 +39,7 @@ _LAZY = {
     # text preprocessing (Keras-compatible)
     "pad_sequences": "cembed.sequence",
     "Tokenizer": "cembed.text",
+    "hash_texts": "cembed.text",
     "hashing_trick": "cembed.text",
     "one_hot": "cembed.text",
     "text_to_word_sequence": "cembed.text",
@@ -83,7 +52,8 @@ _LAZY = {
     "VocabCounts": "cembed.vocab",
     # -- end branch dask
 }
-_SUBMODULES = ("demo", "embedding", "optimizers", "sequence", "text", "vectors")
+_SUBMODULES = ("constraints", "demo", "embedding", "initializers", "optimizers", "regularizers",
+               "sequence", "similarity", "text", "vectors")
 _SUBMODULES += ("dask", "vocab")  # branch dask
 
 
@@ -162,6 +132,7 @@ __all__ = [
     "sgd_update",
     # text preprocessing
     "Tokenizer",
+    "hash_texts",
     "hashing_trick",
     "one_hot",
     "pad_sequences",

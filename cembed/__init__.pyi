@@ -19,6 +19,8 @@ def get_include() -> str: ...
 
 # The layer and its optimizers (branch layer).
 from cembed import optimizers as optimizers
+from cembed import constraints as constraints, initializers as initializers
+from cembed import regularizers as regularizers, similarity as similarity
 from cembed.embedding import Embedding as Embedding, SparseGrad as SparseGrad
 
 def get_library_dir() -> str: ...
@@ -28,6 +30,7 @@ from cembed import demo as demo, sequence as sequence, text as text, vectors as 
 from cembed.sequence import pad_sequences as pad_sequences
 from cembed.text import (
     Tokenizer as Tokenizer,
+    hash_texts as hash_texts,
     hashing_trick as hashing_trick,
     one_hot as one_hot,
     text_to_word_sequence as text_to_word_sequence,

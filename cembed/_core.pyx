@@ -9,8 +9,11 @@ cimport numpy as cnp
 from cpython.list cimport PyList_GET_ITEM
 from cpython.object cimport PyObject
 from libc.stdint cimport int32_t, int64_t, uint32_t
+from libc.string cimport memset
 
 from libcembed cimport *
+
+from cembed._validation import check_int, check_rows_contiguous, index_error, is_int
 
 cnp.import_array()
 
@@ -65,7 +68,7 @@ def set_num_threads(n):
     """
     if n is None:
         n = 0
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+    if not is_int(n):
         raise TypeError(f"n must be an int or None, got {type(n).__name__}")
     if n < 0:
         raise ValueError(f"n must be >= 1 (or None for the default), got {n}")
@@ -105,21 +108,6 @@ cdef inline void *_ptr(cnp.ndarray a) noexcept:
     return cnp.PyArray_DATA(a)
 
 
-def _position(shape, int64_t flat):
-    if len(shape) == 0:
-        return "()"
-    return str(tuple(int(i) for i in np.unravel_index(flat, shape)))
-
-
-def _range_text(int64_t num_rows):
-    return f"[0, {num_rows})" if num_rows >= 0 else "[0, 2**63)"
-
-
-def _index_error(name, shape, int64_t flat, value, int64_t num_rows):
-    return IndexError(f"{name} {value} at position {_position(shape, flat)} "
-                      f"is out of range {_range_text(num_rows)}")
-
-
 cdef object _integer_array(object x):
     """np.asarray, with an empty list read as empty int64 indices."""
     if isinstance(x, np.ndarray):
@@ -142,7 +130,7 @@ cdef tuple _indices(object x, str name="index", int64_t num_rows=-1):
     if arr.dtype == _U64 and arr.size and arr.max() > <unsigned long long>_INT64_MAX:
         flat = int(np.flatnonzero(arr.reshape(-1) > <unsigned long long>_INT64_MAX)[0])
         value = int(arr.reshape(-1)[flat])
-        raise _index_error(name, shape, flat, value, num_rows)
+        raise index_error(name, shape, flat, value, num_rows)
     return np.ascontiguousarray(arr, dtype=np.int64), shape
 
 
@@ -161,11 +149,8 @@ cdef tuple _table(object table, str name="table", bint write=False):
         raise TypeError(f"{name} must be float32 or float64, got {t.dtype}")
     if t.ndim != 2:
         raise ValueError(f"{name} must be 2-D (rows, dim), got {t.ndim}-D with shape {t.shape}")
+    check_rows_contiguous(name, t)
     cdef Py_ssize_t item = t.itemsize
-    if t.size and ((t.shape[1] > 1 and t.strides[1] != item)
-                   or (t.shape[0] > 1 and t.strides[0] % item != 0) or not t.flags.aligned):
-        raise ValueError(f"{name}'s rows are not contiguous (strides {t.strides}); cembed "
-                         f"never copies a table: pass np.ascontiguousarray({name})")
     if write and not t.flags.writeable:
         raise ValueError(f"{name} is read-only; it cannot be updated in place")
     ld = t.strides[0] // item if t.shape[0] > 1 and t.size else t.shape[1]
@@ -276,27 +261,17 @@ cdef cnp.ndarray _empty_aligned(tuple shape, object dtype):
     return buf[skip:skip + nbytes].view(dtype).reshape(shape)
 
 
-def _release_pool():
-    """Drop cembed's reusable output buffers (those no array uses any more
-    are then freed)."""
-    _pool.clear()
-
-
 cdef int64_t _num_rows(object num_rows) except? -2:
     if num_rows is None:
         return -1
-    if isinstance(num_rows, bool) or not isinstance(num_rows, (int, np.integer)):
-        raise TypeError(f"num_rows must be an int or None, got {type(num_rows).__name__}")
-    if num_rows < 0:
-        raise ValueError(f"num_rows must be >= 0, got {num_rows}")
-    return <int64_t>num_rows
+    return <int64_t>check_int("num_rows", num_rows, minimum=0, allow_none=True)
 
 
 cdef int64_t _padding(object padding_idx, int64_t num_rows) except? -2:
     """None -> -1; a negative value counts from the end, as in PyTorch."""
     if padding_idx is None:
         return -1
-    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+    if not is_int(padding_idx):
         raise TypeError(f"padding_idx must be an int or None, got {type(padding_idx).__name__}")
     p = int(padding_idx)
     if num_rows < 0:
@@ -349,7 +324,7 @@ cdef cnp.ndarray _offsets(object indices_shape, object offsets):
 
 cdef _raise_index(int status, str name, tuple shape, cnp.ndarray idx, int64_t bad, int64_t num_rows):
     if status == CEMBED_ERR_INDEX:
-        raise _index_error(name, shape, bad, int(idx.reshape(-1)[bad]), num_rows)
+        raise index_error(name, shape, bad, int(idx.reshape(-1)[bad]), num_rows)
     if status == CEMBED_ERR_NOMEM:
         raise MemoryError("cembed: out of memory")
     if status != CEMBED_OK:
@@ -363,6 +338,99 @@ cdef _raise_rows(int status, cnp.ndarray rows, int64_t bad, int64_t num_rows):
     if status == CEMBED_ERR_VALUE:
         raise ValueError("step must be >= 1")
     _raise_index(status, "row", np.shape(rows), rows, bad, num_rows)
+
+
+# ------------------------------------------------- float32 / float64 kernels
+# Every kernel comes as cembed_X_f32 and cembed_X_f64. The functions below
+# fill a _Call with the arguments (float arrays as void *) and hand it to
+# _call, the one place that chooses the float type; _kernel maps each
+# operation to its C function for that type.
+
+cdef enum _Op:
+    OP_BAG
+    OP_SUM_GROUPS
+    OP_SUM_GROUPS_SCALED
+    OP_BAG_SCALES
+    OP_SCATTER_ADD
+    OP_ADAM
+    OP_ADAGRAD
+    OP_SGD
+
+
+cdef struct _Call:
+    int op
+    bint f32              # the float type of every float array below
+    void *table
+    void *m               # Adam's m, Adagrad's accum
+    void *v
+    const void *grad      # gradients (grad, grads)
+    const void *weights   # per-sample weights, or the scales of a bag backward
+    void *out             # bag outputs, group sums, bag scales
+    const int64_t *idx    # indices, or rows
+    const int64_t *offsets
+    const int64_t *order
+    const int64_t *starts
+    int64_t *bag_of
+    int64_t *kept
+    int64_t *count        # bag_scales: the number kept
+    int64_t num_rows, ld, ld_m, ld_v, dim, n, padding_idx, step
+    int mode
+    double lr, beta1, beta2, eps
+    int64_t bad           # the first bad position, on failure
+
+
+ctypedef fused real:
+    float
+    double
+
+
+cdef int _kernel(const real *float_type, _Call *c) noexcept nogil:
+    """Run c's operation with the C functions of the float type `real`."""
+    if c.op == OP_BAG:
+        return (cembed_bag_f32 if real is float else cembed_bag_f64)(
+            <const real *>c.table, c.num_rows, c.ld, c.dim, c.idx, c.offsets, c.n, c.mode,
+            <const real *>c.weights, c.padding_idx, <real *>c.out, &c.bad)
+    if c.op == OP_SUM_GROUPS:
+        (cembed_sum_groups_f32 if real is float else cembed_sum_groups_f64)(
+            <const real *>c.grad, c.dim, c.order, c.starts, c.n, <real *>c.out)
+        return CEMBED_OK
+    if c.op == OP_SUM_GROUPS_SCALED:
+        (cembed_sum_groups_scaled_f32 if real is float else cembed_sum_groups_scaled_f64)(
+            <const real *>c.grad, c.dim, c.bag_of, <const real *>c.weights, c.order, c.starts,
+            c.n, <real *>c.out)
+        return CEMBED_OK
+    if c.op == OP_BAG_SCALES:
+        return (cembed_bag_scales_f32 if real is float else cembed_bag_scales_f64)(
+            c.idx, c.offsets, c.n, c.mode, <const real *>c.weights, c.padding_idx, c.kept,
+            c.bag_of, <real *>c.out, c.count)
+    if c.op == OP_SCATTER_ADD:
+        return (cembed_scatter_add_f32 if real is float else cembed_scatter_add_f64)(
+            <real *>c.table, c.num_rows, c.ld, c.dim, c.idx, c.n, <const real *>c.grad, &c.bad)
+    if c.op == OP_ADAM:
+        return (cembed_adam_f32 if real is float else cembed_adam_f64)(
+            <real *>c.table, c.ld, <real *>c.m, c.ld_m, <real *>c.v, c.ld_v, c.num_rows, c.dim,
+            c.idx, c.n, <const real *>c.grad, c.step, c.lr, c.beta1, c.beta2, c.eps, &c.bad)
+    if c.op == OP_ADAGRAD:
+        return (cembed_adagrad_f32 if real is float else cembed_adagrad_f64)(
+            <real *>c.table, c.ld, <real *>c.m, c.ld_m, c.num_rows, c.dim, c.idx, c.n,
+            <const real *>c.grad, c.lr, c.eps, &c.bad)
+    if c.op == OP_SGD:
+        return (cembed_sgd_f32 if real is float else cembed_sgd_f64)(
+            <real *>c.table, c.ld, c.num_rows, c.dim, c.idx, c.n, <const real *>c.grad, c.lr,
+            &c.bad)
+    return CEMBED_ERR_VALUE
+
+
+cdef inline int _call(_Call *c) noexcept nogil:
+    if c.f32:
+        return _kernel(<const float *>NULL, c)
+    return _kernel(<const double *>NULL, c)
+
+
+cdef inline void _call_init(_Call *c, int op, object dtype) noexcept:
+    memset(c, 0, sizeof(_Call))
+    c.op = op
+    c.f32 = dtype == _F32
 
 
 # ------------------------------------------------------------------ lookups
@@ -447,22 +515,16 @@ def embedding_bag(table, indices, offsets=None, mode="sum", per_sample_weights=N
             raise ValueError("per_sample_weights are not supported with mode='max'")
         w = _floats(per_sample_weights, t.dtype, shape, "per_sample_weights")
     o = _empty_aligned((B, D), t.dtype) if out is None else _out_array(out, (B, D), t.dtype)
-    cdef const void *tp = _ptr(t)
-    cdef const int64_t *ip = <const int64_t *>_ptr(idx)
-    cdef const int64_t *fp = <const int64_t *>_ptr(offs)
-    cdef const void *wp = _ptr(w) if w is not None else NULL
-    cdef void *op = _ptr(o)
-    cdef int64_t bad = 0
+    cdef _Call c
+    _call_init(&c, OP_BAG, t.dtype)
+    c.table, c.num_rows, c.ld, c.dim = _ptr(t), V, ld, D
+    c.idx, c.offsets, c.n, c.mode = <const int64_t *>_ptr(idx), <const int64_t *>_ptr(offs), B, m
+    c.weights = _ptr(w) if w is not None else NULL
+    c.padding_idx, c.out = pad, _ptr(o)
     cdef int status
-    cdef bint f32 = t.dtype == _F32
     with nogil:
-        if f32:
-            status = cembed_bag_f32(<const float *>tp, V, ld, D, ip, fp, B, m,
-                                    <const float *>wp, pad, <float *>op, &bad)
-        else:
-            status = cembed_bag_f64(<const double *>tp, V, ld, D, ip, fp, B, m,
-                                    <const double *>wp, pad, <double *>op, &bad)
-    _raise_index(status, "index", shape, idx, bad, V)
+        status = _call(&c)
+    _raise_index(status, "index", shape, idx, c.bad, V)
     return o
 
 
@@ -511,16 +573,12 @@ def accumulate(indices, grad, num_rows=None):
     rows, order, starts, k = _group(idx, nr, "index", shape)
     cdef int64_t D = g.shape[1], kk = k
     cdef cnp.ndarray values = _empty_aligned((kk, D), g.dtype)
-    cdef const void *gp = _ptr(g)
-    cdef const int64_t *op = <const int64_t *>_ptr(order)
-    cdef const int64_t *sp = <const int64_t *>_ptr(starts)
-    cdef void *vp = _ptr(values)
-    cdef bint f32 = g.dtype == _F32
+    cdef _Call c
+    _call_init(&c, OP_SUM_GROUPS, g.dtype)
+    c.grad, c.dim, c.n, c.out = _ptr(g), D, kk, _ptr(values)
+    c.order, c.starts = <const int64_t *>_ptr(order), <const int64_t *>_ptr(starts)
     with nogil:
-        if f32:
-            cembed_sum_groups_f32(<const float *>gp, D, op, sp, kk, <float *>vp)
-        else:
-            cembed_sum_groups_f64(<const double *>gp, D, op, sp, kk, <double *>vp)
+        _call(&c)
     return rows[:kk].copy(), values
 
 
@@ -570,35 +628,25 @@ def embedding_bag_backward(indices, offsets, grad, mode="sum", per_sample_weight
     cdef cnp.ndarray kept = np.empty(n, dtype=np.int64)
     cdef cnp.ndarray bag_of = np.empty(n, dtype=np.int64)
     cdef cnp.ndarray scale = np.empty(n, dtype=g.dtype)
-    cdef const int64_t *fp = <const int64_t *>_ptr(offs)
-    cdef const void *wp = _ptr(w) if w is not None else NULL
-    cdef int64_t *kp = <int64_t *>_ptr(kept)
-    cdef int64_t *bp = <int64_t *>_ptr(bag_of)
-    cdef void *scp = _ptr(scale)
-    cdef bint f32 = g.dtype == _F32
+    cdef _Call c
+    _call_init(&c, OP_BAG_SCALES, g.dtype)
+    c.idx, c.offsets, c.n, c.mode = ip, <const int64_t *>_ptr(offs), B, m
+    c.weights = _ptr(w) if w is not None else NULL
+    c.padding_idx, c.kept, c.bag_of = pad, <int64_t *>_ptr(kept), <int64_t *>_ptr(bag_of)
+    c.out, c.count = _ptr(scale), &n_kept
     with nogil:
-        if f32:
-            status = cembed_bag_scales_f32(ip, fp, B, m, <const float *>wp, pad, kp, bp,
-                                           <float *>scp, &n_kept)
-        else:
-            status = cembed_bag_scales_f64(ip, fp, B, m, <const double *>wp, pad, kp, bp,
-                                           <double *>scp, &n_kept)
+        status = _call(&c)
     if status != CEMBED_OK:
         raise RuntimeError(f"cembed: unexpected status {status}")
     rows, order, starts, k = _group(kept[:n_kept], nr, "index", (n_kept,))
     cdef int64_t kk = k
     cdef cnp.ndarray values = np.empty((kk, D), dtype=g.dtype)
-    cdef const void *gp = _ptr(g)
-    cdef const int64_t *op = <const int64_t *>_ptr(order)
-    cdef const int64_t *sp = <const int64_t *>_ptr(starts)
-    cdef void *vp = _ptr(values)
+    _call_init(&c, OP_SUM_GROUPS_SCALED, g.dtype)
+    c.grad, c.dim, c.bag_of, c.weights = _ptr(g), D, <int64_t *>_ptr(bag_of), _ptr(scale)
+    c.order, c.starts = <const int64_t *>_ptr(order), <const int64_t *>_ptr(starts)
+    c.n, c.out = kk, _ptr(values)
     with nogil:
-        if f32:
-            cembed_sum_groups_scaled_f32(<const float *>gp, D, bp, <const float *>scp, op, sp,
-                                         kk, <float *>vp)
-        else:
-            cembed_sum_groups_scaled_f64(<const double *>gp, D, bp, <const double *>scp, op,
-                                         sp, kk, <double *>vp)
+        _call(&c)
     return rows[:kk].copy(), values
 
 
@@ -623,20 +671,16 @@ def scatter_add(table, indices, grad):
     cdef int64_t ld
     t, ld = _table(table, "table", True)
     idx, shape = _indices(indices, "index", t.shape[0])
-    cdef int64_t V = t.shape[0], D = t.shape[1], n = idx.size, bad = 0
+    cdef int64_t V = t.shape[0], D = t.shape[1], n = idx.size
     g = _floats(grad, t.dtype, shape + (D,), "grad")
-    cdef void *tp = _ptr(t)
-    cdef const int64_t *ip = <const int64_t *>_ptr(idx)
-    cdef const void *gp = _ptr(g)
+    cdef _Call c
+    _call_init(&c, OP_SCATTER_ADD, t.dtype)
+    c.table, c.num_rows, c.ld, c.dim = _ptr(t), V, ld, D
+    c.idx, c.n, c.grad = <const int64_t *>_ptr(idx), n, _ptr(g)
     cdef int status
-    cdef bint f32 = t.dtype == _F32
     with nogil:
-        if f32:
-            status = cembed_scatter_add_f32(<float *>tp, V, ld, D, ip, n, <const float *>gp, &bad)
-        else:
-            status = cembed_scatter_add_f64(<double *>tp, V, ld, D, ip, n, <const double *>gp,
-                                            &bad)
-    _raise_index(status, "index", shape, idx, bad, V)
+        status = _call(&c)
+    _raise_index(status, "index", shape, idx, c.bad, V)
 
 
 # ----------------------------------------------------------- row optimizers
@@ -678,28 +722,17 @@ def adam_update(table, m, v, rows, grads, step, learning_rate=0.001, beta_1=0.9,
     mm = _state(m, t, "m")
     vv = _state(v, t, "v")
     r, g = _rows_grads(t, rows, grads)
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
-        raise TypeError(f"step must be an int, got {type(step).__name__}")
-    if step < 1:
-        raise ValueError(f"step must be >= 1, got {step}")
-    cdef int64_t st = step, V = t.shape[0], D = t.shape[1], k = r.shape[0], bad = 0
+    cdef int64_t st = check_int("step", step, minimum=1), V = t.shape[0], D = t.shape[1], k = r.shape[0]
     cdef int64_t ld_m = _table(mm, "m")[1], ld_v = _table(vv, "v")[1]
-    cdef double lr = learning_rate, b1 = beta_1, b2 = beta_2, eps = epsilon
-    cdef void *tp = _ptr(t)
-    cdef void *mp = _ptr(mm)
-    cdef void *vp = _ptr(vv)
-    cdef const int64_t *rp = <const int64_t *>_ptr(r)
-    cdef const void *gp = _ptr(g)
+    cdef _Call c
+    _call_init(&c, OP_ADAM, t.dtype)
+    c.table, c.ld, c.m, c.ld_m, c.v, c.ld_v = _ptr(t), ld, _ptr(mm), ld_m, _ptr(vv), ld_v
+    c.num_rows, c.dim, c.idx, c.n, c.grad = V, D, <const int64_t *>_ptr(r), k, _ptr(g)
+    c.step, c.lr, c.beta1, c.beta2, c.eps = st, learning_rate, beta_1, beta_2, epsilon
     cdef int status
-    cdef bint f32 = t.dtype == _F32
     with nogil:
-        if f32:
-            status = cembed_adam_f32(<float *>tp, ld, <float *>mp, ld_m, <float *>vp, ld_v, V, D,
-                                     rp, k, <const float *>gp, st, lr, b1, b2, eps, &bad)
-        else:
-            status = cembed_adam_f64(<double *>tp, ld, <double *>mp, ld_m, <double *>vp, ld_v, V,
-                                     D, rp, k, <const double *>gp, st, lr, b1, b2, eps, &bad)
-    _raise_rows(status, r, bad, V)
+        status = _call(&c)
+    _raise_rows(status, r, c.bad, V)
 
 
 def adagrad_update(table, accum, rows, grads, learning_rate=0.001, epsilon=1e-7):
@@ -738,22 +771,16 @@ def adagrad_update(table, accum, rows, grads, learning_rate=0.001, epsilon=1e-7)
         if ld_acc == 0:  # (1, D): any nonzero stride will do
             ld_acc = t.shape[1] if t.shape[1] else 1
     r, g = _rows_grads(t, rows, grads)
-    cdef int64_t V = t.shape[0], D = t.shape[1], k = r.shape[0], bad = 0
-    cdef double lr = learning_rate, eps = epsilon
-    cdef void *tp = _ptr(t)
-    cdef void *ap = _ptr(a)
-    cdef const int64_t *rp = <const int64_t *>_ptr(r)
-    cdef const void *gp = _ptr(g)
+    cdef int64_t V = t.shape[0], D = t.shape[1], k = r.shape[0]
+    cdef _Call c
+    _call_init(&c, OP_ADAGRAD, t.dtype)
+    c.table, c.ld, c.m, c.ld_m = _ptr(t), ld, _ptr(a), ld_acc
+    c.num_rows, c.dim, c.idx, c.n, c.grad = V, D, <const int64_t *>_ptr(r), k, _ptr(g)
+    c.lr, c.eps = learning_rate, epsilon
     cdef int status
-    cdef bint f32 = t.dtype == _F32
     with nogil:
-        if f32:
-            status = cembed_adagrad_f32(<float *>tp, ld, <float *>ap, ld_acc, V, D, rp, k,
-                                        <const float *>gp, lr, eps, &bad)
-        else:
-            status = cembed_adagrad_f64(<double *>tp, ld, <double *>ap, ld_acc, V, D, rp, k,
-                                        <const double *>gp, lr, eps, &bad)
-    _raise_rows(status, r, bad, V)
+        status = _call(&c)
+    _raise_rows(status, r, c.bad, V)
 
 
 def sgd_update(table, rows, grads, learning_rate=0.01):
@@ -775,19 +802,15 @@ def sgd_update(table, rows, grads, learning_rate=0.01):
     cdef int64_t ld
     t, ld = _table(table, "table", True)
     r, g = _rows_grads(t, rows, grads)
-    cdef int64_t V = t.shape[0], D = t.shape[1], k = r.shape[0], bad = 0
-    cdef double lr = learning_rate
-    cdef void *tp = _ptr(t)
-    cdef const int64_t *rp = <const int64_t *>_ptr(r)
-    cdef const void *gp = _ptr(g)
+    cdef int64_t V = t.shape[0], D = t.shape[1], k = r.shape[0]
+    cdef _Call c
+    _call_init(&c, OP_SGD, t.dtype)
+    c.table, c.ld, c.num_rows, c.dim = _ptr(t), ld, V, D
+    c.idx, c.n, c.grad, c.lr = <const int64_t *>_ptr(r), k, _ptr(g), learning_rate
     cdef int status
-    cdef bint f32 = t.dtype == _F32
     with nogil:
-        if f32:
-            status = cembed_sgd_f32(<float *>tp, ld, V, D, rp, k, <const float *>gp, lr, &bad)
-        else:
-            status = cembed_sgd_f64(<double *>tp, ld, V, D, rp, k, <const double *>gp, lr, &bad)
-    _raise_rows(status, r, bad, V)
+        status = _call(&c)
+    _raise_rows(status, r, c.bad, V)
 
 
 # ------------------------------------------------------------------ hashing
@@ -827,7 +850,7 @@ def murmurhash3_32(key, seed=0, positive=False):
     >>> cembed.murmurhash3_32("foo", positive=True)
     4138058784
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if not is_int(seed):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in [0, 2**32), got {seed}")
@@ -868,7 +891,18 @@ def murmurhash3_32(key, seed=0, positive=False):
 
 
 # ------------------------------------------- the C-level API for Cython users
-# (declared in _core.pxd; each forwards to src_c)
+# (declared in _core.pxd; each forwards to the C function of src_c/cembed.h)
+
+cdef int num_threads() noexcept nogil:
+    return cembed_get_num_threads()
+
+cdef int check_indices(const int64_t *idx, int64_t n, int64_t num_rows,
+                       int64_t *bad_pos) noexcept nogil:
+    return cembed_check_indices(idx, n, num_rows, bad_pos)
+
+cdef int check_rows(const int64_t *rows, int64_t k, int64_t num_rows,
+                    int64_t *bad_pos) noexcept nogil:
+    return cembed_check_rows(rows, k, num_rows, bad_pos)
 
 cdef int gather_rows(const void *table, int64_t num_rows, int64_t ld_bytes, int64_t row_bytes,
                      const int64_t *idx, int64_t n, void *out, int64_t *bad_pos) noexcept nogil:
@@ -888,6 +922,41 @@ cdef int bag_f64(const double *table, int64_t num_rows, int64_t ld, int64_t dim,
     return cembed_bag_f64(table, num_rows, ld, dim, idx, offsets, num_bags, mode, weights,
                           padding_idx, out, bad_pos)
 
+cdef int group_rows(const int64_t *idx, int64_t n, int64_t num_rows, int64_t *rows,
+                    int64_t *order, int64_t *starts, int64_t *k_out,
+                    int64_t *bad_pos) noexcept nogil:
+    return cembed_group_rows(idx, n, num_rows, rows, order, starts, k_out, bad_pos)
+
+cdef void sum_groups_f32(const float *grad, int64_t dim, const int64_t *order,
+                         const int64_t *starts, int64_t k, float *values) noexcept nogil:
+    cembed_sum_groups_f32(grad, dim, order, starts, k, values)
+
+cdef void sum_groups_f64(const double *grad, int64_t dim, const int64_t *order,
+                         const int64_t *starts, int64_t k, double *values) noexcept nogil:
+    cembed_sum_groups_f64(grad, dim, order, starts, k, values)
+
+cdef void sum_groups_scaled_f32(const float *grad, int64_t dim, const int64_t *bag_of,
+                                const float *scale, const int64_t *order,
+                                const int64_t *starts, int64_t k, float *values) noexcept nogil:
+    cembed_sum_groups_scaled_f32(grad, dim, bag_of, scale, order, starts, k, values)
+
+cdef void sum_groups_scaled_f64(const double *grad, int64_t dim, const int64_t *bag_of,
+                                const double *scale, const int64_t *order,
+                                const int64_t *starts, int64_t k, double *values) noexcept nogil:
+    cembed_sum_groups_scaled_f64(grad, dim, bag_of, scale, order, starts, k, values)
+
+cdef int bag_scales_f32(const int64_t *idx, const int64_t *offsets, int64_t num_bags, int mode,
+                        const float *weights, int64_t padding_idx, int64_t *idx_kept,
+                        int64_t *bag_of, float *scale, int64_t *n_kept) noexcept nogil:
+    return cembed_bag_scales_f32(idx, offsets, num_bags, mode, weights, padding_idx, idx_kept,
+                                 bag_of, scale, n_kept)
+
+cdef int bag_scales_f64(const int64_t *idx, const int64_t *offsets, int64_t num_bags, int mode,
+                        const double *weights, int64_t padding_idx, int64_t *idx_kept,
+                        int64_t *bag_of, double *scale, int64_t *n_kept) noexcept nogil:
+    return cembed_bag_scales_f64(idx, offsets, num_bags, mode, weights, padding_idx, idx_kept,
+                                 bag_of, scale, n_kept)
+
 cdef int scatter_add_f32(float *table, int64_t num_rows, int64_t ld, int64_t dim,
                          const int64_t *idx, int64_t n, const float *grad,
                          int64_t *bad_pos) noexcept nogil:
@@ -905,9 +974,35 @@ cdef int adam_f32(float *table, int64_t ld, float *m, int64_t ld_m, float *v, in
     return cembed_adam_f32(table, ld, m, ld_m, v, ld_v, num_rows, dim, rows, k, grads, step,
                            lr, beta1, beta2, eps, bad_pos)
 
+cdef int adam_f64(double *table, int64_t ld, double *m, int64_t ld_m, double *v, int64_t ld_v,
+                  int64_t num_rows, int64_t dim, const int64_t *rows, int64_t k,
+                  const double *grads, int64_t step, double lr, double beta1, double beta2,
+                  double eps, int64_t *bad_pos) noexcept nogil:
+    return cembed_adam_f64(table, ld, m, ld_m, v, ld_v, num_rows, dim, rows, k, grads, step,
+                           lr, beta1, beta2, eps, bad_pos)
+
+cdef int adagrad_f32(float *table, int64_t ld, float *accum, int64_t ld_acc, int64_t num_rows,
+                     int64_t dim, const int64_t *rows, int64_t k, const float *grads,
+                     double lr, double eps, int64_t *bad_pos) noexcept nogil:
+    return cembed_adagrad_f32(table, ld, accum, ld_acc, num_rows, dim, rows, k, grads, lr, eps,
+                              bad_pos)
+
+cdef int adagrad_f64(double *table, int64_t ld, double *accum, int64_t ld_acc, int64_t num_rows,
+                     int64_t dim, const int64_t *rows, int64_t k, const double *grads,
+                     double lr, double eps, int64_t *bad_pos) noexcept nogil:
+    return cembed_adagrad_f64(table, ld, accum, ld_acc, num_rows, dim, rows, k, grads, lr, eps,
+                              bad_pos)
+
 cdef int sgd_f32(float *table, int64_t ld, int64_t num_rows, int64_t dim, const int64_t *rows,
                  int64_t k, const float *grads, double lr, int64_t *bad_pos) noexcept nogil:
     return cembed_sgd_f32(table, ld, num_rows, dim, rows, k, grads, lr, bad_pos)
 
+cdef int sgd_f64(double *table, int64_t ld, int64_t num_rows, int64_t dim, const int64_t *rows,
+                 int64_t k, const double *grads, double lr, int64_t *bad_pos) noexcept nogil:
+    return cembed_sgd_f64(table, ld, num_rows, dim, rows, k, grads, lr, bad_pos)
+
 cdef uint32_t murmurhash3_bytes(const void *key, int64_t length, uint32_t seed) noexcept nogil:
     return cembed_murmurhash3_32(key, length, seed)
+
+cdef uint32_t murmurhash3_int32(int32_t key, uint32_t seed) noexcept nogil:
+    return cembed_murmurhash3_int32(key, seed)

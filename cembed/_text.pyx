@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""The binding of cembed's text core (src_c/tokenize.c, sequence.c).
+"""The binding of cembed's text core (src_c/tokenize.c, vocab.c, sequence.c).
 
 Python (cembed.text, cembed.sequence) decides which texts can take the C
 path; this module turns Python strings into UTF-8 pointers, runs the C scan
@@ -25,6 +25,8 @@ from libc.string cimport memset
 
 from libcembed cimport *
 
+from cembed._core cimport num_threads
+
 cnp.import_array()
 
 cdef extern from "Python.h":
@@ -37,10 +39,17 @@ cdef extern from "Python.h":
     object PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors)
     bint PyUnicode_IS_ASCII(object s)
 
-# Texts handed to C in one call: enough to amortize the call, few enough to
-# keep the temporary lowercased copies small.
+# Texts handed to C in one call: enough to amortize the call and to share
+# among threads, few enough to keep the results of a call small.
 cdef enum:
-    CHUNK = 512
+    CHUNK = 4096
+cdef Py_ssize_t CHUNK_BYTES = 1 << 22
+
+
+cdef inline void _sync_threads() noexcept:
+    """Give the text core the thread count cembed.set_num_threads chose
+    (each extension module holds its own copy of src_c/parallel.c)."""
+    cembed_set_num_threads(num_threads())
 
 
 cdef inline int _check(int status) except -1:
@@ -142,6 +151,7 @@ cdef class _Texts:
     cdef uint8_t *lower
     cdef int64_t *offsets
     cdef Py_ssize_t n
+    cdef Py_ssize_t nbytes
     cdef list keep
 
     def __cinit__(self, Py_ssize_t cap):
@@ -152,6 +162,7 @@ cdef class _Texts:
         if not self.ptrs or not self.lens or not self.lower or not self.offsets:
             raise MemoryError()
         self.n = 0
+        self.nbytes = 0
         self.keep = []
 
     def __dealloc__(self):
@@ -164,84 +175,75 @@ cdef class _Texts:
         cdef int ok = _prepare(an, text, self.keep, &self.ptrs[self.n], &self.lens[self.n],
                                &self.lower[self.n])
         if ok:
+            self.nbytes += self.lens[self.n]
             self.n += 1
         return ok
 
+    cdef void add_empty(self):
+        """An empty text in the next place (one that Python handles)."""
+        self.ptrs[self.n] = ""
+        self.lens[self.n] = 0
+        self.lower[self.n] = 0
+        self.n += 1
+
+    cdef bint full(self):
+        return self.n == CHUNK or self.nbytes >= CHUNK_BYTES
+
     cdef void reset(self):
         self.n = 0
+        self.nbytes = 0
         self.keep = []
 
 
 # ------------------------------------------------------------------ fitting
 
-cdef class Counter:
-    """Token counts and document counts of the texts fitted so far, in C,
-    in first-seen order; merge() moves them into Keras' dictionaries."""
+cdef class _Fit:
+    """The counting loop of one fit_on_texts call: token counts and document
+    counts in a C vocabulary (first-seen order), moved into the tokenizer's
+    dictionaries before a text that Python counts, and at the end."""
     cdef cembed_vocab *v
     cdef int64_t doc
     cdef _Texts texts
-    cdef public int64_t pending   # texts counted by the last consume()
+    cdef Analyzer an
+    cdef object tok
 
-    def __cinit__(self):
+    def __cinit__(self, tok, Analyzer an):
         self.v = cembed_vocab_new()
         if self.v == NULL:
             raise MemoryError()
         self.doc = 0
         self.texts = _Texts(CHUNK)
+        self.an = an
+        self.tok = tok
 
     def __dealloc__(self):
         cembed_vocab_free(self.v)
 
-    def __len__(self):
-        return cembed_vocab_size(self.v)
-
-    def consume(self, Analyzer an, iterator):
-        """Count the texts that `iterator` yields, up to the first item that
-        C cannot take. Returns (n, item): n texts counted, and that item, or
-        `iterator` itself when it is exhausted."""
-        cdef int64_t counted = 0
-        cdef int status
+    cdef int count_chunk(self) except -1:
+        """Count the texts gathered so far, in one call into C."""
         cdef _Texts t = self.texts
-        cdef object item = iterator
+        cdef int status
+        if t.n == 0:
+            return 0
+        with nogil:
+            status = cembed_vocab_count_texts(self.v, &self.an.c, t.ptrs, t.lens, t.lower, t.n,
+                                              self.doc, NULL)
+        self.doc += t.n
+        self.tok.document_count += t.n
         t.reset()
-        try:
-            for text in iterator:
-                if not t.add(an, text):
-                    item = text
-                    break
-                if t.n == CHUNK:
-                    with nogil:
-                        status = cembed_vocab_count_texts(self.v, &an.c, t.ptrs, t.lens,
-                                                          t.lower, t.n, self.doc, NULL)
-                    self.doc += t.n
-                    counted += t.n
-                    t.reset()
-                    _check(status)
-        finally:
-            # texts already taken from the iterator are counted even when
-            # it raises, as Keras has counted them by then
-            if t.n:
-                with nogil:
-                    status = cembed_vocab_count_texts(self.v, &an.c, t.ptrs, t.lens, t.lower,
-                                                      t.n, self.doc, NULL)
-                self.doc += t.n
-                counted += t.n
-                t.reset()
-                _check(status)
-            self.pending = counted
-        return counted, item
+        return _check(status)
 
-    def add_tokens(self, list tokens):
+    cdef int count_tokens(self, list tokens) except -1:
         """Count one document given as a list of str tokens (already
-        lowercased). False, counting nothing, if a token is not UTF-8 text."""
+        lowercased); 0, counting nothing, if a token is not UTF-8 text."""
         cdef Py_ssize_t n = len(tokens), i
         for tok in tokens:
             if not isinstance(tok, str):
-                return False  # Keras counts such tokens as they are
+                return 0  # Keras counts such tokens as they are
         try:
             encoded = [str.encode(tok, "utf-8") for tok in tokens]
         except UnicodeEncodeError:  # lone surrogates
-            return False
+            return 0
         cdef cnp.ndarray offsets = np.zeros(n + 1, dtype=np.int64)
         cdef int64_t *off = <int64_t *> cnp.PyArray_DATA(offsets)
         for i in range(n):
@@ -253,13 +255,25 @@ cdef class Counter:
             status = cembed_vocab_count_tokens(self.v, p, off, n, self.doc)
         self.doc += 1
         _check(status)
-        return True
+        return 1
 
-    def merge(self, word_counts, word_docs):
+    cdef int count_python(self, text) except -1:
+        """Keras' algorithm for one item the C scan cannot take: a token
+        list, or a text under options only Python reproduces."""
+        tok = self.tok
+        tok.document_count += 1
+        seq = tok._sequence_of(text)
+        if not (isinstance(text, list) and self.count_tokens(seq)):
+            self.merge()
+            tok._count_python(seq)
+        return 0
+
+    cdef int merge(self) except -1:
         """Add the counts to Keras' word_counts (new words appended in
         first-seen order) and word_docs, then start afresh."""
         cdef int64_t i, n = cembed_vocab_size(self.v), key_len, value, count, docs
         cdef const char *key
+        word_counts, word_docs = self.tok.word_counts, self.tok.word_docs
         try:
             for i in range(n):
                 cembed_vocab_entry(self.v, i, &key, &key_len, &value, &count, &docs)
@@ -268,6 +282,32 @@ cdef class Counter:
                 _add_count(word_docs, w, docs)
         finally:
             cembed_vocab_clear(self.v)
+        return 0
+
+
+def fit_on_texts(tok, Analyzer an, texts):
+    """Keras' counting loop of ``Tokenizer.fit_on_texts`` over the iterable
+    ``texts``: ``tok.document_count``, ``tok.word_counts`` and
+    ``tok.word_docs`` grow as Keras' do. Texts the analyzer ``an`` takes
+    (``an`` may be None) are counted in C, a chunk of texts per call; other
+    items go to ``tok._sequence_of`` and are counted in their place, so
+    the first-seen order is Keras'. Texts taken from the iterator are
+    counted even when it raises, as Keras has counted them by then."""
+    cdef _Fit fit = _Fit(tok, an)
+    cdef _Texts t = fit.texts
+    try:
+        for text in texts:
+            if an is not None and t.add(an, text):
+                if t.full():
+                    fit.count_chunk()
+            else:
+                fit.count_chunk()
+                fit.count_python(text)
+    finally:
+        try:
+            fit.count_chunk()
+        finally:
+            fit.merge()
 
 
 cdef inline int _add_count(counts, w, int64_t c) except -1:
@@ -329,6 +369,7 @@ cdef class Lookup:
     cdef cembed_vocab *v
     cdef list values
     cdef readonly object snapshot
+    cdef readonly int64_t min_value, max_value   # of the values (0, 0 when empty)
 
     def __cinit__(self):
         self.v = cembed_vocab_new()
@@ -366,6 +407,10 @@ def build_lookup(word_index):
                 continue  # texts with lone surrogates take the Python path
             p = b
             size = len(b)
+        if not lk.values or value < lk.min_value:
+            lk.min_value = value
+        if not lk.values or value > lk.max_value:
+            lk.max_value = value
         _check(cembed_vocab_insert(lk.v, p, size, value, &id_))
         if id_ == len(lk.values):
             lk.values.append(val)
@@ -481,7 +526,7 @@ cdef tuple _run_chunks(Lookup lk, Analyzer an, list texts, int64_t limit, int64_
             t.reset()
             start = i
             positions = None
-            while i < n and t.n < CHUNK:
+            while i < n and not t.full():
                 if t.add(an, <object> PyList_GET_ITEM(texts, i)):
                     if positions is not None:
                         positions.append(i)
@@ -491,6 +536,7 @@ cdef tuple _run_chunks(Lookup lk, Analyzer an, list texts, int64_t limit, int64_
                     slow.append(i)
                 i += 1
             out.size = 0
+            _sync_threads()
             if lk is not None:
                 with nogil:
                     status = cembed_vocab_lookup_texts(lk.v, &an.c, t.ptrs, t.lens, t.lower,
@@ -524,16 +570,70 @@ def hash_texts(Analyzer an, list texts, uint64_t modulus, uint32_t seed=0):
     return _run_chunks(None, an, texts, 0, -1, None, seed, modulus)
 
 
-def murmurhash3_32_positive(word, uint32_t seed=0):
-    """MurmurHash3 x86_32 of a str (its UTF-8) or bytes, as an unsigned int."""
-    cdef bytes b
-    if isinstance(word, str):
-        b = word.encode("utf-8")  # lone surrogates raise, as in scikit-learn
-    elif isinstance(word, bytes):
-        b = word
-    else:
-        raise TypeError(f"the default hash takes str or bytes tokens, got {type(word).__name__}")
-    return cembed_murmurhash3_32(<const char *> b, len(b), seed)
+# ------------------------------------------------------------ padded arrays
+
+cdef class TextBatch:
+    """Texts as C sees them, for the padded-array functions: the texts the
+    analyzer takes, and an empty text in the place of each other one (whose
+    positions are in ``slow``, for Python to fill in)."""
+    cdef _Texts t
+    cdef Analyzer an
+    cdef readonly list slow
+
+    def __cinit__(self, Analyzer an, list texts):
+        cdef Py_ssize_t i, n = len(texts)
+        self.an = an
+        self.t = _Texts(n)
+        self.slow = []
+        for i in range(n):
+            if not self.t.add(an, <object> PyList_GET_ITEM(texts, i)):
+                self.t.add_empty()
+                self.slow.append(i)
+
+    def __len__(self):
+        return self.t.n
+
+    def place(self, Lookup lk, int64_t limit, oov, uint64_t modulus, cnp.ndarray out,
+              bint pad_post, bint truncate_post, bint lengths):
+        """Write each text's numbers into its row of ``out`` (int32 or int64,
+        (n, maxlen), C-contiguous, filled with the padding value), or only
+        measure them when ``out`` is None. With ``lk``, a token gives its
+        word_index value (``limit`` and ``oov`` as in lookup_texts, ``oov``
+        the value itself); else its MurmurHash3 % modulus + 1. Returns the
+        texts' full sequence lengths (int64) when ``lengths``, else None."""
+        cdef cembed_padded p
+        cdef int64_t n = self.t.n, oov_value = 0
+        cdef const int64_t *oov_ptr = NULL
+        cdef cnp.ndarray seq_lens = np.empty(n, dtype=np.int64) if lengths else None
+        cdef int64_t *lp = <int64_t *> cnp.PyArray_DATA(seq_lens) if lengths else NULL
+        cdef int status
+        memset(&p, 0, sizeof(p))
+        if out is not None:
+            if (out.ndim != 2 or out.shape[0] != n or not out.flags.c_contiguous
+                    or out.dtype not in (np.int32, np.int64) or not out.dtype.isnative):
+                raise ValueError("out must be a C-contiguous (n, maxlen) int32 or int64 array")
+            p.out = cnp.PyArray_DATA(out)
+            p.maxlen = out.shape[1]
+            p.pad_post = pad_post
+            p.truncate_post = truncate_post
+            p.is_i64 = out.dtype == np.int64
+        if oov is not None:
+            oov_value = oov
+            oov_ptr = &oov_value
+        if lk is None and modulus == 0:
+            raise ValueError("modulus must be >= 1")
+        _sync_threads()
+        cdef _Texts t = self.t
+        if lk is not None:
+            with nogil:
+                status = cembed_vocab_lookup_padded(lk.v, &self.an.c, t.ptrs, t.lens, t.lower, n,
+                                                    limit, oov_ptr, &p, lp)
+        else:
+            with nogil:
+                status = cembed_hash_padded(&self.an.c, t.ptrs, t.lens, t.lower, n, 0, modulus,
+                                            &p, lp)
+        _check(status)
+        return seq_lens
 
 
 # ------------------------------------------------------------------ matrices
@@ -654,5 +754,5 @@ def pad_int32(sequences, Py_ssize_t maxlen, bint pad_post, bint truncate_post,
                 seq[:maxlen] if truncate_post else seq[seq.shape[0] - kept:], dtype=np.int32)
     cdef int32_t *dst = <int32_t *> cnp.PyArray_DATA(out)
     with nogil:
-        cembed_pad_place_i32(val, off, n, maxlen, pad_post, 1, dst)
+        cembed_pad_place_i32(val, off, n, maxlen, pad_post, dst)
     return True

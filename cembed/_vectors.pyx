@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""The binding of src_c/vectors.c: word2vec / GloVe / fastText readers and
+"""The binding of src_c/wordvec_io.c and decimal.c: word2vec / GloVe / fastText readers and
 writers. The C code parses without the GIL; this module turns its words
 into a list and a dict, its status codes into exceptions, and grows the
 matrix (np.ndarray.resize: realloc, so no copy on Linux) when the number of
@@ -36,9 +36,9 @@ cdef _raise(int status, cembed_w2v_error *err, str name):
 
 
 def load(bytes path, str name, int binary, int64_t limit, str encoding, str unicode_errors):
-    """Read a vectors file. Returns (words, index, matrix, duplicates,
-    is_binary, has_header); duplicates lists (word, where first, where
-    again) with where "line N" or "byte N"."""
+    """Read a vectors file. Returns (words, index, matrix, duplicates);
+    duplicates lists (word, where first, where again) with where "line N"
+    (text formats) or "byte N" (word2vec binary)."""
     cdef const char *cpath = PyBytes_AS_STRING(path)
     cdef cembed_w2v_reader *reader = NULL
     cdef cembed_w2v_error err
@@ -126,7 +126,7 @@ def load(bytes path, str name, int binary, int64_t limit, str encoding, str unic
                                 <const int64_t *>cnp.PyArray_DATA(keep), k)
     if k != matrix.shape[0]:
         matrix.resize((k, dim), refcheck=False)
-    return words, index, matrix, duplicates, bool(is_binary), bool(has_header)
+    return words, index, matrix, duplicates
 
 
 def _words_buffer(list words):

@@ -2,29 +2,30 @@
 
 ``Embedding`` owns a ``(input_dim, output_dim)`` table and runs lookups,
 pooled lookups and their sparse gradients through the C kernels; the
-optimizers in :mod:`cembed.optimizers` update the rows a gradient touches.
-Checks and shapes live here; the arithmetic is in ``cembed._core``.
+optimizers in :mod:`cembed.optimizers` update the rows a gradient touches
+(through ``Embedding.apply_gradients`` and ``Optimizer.update``, the public
+protocol between the two). The initial draw is in
+:mod:`cembed.initializers`, the constraints and the L2 penalty in
+:mod:`cembed.constraints` and :mod:`cembed.regularizers`, the cosine search
+in :mod:`cembed.similarity`; the layer and its save / load are here. Checks
+and shapes live here; the arithmetic is in ``cembed._core``.
 """
 import json
-import numbers
 import os
 import zipfile
 from typing import NamedTuple
 
 import numpy as np
 
-from cembed import _core
+from cembed import _core, constraints, initializers, optimizers, regularizers, similarity
 from cembed._files import atomic_replace
+from cembed._validation import check_index_range, check_int, check_rows_contiguous, is_int
+from cembed.constraints import MaxNorm, NonNeg, UnitNorm
 
 __all__ = ["Embedding", "SparseGrad", "MaxNorm", "UnitNorm", "NonNeg"]
 
-# Keras' backend epsilon, used by its norm constraints.
-_EPSILON = 1e-7
 _FORMAT = "cembed.Embedding"
 _FORMAT_VERSION = 1
-# Rows per block when most_similar scans the table, so a memmap larger than
-# RAM never needs a (V,)-sized float temporary per column.
-_SCAN_ROWS = 1 << 16
 
 
 class SparseGrad(NamedTuple):
@@ -56,171 +57,7 @@ class SparseGrad(NamedTuple):
         return dense
 
 
-# ----------------------------------------------------------------- constraints
-
-
-class MaxNorm:
-    """Rescale each row whose L2 norm exceeds ``max_value`` (Keras' formula).
-
-    ``w * clip(n, 0, max_value) / (eps + n)``, with ``n`` the row's norm.
-
-    >>> import numpy as np
-    >>> from cembed.embedding import MaxNorm
-    >>> MaxNorm(1.0)(np.array([[3.0, 4.0]])).round(6)
-    array([[0.6, 0.8]])
-    """
-
-    name = "max_norm"
-
-    def __init__(self, max_value=2.0):
-        self.max_value = _check_number("max_value", max_value, minimum=0.0)
-
-    def __call__(self, rows):
-        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))[:, None]
-        desired = np.clip(norms, 0.0, self.max_value)
-        return rows * (desired / (_EPSILON + norms))
-
-    def get_config(self):
-        """The constraint's arguments, as Keras' ``get_config``.
-
-        >>> MaxNorm(3.0).get_config()
-        {'max_value': 3.0}
-        """
-        return {"max_value": self.max_value}
-
-
-class UnitNorm:
-    """Scale each row to unit L2 norm (Keras' formula ``w / (eps + n)``).
-
-    >>> import numpy as np
-    >>> from cembed.embedding import UnitNorm
-    >>> UnitNorm()(np.array([[3.0, 4.0]])).round(6)
-    array([[0.6, 0.8]])
-    """
-
-    name = "unit_norm"
-
-    def __call__(self, rows):
-        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))[:, None]
-        return rows / (_EPSILON + norms)
-
-    def get_config(self):
-        """The constraint's arguments (none), as Keras' ``get_config``.
-
-        >>> UnitNorm().get_config()
-        {}
-        """
-        return {}
-
-
-class NonNeg:
-    """Set negative weights to zero.
-
-    >>> import numpy as np
-    >>> from cembed.embedding import NonNeg
-    >>> NonNeg()(np.array([[-1.0, 2.0]]))
-    array([[0., 2.]])
-    """
-
-    name = "non_neg"
-
-    def __call__(self, rows):
-        return np.where(rows >= 0, rows, rows.dtype.type(0))
-
-    def get_config(self):
-        """The constraint's arguments (none), as Keras' ``get_config``.
-
-        >>> NonNeg().get_config()
-        {}
-        """
-        return {}
-
-
-_CONSTRAINTS = {c.name: c for c in (MaxNorm, UnitNorm, NonNeg)}
-_CONSTRAINT_ALIASES = {"maxnorm": "max_norm", "unitnorm": "unit_norm", "nonneg": "non_neg"}
-
-
-def _get_constraint(spec):
-    if spec is None or isinstance(spec, (MaxNorm, UnitNorm, NonNeg)):
-        return spec
-    if isinstance(spec, str):
-        key = spec.lower()
-        key = _CONSTRAINT_ALIASES.get(key, key)
-        if key not in _CONSTRAINTS:
-            raise ValueError(
-                f"unknown embeddings_constraint {spec!r}; use one of "
-                f"{sorted(_CONSTRAINTS)}, a callable or None"
-            )
-        return _CONSTRAINTS[key]()
-    if isinstance(spec, dict) and set(spec) == {"name", "config"}:
-        key = spec["name"]
-        if key not in _CONSTRAINTS:
-            raise ValueError(f"unknown embeddings_constraint {key!r}")
-        return _CONSTRAINTS[key](**spec["config"])
-    if callable(spec):
-        return spec
-    raise TypeError(
-        f"embeddings_constraint must be a name, a callable or None, got {type(spec).__name__}"
-    )
-
-
-def _constraint_config(constraint):
-    if constraint is None:
-        return None
-    if isinstance(constraint, (MaxNorm, UnitNorm, NonNeg)):
-        return {"name": constraint.name, "config": constraint.get_config()}
-    return {"custom": getattr(constraint, "__qualname__", type(constraint).__qualname__)}
-
-
-# ---------------------------------------------------------------- regularizer
-
-
-def _get_l2(spec):
-    """The L2 factor of ``embeddings_regularizer`` (0.0 for none)."""
-    if spec is None:
-        return 0.0
-    if isinstance(spec, str):
-        if spec.lower() != "l2":
-            raise ValueError(
-                f"unknown embeddings_regularizer {spec!r}; cembed supports 'l2' "
-                "(factor 0.01, as Keras), a float factor, {'l2': factor} or None"
-            )
-        return 0.01
-    if isinstance(spec, dict):
-        if set(spec) != {"l2"}:
-            raise ValueError(f"embeddings_regularizer dict must be {{'l2': factor}}, got {spec!r}")
-        return _check_number("l2", spec["l2"], minimum=0.0)
-    if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
-        return _check_number("embeddings_regularizer", spec, minimum=0.0)
-    l2 = getattr(spec, "l2", None)  # a Keras L2 / L1L2 regularizer object
-    if l2 is not None:
-        if float(getattr(spec, "l1", 0.0) or 0.0) != 0.0:
-            raise ValueError("cembed supports only L2 embeddings regularization, not L1")
-        return _check_number("l2", float(l2), minimum=0.0)
-    raise TypeError(
-        f"embeddings_regularizer must be 'l2', a float, {{'l2': factor}} or None, "
-        f"got {type(spec).__name__}"
-    )
-
-
 # ---------------------------------------------------------------- helpers
-
-
-def _check_number(name, value, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or (minimum is not None and value < minimum):
-        raise ValueError(f"{name} must be a finite number >= {minimum}, got {value}")
-    return value
-
-
-def _check_dim(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return int(value)
 
 
 def _table_dtype(dtype):
@@ -247,56 +84,6 @@ def _as_grad(name, grad, dtype):
     if array.dtype.kind != "f" and not (array.size == 0 and array.dtype.kind in "iu"):
         raise TypeError(f"{name} must be a float array, got dtype {array.dtype}")
     return np.ascontiguousarray(array, dtype=dtype)
-
-
-_INITIALIZER_ALIASES = {
-    "uniform": "uniform",
-    "random_uniform": "uniform",
-    "randomuniform": "uniform",
-    "normal": "normal",
-    "random_normal": "normal",
-    "randomnormal": "normal",
-    "zeros": "zeros",
-    "zero": "zeros",
-    "ones": "ones",
-    "one": "ones",
-    "glorot_uniform": "glorot_uniform",
-    "glorotuniform": "glorot_uniform",
-}
-
-
-def _initial_table(initializer, shape, dtype, rng):
-    """A new C-contiguous table drawn from ``initializer``."""
-    if isinstance(initializer, str):
-        key = _INITIALIZER_ALIASES.get(initializer.lower())
-        if key is None:
-            raise ValueError(
-                f"unknown embeddings_initializer {initializer!r}; use 'uniform', 'normal', "
-                "'zeros', 'ones', 'glorot_uniform', a callable f(shape, rng) or an array"
-            )
-        if key in ("uniform", "glorot_uniform"):
-            # Keras: uniform is U(-0.05, 0.05); Glorot's limit is sqrt(6 / (fan_in + fan_out)).
-            limit = 0.05 if key == "uniform" else np.sqrt(6.0 / (shape[0] + shape[1]))
-            table = rng.random(shape, dtype=dtype)
-            table *= dtype.type(2 * limit)
-            table -= dtype.type(limit)
-            return table
-        if key == "normal":  # Keras' RandomNormal: mean 0, stddev 0.05
-            table = rng.standard_normal(shape, dtype=dtype)
-            table *= dtype.type(0.05)
-            return table
-        return np.zeros(shape, dtype) if key == "zeros" else np.ones(shape, dtype)
-    if callable(initializer):
-        values = np.asarray(initializer(shape, rng))
-        source = "the initializer's result"
-    else:
-        values = np.asarray(initializer)
-        source = "embeddings_initializer"
-    if values.dtype.kind not in "iuf":
-        raise TypeError(f"{source} must be a numeric array, got dtype {values.dtype}")
-    if values.shape != shape:
-        raise ValueError(f"{source} has shape {values.shape}, expected {shape}")
-    return np.array(values, dtype=dtype, order="C", copy=True)
 
 
 # ---------------------------------------------------------------- the layer
@@ -369,27 +156,22 @@ class Embedding:
             self.embeddings[...] = values
         else:
             rng = np.random.default_rng(self.seed)
-            self.embeddings = _initial_table(embeddings_initializer, shape, self.dtype, rng)
+            self.embeddings = initializers.initial_table(
+                embeddings_initializer, shape, self.dtype, rng, what="embeddings_initializer")
 
     def _configure(self, input_dim, output_dim, initializer, regularizer, constraint,
                    mask_zero, input_length, dtype, seed, trainable):
-        self.input_dim = _check_dim("input_dim", input_dim)
-        self.output_dim = _check_dim("output_dim", output_dim)
+        self.input_dim = check_int("input_dim", input_dim, minimum=1)
+        self.output_dim = check_int("output_dim", output_dim, minimum=1)
         self.dtype = _table_dtype(dtype)
-        if input_length is not None:
-            input_length = _check_dim("input_length", input_length)
-        self.input_length = input_length
+        self.input_length = check_int("input_length", input_length, minimum=1, allow_none=True)
         self.mask_zero = bool(mask_zero)
         self.trainable = bool(trainable)
-        if seed is not None:
-            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-                raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-            seed = int(seed)
-        self.seed = seed
+        self.seed = check_int("seed", seed, allow_none=True)
         self.embeddings_initializer = initializer
         self.embeddings_regularizer = regularizer
-        self.embeddings_constraint = _get_constraint(constraint)
-        self._l2 = _get_l2(regularizer)
+        self.embeddings_constraint = constraints.get(constraint)
+        self._regularizer = regularizers.get(regularizer)
         self.optimizer = None
 
     # ------------------------------------------------------------- construction
@@ -427,10 +209,7 @@ class Embedding:
             )
         if matrix.ndim != 2:
             raise ValueError(f"matrix must be 2-D (V, D), got shape {matrix.shape}")
-        if matrix.shape[1] > 1 and matrix.strides[1] != matrix.itemsize:
-            raise ValueError(
-                "matrix rows are not contiguous; pass np.ascontiguousarray(matrix)"
-            )
+        check_rows_contiguous("matrix", matrix)
         self = cls.__new__(cls)
         self._configure(
             matrix.shape[0], matrix.shape[1], "pretrained",
@@ -454,9 +233,9 @@ class Embedding:
         return {
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
-            "embeddings_initializer": init if isinstance(init, str) else "custom",
-            "embeddings_regularizer": {"l2": self._l2} if self._l2 else None,
-            "embeddings_constraint": _constraint_config(self.embeddings_constraint),
+            "embeddings_initializer": initializers.serialize(init),
+            "embeddings_regularizer": self._regularizer and self._regularizer.get_config(),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
             "input_length": self.input_length,
             "dtype": self.dtype.name,
@@ -599,10 +378,10 @@ class Embedding:
         return SparseGrad(rows, values)
 
     def train_step(self, indices, grad_output, optimizer):
-        """``optimizer.step(self, self.backward(indices, grad_output))`` in one call.
+        """``self.apply_gradients(self.backward(indices, grad_output), optimizer)`` in one call.
 
-        The gradient is coalesced once and handed to the optimizer without
-        re-checking its order.
+        The gradient is coalesced once and applied without re-checking its
+        order.
 
         >>> import numpy as np, cembed
         >>> emb = cembed.Embedding(4, 2, embeddings_initializer="zeros")
@@ -611,7 +390,88 @@ class Embedding:
         array([-1., -1.], dtype=float32)
         """
         rows, values = self.backward(indices, grad_output)
-        optimizer._apply(self, rows, values)
+        self._apply_coalesced(rows, values, optimizer)
+
+    # ------------------------------------------------------------- the optimizer protocol
+
+    def apply_gradients(self, grad, optimizer):
+        """Update the table with ``optimizer`` for the sparse gradient ``grad``.
+
+        The layer's side of the layer-optimizer protocol: the layer checks
+        and coalesces ``grad``, adds the regularizer's gradient to the listed
+        rows, hands ``(rows, values)`` to ``optimizer.update(self, rows,
+        values)``, applies the constraint to those rows, and remembers the
+        optimizer as ``self.optimizer`` (what ``save`` stores).
+        ``optimizer.step(layer, grad)`` is the same call. A frozen layer
+        (``trainable=False``) is left unchanged and the optimizer's state is
+        not advanced.
+
+        Parameters
+        ----------
+        grad : SparseGrad or (rows, values)
+            ``rows`` integers in any order, repeats summed (as TensorFlow
+            does with ``IndexedSlices``); ``values`` floats of shape
+            ``(len(rows), output_dim)``.
+        optimizer : cembed.optimizers.Optimizer
+            Anything with ``update(layer, rows, values)``.
+
+        Raises
+        ------
+        TypeError, ValueError, IndexError
+            For a bad ``grad``, before anything changes.
+
+        Examples
+        --------
+        >>> import numpy as np, cembed
+        >>> emb = cembed.Embedding(3, 2, embeddings_initializer="zeros")
+        >>> emb.apply_gradients(([2, 2], np.ones((2, 2))), cembed.optimizers.SGD(0.1))
+        >>> emb.embeddings[2]
+        array([-0.2, -0.2], dtype=float32)
+        """
+        rows = np.asarray(grad[0]) if _is_pair(grad) else None
+        if rows is None:
+            raise TypeError(
+                f"grad must be a SparseGrad or a (rows, values) pair, got {type(grad).__name__}"
+            )
+        if rows.size == 0 and rows.dtype.kind not in "iu":
+            rows = rows.astype(np.int64)
+        if rows.dtype.kind not in "iu":
+            raise TypeError(f"grad rows must be integers, got dtype {rows.dtype}")
+        if rows.ndim != 1:
+            raise ValueError(f"grad rows must be 1-D, got shape {rows.shape}")
+        values = np.asarray(grad[1])
+        if values.dtype.kind != "f" and values.size:
+            raise TypeError(f"grad values must be floats, got dtype {values.dtype}")
+        expected = (rows.shape[0], self.output_dim)
+        if values.shape != expected:
+            raise ValueError(f"grad values have shape {values.shape}, expected {expected}")
+        values = np.ascontiguousarray(values, dtype=self.dtype)
+        if rows.shape[0] > 1 and not np.all(rows[1:] > rows[:-1]):
+            rows, values = _core.accumulate(rows, values, num_rows=self.input_dim)
+        self._apply_coalesced(rows, values, optimizer)
+
+    def _apply_coalesced(self, rows, values, optimizer):
+        """``apply_gradients`` once ``rows`` are strictly increasing and
+        ``values`` a contiguous ``(K, D)`` array in the table's dtype."""
+        table = self.embeddings
+        if not self.trainable:
+            if len(rows):
+                check_index_range(rows, self.input_dim)
+            return
+        if self._regularizer is not None and len(rows):
+            # gather checks the range before anything is written
+            values = values + self._regularizer.gradient(_core.gather(table, rows))
+        optimizer.update(self, rows, values)
+        self.optimizer = optimizer
+        constraint = self.embeddings_constraint
+        if constraint is not None and len(rows):
+            block = _core.gather(table, rows)
+            new = np.asarray(constraint(block))
+            if new.shape != block.shape:
+                raise ValueError(
+                    f"the constraint returned shape {new.shape} for rows of shape {block.shape}"
+                )
+            table[rows] = new
 
     # ------------------------------------------------------------- weights
 
@@ -657,13 +517,9 @@ class Embedding:
         ...                  embeddings_regularizer=0.5).regularization_loss()
         2.0
         """
-        if not self._l2:
+        if self._regularizer is None:
             return 0.0
-        total = 0.0
-        for start in range(0, self.input_dim, _SCAN_ROWS):
-            block = self.embeddings[start:start + _SCAN_ROWS]
-            total += float(np.einsum("ij,ij->", block, block, dtype=np.float64))
-        return self._l2 * total
+        return self._regularizer(self.embeddings)
 
     # ------------------------------------------------------------- similarity
 
@@ -673,63 +529,25 @@ class Embedding:
         Returns a list of ``(index, cosine)`` pairs. An index query leaves
         itself out (as gensim); a vector query of shape ``(output_dim,)``
         does not. Ties are broken by the lower index; rows of norm zero have
-        cosine 0. ``topn=None`` ranks every row.
+        cosine 0; a query of norm zero raises ``ValueError``. ``topn=None``
+        ranks every row. The rules are those of :mod:`cembed.similarity`,
+        shared with ``Vectors.most_similar``.
 
         >>> import numpy as np, cembed
         >>> emb = cembed.Embedding(3, 2, weights=[[[1, 0], [0, 1], [1, 1]]])
         >>> [(i, round(c, 4)) for i, c in emb.most_similar(0)]
         [(2, 0.7071), (1, 0.0)]
         """
-        table = self.embeddings
         exclude = None
-        if isinstance(index_or_vector, (numbers.Integral, np.integer)) and not isinstance(
-            index_or_vector, (bool, np.bool_)
-        ):
+        if is_int(index_or_vector):
             exclude = int(index_or_vector)
             if not 0 <= exclude < self.input_dim:
                 raise IndexError(f"index {exclude} is out of range [0, {self.input_dim})")
-            query = np.array(table[exclude], dtype=np.float64)
+            query = self.embeddings[exclude]
         else:
-            query = np.asarray(index_or_vector)
-            if query.dtype.kind not in "iuf":
-                raise TypeError(f"query must be an int index or a float vector, got {query.dtype}")
-            if query.shape != (self.output_dim,):
-                raise ValueError(
-                    f"query vector has shape {query.shape}, expected ({self.output_dim},)"
-                )
-            query = query.astype(np.float64)
-        if topn is not None:
-            if isinstance(topn, bool) or not isinstance(topn, numbers.Integral) or topn < 0:
-                raise ValueError(f"topn must be an int >= 0 or None, got {topn!r}")
-        query_norm = float(np.sqrt(query @ query))
-        query_t = query.astype(table.dtype)
-        sims = np.empty(self.input_dim, np.float64)
-        for start in range(0, self.input_dim, _SCAN_ROWS):
-            block = table[start:start + _SCAN_ROWS]
-            dots = block @ query_t
-            norms = np.sqrt(np.einsum("ij,ij->i", block, block))
-            denom = norms.astype(np.float64) * query_norm
-            with np.errstate(invalid="ignore", divide="ignore"):
-                sims[start:start + len(block)] = np.where(denom > 0, dots / denom, 0.0)
-        candidates = np.arange(self.input_dim)
-        if exclude is not None:
-            candidates = np.delete(candidates, exclude)
-            sims_c = np.delete(sims, exclude)
-        else:
-            sims_c = sims
-        k = len(candidates) if topn is None else min(int(topn), len(candidates))
-        if k == 0:
-            return []
-        key = np.where(np.isnan(sims_c), -np.inf, sims_c)  # NaN rows (a NaN table) rank last
-        if k < len(candidates):
-            # The k-th best value; of the rows tied at it, the lowest indices go in.
-            threshold = -np.partition(-key, k - 1)[k - 1]
-            above = np.flatnonzero(key > threshold)
-            tied = np.flatnonzero(key == threshold)[: k - len(above)]
-            keep = np.concatenate([above, tied])
-            candidates, sims_c, key = candidates[keep], sims_c[keep], key[keep]
-        order = np.lexsort((candidates, -key))[:k]
-        return [(int(candidates[i]), float(sims_c[i])) for i in order]
+            query = similarity.check_query(index_or_vector, self.output_dim, "query")
+        rows, cosines = similarity.most_similar(self.embeddings, query, topn, exclude)
+        return list(zip(rows.tolist(), cosines.tolist()))
 
     # ------------------------------------------------------------- save / load
 
@@ -760,8 +578,9 @@ class Embedding:
             if state is not None:
                 config["optimizer"] = optimizer.get_config()
                 arrays["optimizer/step"] = np.array(state["step"], dtype=np.int64)
-                for slot in optimizer._slots:
-                    arrays["optimizer/" + slot] = state[slot]
+                for name, array in state.items():
+                    if name != "step":
+                        arrays["optimizer/" + name] = array
         arrays["config"] = np.array(json.dumps(config, sort_keys=True))
         with atomic_replace(path) as tmp:
             with open(tmp, "wb") as f:
@@ -784,8 +603,6 @@ class Embedding:
         >>> cembed.Embedding.load(path)
         Embedding(4, 2, dtype=float32, mask_zero=True)
         """
-        from cembed import optimizers
-
         path = os.fspath(path)
         if not os.path.exists(path) and os.path.exists(path + ".npz"):
             path += ".npz"
@@ -854,3 +671,9 @@ class Embedding:
             raise ValueError(f"{path} is not a valid cembed Embedding file: {exc}") from exc
         return self
 
+
+def _is_pair(grad):
+    try:
+        return len(grad) == 2
+    except TypeError:
+        return False

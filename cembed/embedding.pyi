@@ -6,30 +6,18 @@ import numpy.typing as npt
 
 _Indices = npt.ArrayLike
 _Path = Union[str, "os.PathLike[str]"]
-_Initializer = Union[str, Callable[[tuple[int, int], np.random.Generator], npt.ArrayLike], npt.ArrayLike]
-_Constraint = Union[str, Callable[[np.ndarray], npt.ArrayLike], None]
+from cembed.constraints import ConstraintLike as _Constraint
+from cembed.constraints import MaxNorm as MaxNorm, NonNeg as NonNeg, UnitNorm as UnitNorm
+from cembed.initializers import InitializerLike as _Initializer
+from cembed.optimizers import Optimizer
+from cembed.regularizers import RegularizerLike as _Regularizer
+
+_Grad = Union["SparseGrad", tuple[npt.ArrayLike, npt.ArrayLike]]
 
 class SparseGrad(NamedTuple):
     rows: np.ndarray
     values: np.ndarray
     def to_dense(self, num_rows: int) -> np.ndarray: ...
-
-class MaxNorm:
-    name: str
-    max_value: float
-    def __init__(self, max_value: float = ...) -> None: ...
-    def __call__(self, rows: np.ndarray) -> np.ndarray: ...
-    def get_config(self) -> dict[str, Any]: ...
-
-class UnitNorm:
-    name: str
-    def __call__(self, rows: np.ndarray) -> np.ndarray: ...
-    def get_config(self) -> dict[str, Any]: ...
-
-class NonNeg:
-    name: str
-    def __call__(self, rows: np.ndarray) -> np.ndarray: ...
-    def get_config(self) -> dict[str, Any]: ...
 
 class Embedding:
     input_dim: int
@@ -43,13 +31,13 @@ class Embedding:
     input_length: Optional[int]
     trainable: bool
     seed: Optional[int]
-    optimizer: Any
+    optimizer: Optional[Optimizer]
     def __init__(
         self,
         input_dim: int,
         output_dim: int,
         embeddings_initializer: _Initializer = ...,
-        embeddings_regularizer: Union[str, float, dict[str, float], Any, None] = ...,
+        embeddings_regularizer: _Regularizer = ...,
         embeddings_constraint: _Constraint = ...,
         mask_zero: bool = ...,
         weights: Optional[Sequence[npt.ArrayLike]] = ...,
@@ -82,7 +70,8 @@ class Embedding:
         per_sample_weights: Optional[npt.ArrayLike] = ...,
         padding_idx: Optional[int] = ...,
     ) -> SparseGrad: ...
-    def train_step(self, indices: _Indices, grad_output: npt.ArrayLike, optimizer: Any) -> None: ...
+    def train_step(self, indices: _Indices, grad_output: npt.ArrayLike, optimizer: Optimizer) -> None: ...
+    def apply_gradients(self, grad: _Grad, optimizer: Optimizer) -> None: ...
     def get_weights(self) -> list[np.ndarray]: ...
     def set_weights(self, weights: Sequence[npt.ArrayLike]) -> None: ...
     def regularization_loss(self) -> float: ...

@@ -4,33 +4,31 @@
 TensorFlow's LazyAdam and torch's SparseAdam): the weights and the optimizer
 state of every other row stay exactly as they were. State (moments,
 accumulators, the step count) is allocated at a layer's first step, kept per
-layer, and saved with it by ``Embedding.save``.
+layer, and saved with it by ``Embedding.save``. This module does not import
+the layer: an optimizer needs only the layer's ``embeddings`` table
+(``Optimizer.update``) and, for ``step``, its ``apply_gradients``.
 """
-import numbers
 import weakref
 
 import numpy as np
 
 from cembed import _core
+from cembed._validation import check_number
 
 __all__ = ["Optimizer", "Adam", "Adagrad", "SGD", "get"]
-
-
-def _hyper(name, value, low=0.0, high=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value < low or (high is not None and value >= high):
-        bound = f"in [{low}, {high})" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be {bound}, got {value}")
-    return value
 
 
 class Optimizer:
     """Base class: checks a sparse gradient, then updates its rows in C.
 
-    Subclasses name their state arrays in ``_slots`` and implement
-    ``_new_slots`` and ``_update``.
+    The optimizer side of the layer-optimizer protocol is public:
+    ``update(layer, rows, values)`` applies the rule to the listed rows of
+    ``layer.embeddings``; ``get_state(layer)`` / ``set_state(layer, state)``
+    read and replace the per-layer state (``{"step": int, name: array}``),
+    and ``get_config()`` / ``from_config()`` the hyperparameters. That is
+    all a layer uses (``Embedding.save`` stores the state arrays by the names
+    ``get_state`` gives). Subclasses name their state arrays in ``_slots``
+    and implement ``_new_slots`` and ``_update``.
 
     >>> import cembed
     >>> isinstance(cembed.optimizers.Adam(), cembed.optimizers.Optimizer)
@@ -40,7 +38,7 @@ class Optimizer:
     _slots = ()
 
     def __init__(self, learning_rate):
-        self.learning_rate = _hyper("learning_rate", learning_rate)
+        self.learning_rate = check_number("learning_rate", learning_rate, low=0.0)
         self._state = weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------- stepping
@@ -48,11 +46,11 @@ class Optimizer:
     def step(self, emb, grad):
         """Apply one step of ``grad`` (a ``SparseGrad`` or ``(rows, values)``) to ``emb``.
 
-        ``rows`` may come in any order and repeat (repeats are summed, as
-        TensorFlow does with ``IndexedSlices``); ``values`` has shape
-        ``(len(rows), output_dim)``. A frozen layer (``trainable=False``) is
-        left unchanged and its state is not advanced. Bad input raises
-        before anything changes.
+        The same as ``emb.apply_gradients(grad, self)``: ``rows`` may come in
+        any order and repeat (repeats are summed, as TensorFlow does with
+        ``IndexedSlices``); ``values`` has shape ``(len(rows), output_dim)``.
+        A frozen layer (``trainable=False``) is left unchanged and its state
+        is not advanced. Bad input raises before anything changes.
 
         >>> import numpy as np, cembed
         >>> emb = cembed.Embedding(3, 2, embeddings_initializer="zeros")
@@ -60,58 +58,54 @@ class Optimizer:
         >>> emb.embeddings[2]
         array([-0.2, -0.2], dtype=float32)
         """
-        rows = np.asarray(grad[0]) if _is_pair(grad) else None
-        if rows is None:
-            raise TypeError(
-                f"grad must be a SparseGrad or a (rows, values) pair, got {type(grad).__name__}"
-            )
-        if rows.size == 0 and rows.dtype.kind not in "iu":
-            rows = rows.astype(np.int64)
-        if rows.dtype.kind not in "iu":
-            raise TypeError(f"grad rows must be integers, got dtype {rows.dtype}")
-        if rows.ndim != 1:
-            raise ValueError(f"grad rows must be 1-D, got shape {rows.shape}")
-        values = np.asarray(grad[1])
-        if values.dtype.kind != "f" and values.size:
-            raise TypeError(f"grad values must be floats, got dtype {values.dtype}")
-        expected = (rows.shape[0], emb.output_dim)
-        if values.shape != expected:
-            raise ValueError(f"grad values have shape {values.shape}, expected {expected}")
-        values = np.ascontiguousarray(values, dtype=emb.embeddings.dtype)
-        if rows.shape[0] > 1 and not np.all(rows[1:] > rows[:-1]):
-            rows, values = _core.accumulate(rows, values, num_rows=emb.input_dim)
-        self._apply(emb, rows, values)
+        emb.apply_gradients(grad, self)
 
-    def _apply(self, emb, rows, values):
-        """The step proper: ``rows`` strictly increasing, ``values`` (K, D) in the table's dtype."""
-        if not emb.trainable:
-            if len(rows):
-                _check_range(rows, emb.input_dim)
-            return
-        table = emb.embeddings
-        state = self._state.get(emb)
+    def update(self, layer, rows, values):
+        """The update rule on the listed rows of ``layer.embeddings``, and nothing else.
+
+        This is the optimizer's side of the layer-optimizer protocol
+        (``Embedding.apply_gradients`` calls it). Regularizers and
+        constraints are the layer's business. The optimizer's state
+        (moments, accumulators, the step count) is kept per layer and
+        allocated at the layer's first update.
+
+        Parameters
+        ----------
+        layer : object with an ``embeddings`` attribute
+            The table, a float32/float64 array with contiguous rows; the
+            layer is also the key of the state.
+        rows : ndarray of int64, strictly increasing
+            The rows to update.
+        values : ndarray of shape (len(rows), D), the table's dtype, contiguous
+            Their gradient, regularization included.
+
+        Raises
+        ------
+        IndexError, ValueError
+            From the kernel, for rows out of range or not strictly
+            increasing, before anything is written: the table and the state
+            are then unchanged.
+
+        Examples
+        --------
+        >>> import numpy as np, cembed
+        >>> emb = cembed.Embedding(3, 1, embeddings_initializer="zeros")
+        >>> opt = cembed.optimizers.SGD(1.0)
+        >>> opt.update(emb, np.array([0, 2]), np.float32([[1.0], [2.0]]))
+        >>> emb.embeddings.ravel(), opt.get_state(emb)["step"]
+        (array([-1.,  0., -2.], dtype=float32), 1)
+        """
+        table = layer.embeddings
+        state = self._state.get(layer)
         fresh = state is None
         if fresh:
             state = {"step": 0}
             state.update(self._new_slots(table))
-        if emb._l2 and len(rows):
-            # d/dw of l2 * ||w||^2 on the touched rows; gather checks the range.
-            values = values + table.dtype.type(2.0 * emb._l2) * _core.gather(table, rows)
         step = state["step"] + 1
         self._update(table, state, rows, values, step)
         state["step"] = step
         if fresh:
-            self._state[emb] = state
-        emb.optimizer = self
-        constraint = emb.embeddings_constraint
-        if constraint is not None and len(rows):
-            block = _core.gather(table, rows)
-            new = np.asarray(constraint(block))
-            if new.shape != block.shape:
-                raise ValueError(
-                    f"the constraint returned shape {new.shape} for rows of shape {block.shape}"
-                )
-            table[rows] = new
+            self._state[layer] = state
 
     # ------------------------------------------------------------- state
 
@@ -218,9 +212,9 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)
-        self.beta_1 = _hyper("beta_1", beta_1, 0.0, 1.0)
-        self.beta_2 = _hyper("beta_2", beta_2, 0.0, 1.0)
-        self.epsilon = _hyper("epsilon", epsilon)
+        self.beta_1 = check_number("beta_1", beta_1, low=0.0, high=1.0)
+        self.beta_2 = check_number("beta_2", beta_2, low=0.0, high=1.0)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0)
 
     def _hyperparameters(self):
         return {"learning_rate": self.learning_rate, "beta_1": self.beta_1,
@@ -259,8 +253,9 @@ class Adagrad(Optimizer):
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  rowwise=False):
         super().__init__(learning_rate)
-        self.initial_accumulator_value = _hyper("initial_accumulator_value", initial_accumulator_value)
-        self.epsilon = _hyper("epsilon", epsilon)
+        self.initial_accumulator_value = check_number(
+            "initial_accumulator_value", initial_accumulator_value, low=0.0)
+        self.epsilon = check_number("epsilon", epsilon, low=0.0)
         self.rowwise = bool(rowwise)
 
     def _hyperparameters(self):
@@ -329,18 +324,3 @@ def get(identifier):
             raise ValueError(f"unknown optimizer {name!r} in config")
         return cls.from_config({**identifier, "name": cls.__name__})
     raise TypeError(f"cannot make an optimizer from {type(identifier).__name__}")
-
-
-def _is_pair(grad):
-    try:
-        return len(grad) == 2
-    except TypeError:
-        return False
-
-
-def _check_range(rows, num_rows):
-    bad = np.flatnonzero((rows < 0) | (rows >= num_rows))
-    if len(bad):
-        raise IndexError(
-            f"index {rows[bad[0]]} at position ({bad[0]},) is out of range [0, {num_rows})"
-        )

@@ -21,10 +21,13 @@ from hashlib import md5
 
 import numpy as np
 
-from cembed import _text
+from cembed import _core, _text
+from cembed._validation import check_int
+from cembed.sequence import pad_sequences
 
 __all__ = [
     "Tokenizer",
+    "hash_texts",
     "hashing_trick",
     "one_hot",
     "text_to_word_sequence",
@@ -67,6 +70,25 @@ def _analyzer(filters, split, lower, char_level=False):
         return _text.make_analyzer(filters, split, lower, char_level)
 
 
+def _murmurhash_token(word):
+    """The default hash of a token (str, hashed as UTF-8, or bytes)."""
+    if not isinstance(word, (str, bytes)):
+        raise TypeError(f"the default hash takes str or bytes tokens, got {type(word).__name__}")
+    return _core.murmurhash3_32(word, positive=True)
+
+
+def _hash_modulus(n):
+    """The modulus of the default hash for ``n`` (indices in [1, n - 1])."""
+    n = check_int("n", n)
+    if n < 2:
+        raise ValueError(f"n must be >= 2 (indices are in [1, n - 1]), got {n}")
+    return min(n - 1, 1 << 63)
+
+
+def _hash_words(words, modulus):
+    return [_murmurhash_token(w) % modulus + 1 for w in words]
+
+
 def _md5_hash(w):
     return int(md5(w.encode()).hexdigest(), 16)
 
@@ -105,14 +127,9 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
     """
     texts, single = _as_texts(text)
     if hash_function is None:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"n must be an int, got {type(n).__name__}")
-        if n < 2:
-            raise ValueError(f"n must be >= 2 (indices are in [1, n - 1]), got {n}")
-        modulus = min(int(n) - 1, 1 << 63)
-        murmur = _text.murmurhash3_32_positive
+        modulus = _hash_modulus(n)
         if analyzer is not None:
-            rows = [[murmur(w) % modulus + 1 for w in analyzer(t)] for t in texts]
+            rows = [_hash_words(analyzer(t), modulus) for t in texts]
         else:
             an = _analyzer(filters, split, lower)
             if an is not None:
@@ -120,8 +137,9 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
             else:
                 rows, slow = [None] * len(texts), range(len(texts))
             for i in slow:
-                seq = text_to_word_sequence(texts[i], filters=filters, lower=lower, split=split)
-                rows[i] = [murmur(w) % modulus + 1 for w in seq]
+                rows[i] = _hash_words(
+                    text_to_word_sequence(texts[i], filters=filters, lower=lower, split=split),
+                    modulus)
     else:
         if hash_function == "md5":
             hash_function = _md5_hash
@@ -148,6 +166,120 @@ def one_hot(text, n, filters=DEFAULT_FILTERS, lower=True, split=" ", analyzer=No
     """
     return hashing_trick(text, n, hash_function=hash_function, filters=filters, lower=lower,
                          split=split, analyzer=analyzer)
+
+
+_PAD_SIDES = ("pre", "post")
+
+
+_C_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
+
+
+def _pad_texts(texts, sequences, an, sequence_of, place, value_range, maxlen, dtype, padding,
+               truncating, value):
+    """``pad_sequences(sequences(texts), maxlen, dtype, padding, truncating,
+    value)``, where ``sequences`` applies ``sequence_of`` to each text, with
+    the texts the C analyzer ``an`` takes mapped by C:
+    ``place(batch, out, pad_post, truncate_post, lengths)`` (see
+    ``_text.TextBatch.place``), whose numbers lie in ``value_range``. With
+    ``an`` or ``place`` None, or a dtype that is not a number, Python does
+    it all."""
+    if padding not in _PAD_SIDES:
+        raise ValueError('Padding type "%s" not understood' % padding)
+    if truncating not in _PAD_SIDES:
+        raise ValueError('Truncating type "%s" not understood' % truncating)
+    # Keras' pad_sequences fails on maxlen=0 with any non-empty sequence
+    # (s[-0:] is all of s): an explicit maxlen is at least 1
+    maxlen = check_int("maxlen", maxlen, minimum=1, allow_none=True)
+    texts = texts if isinstance(texts, list) else list(texts)
+    dt = np.dtype(dtype)
+    if an is None or place is None or isinstance(value, str) or dt.kind not in "iuf":
+        return pad_sequences(sequences(texts), maxlen, dtype, padding, truncating, value)
+    batch = _text.TextBatch(an, texts)
+    slow = {i: sequence_of(texts[i]) for i in batch.slow}
+    pad_post, truncate_post = padding == "post", truncating == "post"
+    if maxlen is None:
+        lengths = place(batch, None, pad_post, truncate_post, True)
+        maxlen = max(int(lengths.max(initial=0)), max(map(len, slow.values()), default=0))
+    x = np.full((len(texts), maxlen), value, dtype=dt)
+    if dt in _C_DTYPES and (np.iinfo(dt).min <= value_range[0]
+                            and value_range[1] <= np.iinfo(dt).max):
+        place(batch, x, pad_post, truncate_post, False)
+    else:
+        # int64 numbers, then cast where the sequences lie, as NumPy casts
+        # Keras' lists of ints
+        numbers = np.zeros((len(texts), maxlen), np.int64)
+        kept = np.minimum(place(batch, numbers, pad_post, truncate_post, True), maxlen)[:, None]
+        columns = np.arange(maxlen)
+        where = columns < kept if pad_post else columns >= maxlen - kept
+        values = numbers[where]
+        if dt.kind in "iu" and values.size:
+            info = np.iinfo(dt)
+            bad = values[(values < info.min) | (values > info.max)]
+            if bad.size:
+                np.asarray([int(bad[0])], dtype=dt)  # NumPy's OverflowError, as Keras gets
+        x[where] = values
+    for i, seq in slow.items():
+        if len(seq):
+            x[i] = pad_sequences([seq], maxlen, dt, padding, truncating, value)[0]
+    return x
+
+
+def hash_texts(texts, n, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0,
+               filters=DEFAULT_FILTERS, lower=True, split=" "):
+    """Hash the words of texts straight into a padded array, in C.
+
+    Equal to ``pad_sequences([hashing_trick(t, n, filters=filters,
+    lower=lower, split=split) for t in texts], maxlen, dtype, padding,
+    truncating, value)`` with the default hash (MurmurHash3:
+    ``murmurhash3_32(word, positive=True) % (n - 1) + 1``), without the
+    lists of Python ints in between: the texts are split, hashed and placed
+    in one pass over them, on several threads (the result is the same for
+    any number) and without the GIL.
+
+    Parameters
+    ----------
+    texts : iterable of str
+    n : int
+        Indices are in ``[1, n - 1]``; 0 is left for padding.
+    maxlen : int >= 1 or None
+        The row length; None is the longest text's word count.
+    dtype : NumPy dtype, default ``"int32"``
+    padding, truncating : ``"pre"`` or ``"post"``
+        Where padding goes, and which words a longer text loses (as
+        :func:`pad_sequences`).
+    value : padding value
+    filters, lower, split :
+        As :func:`hashing_trick`.
+
+    Returns
+    -------
+    ndarray of shape ``(len(texts), maxlen)``
+
+    Examples
+    --------
+    >>> from cembed import hash_texts
+    >>> hash_texts(["The cat sat on the mat", "the dog"], 10000, maxlen=4)
+    array([[7679, 3447, 4592, 6908],
+           [   0,    0, 4592, 6455]], dtype=int32)
+    >>> hash_texts(["a b c", "d"], 100, padding="post", truncating="post", maxlen=2)
+    array([[27, 78],
+           [68,  0]], dtype=int32)
+    """
+    modulus = _hash_modulus(n)
+    an = _analyzer(filters, split, lower)
+
+    def sequence_of(text):
+        return _hash_words(text_to_word_sequence(text, filters=filters, lower=lower, split=split),
+                           modulus)
+
+    def place(batch, out, pad_post, truncate_post, lengths):
+        return batch.place(None, 0, None, modulus, out, pad_post, truncate_post, lengths)
+
+    def sequences(texts):
+        return [sequence_of(text) for text in texts]
+
+    return _pad_texts(texts, sequences, an, sequence_of, place, (1, modulus), maxlen, dtype,
+                      padding, truncating, value)
 
 
 def _by_count(word_counts):
@@ -272,33 +404,10 @@ class Tokenizer(object):
         >>> tok.word_index, dict(tok.word_docs), tok.document_count
         ({'b': 1, 'a': 2, 'c': 3}, {'a': 1, 'b': 2, 'c': 1}, 2)
         """
-        an = self._c_analyzer()
-        counter = _text.Counter()
-        merge = counter.merge
-        iterator = iter(texts)
-        try:
-            while True:
-                if an is not None:
-                    counter.pending = 0
-                    try:
-                        done, text = counter.consume(an, iterator)
-                    finally:
-                        self.document_count += counter.pending
-                    if text is iterator:
-                        break
-                else:
-                    text = next(iterator, iterator)
-                    if text is iterator:
-                        break
-                # an item the C scan cannot take: a token list, or an option
-                # only Keras' Python algorithm reproduces
-                self.document_count += 1
-                seq = self._sequence_of(text)
-                if not (isinstance(text, list) and counter.add_tokens(seq)):
-                    merge(self.word_counts, self.word_docs)
-                    self._count_python(seq)
-        finally:
-            merge(self.word_counts, self.word_docs)
+        # counts in C, a chunk of texts per call; an item the C scan cannot
+        # take (a token list, or an option only Keras' Python algorithm
+        # reproduces) goes through _sequence_of and _count_python in place
+        _text.fit_on_texts(self, self._c_analyzer(), texts)
 
         # forcing the oov_token to index 1 if it exists
         if self.oov_token is None:
@@ -414,6 +523,69 @@ class Tokenizer(object):
         for i in slow:
             result[i] = self._sequence_python(texts[i], num_words, oov_token_index)
         return result
+
+    def texts_to_array(self, texts, maxlen=None, dtype="int32", padding="pre",
+                       truncating="pre", value=0):
+        """Transform texts straight into a padded array of word indices.
+
+        Equal to ``pad_sequences(self.texts_to_sequences(texts), maxlen,
+        dtype, padding, truncating, value)``, without the lists of Python
+        ints in between: with the default analyzer the texts are split,
+        looked up and placed in one pass in C, on several threads (the
+        result is the same for any number) and without the GIL.
+
+        Parameters
+        ----------
+        texts : iterable of str (or of token lists, as texts_to_sequences)
+        maxlen : int >= 1 or None
+            The row length; None is the longest sequence's.
+        dtype : NumPy dtype, default ``"int32"``
+        padding, truncating : ``"pre"`` or ``"post"``
+            Where padding goes, and which indices a longer sequence loses
+            (as :func:`pad_sequences`).
+        value : padding value
+
+        Returns
+        -------
+        ndarray of shape ``(len(texts), maxlen)``
+
+        Examples
+        --------
+        >>> from cembed import Tokenizer
+        >>> tok = Tokenizer(oov_token="?")
+        >>> tok.fit_on_texts(["the cat sat", "the dog sat down"])
+        >>> tok.texts_to_array(["the cat sat on the mat", "a dog"], maxlen=4)
+        array([[3, 1, 2, 1],
+               [0, 0, 1, 5]], dtype=int32)
+        >>> tok.texts_to_array(["the cat", "down"], padding="post")
+        array([[2, 4],
+               [6, 0]], dtype=int32)
+        """
+        texts = texts if isinstance(texts, list) else list(texts)
+        num_words = self.num_words
+        oov_token_index = self.word_index.get(self.oov_token)
+        an = self._c_analyzer()
+        args = self._fast_lookup_args(num_words, oov_token_index) if an is not None else None
+        lk = place = None
+        low = high = 0
+        # for less text than word_index, building the C table costs more
+        # than Python's way
+        if args is not None and _text.total_length(texts) >= len(self.word_index):
+            lk = self._lookup_table()
+        if lk is not None:
+            limit, oov = args
+            low, high = lk.min_value, lk.max_value
+            if oov is not None:
+                low, high = min(low, oov), max(high, oov)
+
+            def place(batch, out, pad_post, truncate_post, lengths):
+                return batch.place(lk, limit, oov, 0, out, pad_post, truncate_post, lengths)
+
+        def sequence_of(text):
+            return self._sequence_python(text, num_words, oov_token_index)
+
+        return _pad_texts(texts, self.texts_to_sequences, an, sequence_of, place, (low, high),
+                          maxlen, dtype, padding, truncating, value)
 
     def texts_to_sequences_generator(self, texts):
         """Yield, for each text of the iterable ``texts``, its list of word

@@ -49,6 +49,19 @@ def one_hot(
     hash_function: Union[None, str, Callable[[str], int]] = ...,
 ) -> List[List[int]]: ...
 
+def hash_texts(
+    texts: Iterable[str],
+    n: int,
+    maxlen: Optional[int] = ...,
+    dtype: Any = ...,
+    padding: str = ...,
+    truncating: str = ...,
+    value: Any = ...,
+    filters: str = ...,
+    lower: bool = ...,
+    split: str = ...,
+) -> np.ndarray: ...
+
 _Text = Union[str, List[str]]
 
 class Tokenizer:
@@ -80,6 +93,15 @@ class Tokenizer:
     def fit_on_texts(self, texts: Iterable[_Text]) -> None: ...
     def fit_on_sequences(self, sequences: Sequence[Iterable[int]]) -> None: ...
     def texts_to_sequences(self, texts: Iterable[_Text]) -> List[List[int]]: ...
+    def texts_to_array(
+        self,
+        texts: Iterable[_Text],
+        maxlen: Optional[int] = ...,
+        dtype: Any = ...,
+        padding: str = ...,
+        truncating: str = ...,
+        value: Any = ...,
+    ) -> np.ndarray: ...
     def texts_to_sequences_generator(
         self, texts: Iterable[_Text]
     ) -> Generator[List[int], None, None]: ...

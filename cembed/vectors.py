@@ -15,17 +15,11 @@ import warnings
 
 import numpy as np
 
-from cembed import _vectors
+from cembed import _vectors, initializers, similarity
 from cembed._files import atomic_replace
+from cembed._validation import check_rows_contiguous, is_int
 
 __all__ = ["Vectors", "load_word2vec", "save_word2vec"]
-
-_INITIALIZERS = ("uniform", "normal", "zeros")
-
-
-def _is_int(x):
-    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
-
 
 def _check_words(words):
     if isinstance(words, (str, bytes)):
@@ -146,19 +140,14 @@ class Vectors:
 
     def _row_norms(self):
         if self._norms is None:
-            self._norms = np.linalg.norm(self.matrix, axis=1)
+            self._norms = similarity.row_norms(self.matrix)
         return self._norms
 
     def _query(self, word_or_vector, what):
         if isinstance(word_or_vector, str):
             row = self._row(word_or_vector)
             return self.matrix[row], row
-        v = np.asarray(word_or_vector)
-        if v.dtype.kind not in "fiu":
-            raise TypeError(f"{what} must be a word (str) or a numeric vector, got dtype {v.dtype}")
-        if v.shape != (self.dim,):
-            raise ValueError(f"{what} must be a word or a vector of shape ({self.dim},), got shape {v.shape}")
-        return v, None
+        return similarity.check_query(word_or_vector, self.dim, what), None
 
     # ------------------------------------------------------------ queries
     def most_similar(self, word_or_vector, topn=10):
@@ -175,43 +164,9 @@ class Vectors:
         [('a', 0.7071067690849304), ('b', 0.7071067690849304)]
         """
         q, exclude = self._query(word_or_vector, "word_or_vector")
-        n = len(self.words)
-        if topn is None:
-            topn = n
-        elif not _is_int(topn):
-            raise TypeError(f"topn must be an int or None, got {type(topn).__name__}")
-        elif topn < 0:
-            raise ValueError(f"topn must be >= 0, got {topn}")
-        topn = min(int(topn), n - (exclude is not None))
-        if topn <= 0:
-            return []
-        dtype = self.matrix.dtype
-        q = np.asarray(q, dtype=np.float64)
-        qn = np.linalg.norm(q)
-        if not np.isfinite(qn) or qn == 0:
-            raise ValueError("the query vector is zero (or not finite): it has no cosine neighbours")
-        unit = (q / qn).astype(dtype)
-        norms = self._row_norms()
-        sims = self.matrix @ unit
-        np.divide(sims, norms, out=sims, where=norms > 0)
-        sims[norms == 0] = 0
-        # rank by -cosine, NaN last; a partial sort, then ties by row
-        neg = -sims
-        neg[np.isnan(neg)] = np.inf
-        k = topn + (exclude is not None)
-        if k < n:
-            thr = neg[np.argpartition(neg, k - 1)[k - 1]]
-            better = np.flatnonzero(neg < thr)
-            ties = np.flatnonzero(neg == thr)[: k - better.size]
-            cand = np.concatenate([better, ties])
-        else:
-            cand = np.arange(n)
-        cand = cand[np.lexsort((cand, neg[cand]))]
-        if exclude is not None:
-            cand = cand[cand != exclude]
-        cand = cand[:topn]
+        rows, cosines = similarity.most_similar(self.matrix, q, topn, exclude, self._row_norms())
         words = self.words
-        return [(words[i], float(sims[i])) for i in cand.tolist()]
+        return [(words[i], c) for i, c in zip(rows.tolist(), cosines.tolist())]
 
     def similarity(self, a, b):
         """The cosine similarity of two words (or vectors); 0.0 if one is zero.
@@ -239,10 +194,16 @@ class Vectors:
         ``Tokenizer(num_words=...)`` (words whose index is ``>= num_words``
         are left out), and the dtype of these vectors. Row ``i`` is the
         vector of the word with index ``i``; row 0 (padding) is zeros; rows
-        of words not in the vectors are drawn from ``initializer``:
-        ``"uniform"`` U(-0.05, 0.05) as Keras, ``"normal"`` N(0, 0.05²),
-        ``"zeros"``, or a callable ``f(shape, rng)``; ``seed`` makes them
-        reproducible. ``n_found`` counts the rows taken from the vectors.
+        of words not in the vectors are drawn from ``initializer``, which
+        takes what ``Embedding``'s ``embeddings_initializer`` takes
+        (:mod:`cembed.initializers`): ``"uniform"`` U(-0.05, 0.05) as Keras,
+        ``"normal"`` N(0, 0.05²), ``"zeros"``, ``"ones"``,
+        ``"glorot_uniform"``, an initializer object, a callable
+        ``f(shape, rng)`` or an array of the table's shape. ``seed`` makes
+        them reproducible: the table is drawn whole, as
+        ``Embedding(len(matrix), D, seed=seed, dtype=...)`` draws it, before
+        the found rows and row 0 are written. ``n_found`` counts the rows
+        taken from the vectors.
 
         >>> import numpy as np, cembed
         >>> v = cembed.Vectors(["cat", "dog"], np.ones((2, 3), dtype=np.float32))
@@ -254,34 +215,18 @@ class Vectors:
             word_index = dict(word_index)
         if num_words is None:
             rows = len(word_index) + 1
-        elif not _is_int(num_words):
+        elif not is_int(num_words):
             raise TypeError(f"num_words must be an int or None, got {type(num_words).__name__}")
         elif num_words < 1:
             raise ValueError(f"num_words must be >= 1 (row 0 is padding), got {num_words}")
         else:
             rows = int(num_words)
-        dtype = self.matrix.dtype
-        shape = (rows, self.dim)
         rng = np.random.default_rng(seed)
-        if callable(initializer):
-            table = np.array(initializer(shape, rng), dtype=dtype)
-            if table.shape != shape:
-                raise ValueError(f"the initializer gave shape {table.shape}, expected {shape}")
-        elif initializer == "uniform":
-            table = rng.uniform(-0.05, 0.05, size=shape).astype(dtype)
-        elif initializer == "normal":
-            table = rng.normal(0.0, 0.05, size=shape).astype(dtype)
-        elif initializer == "zeros":
-            table = np.zeros(shape, dtype=dtype)
-        else:
-            raise ValueError(
-                f"initializer must be one of {_INITIALIZERS} or a callable f(shape, rng), "
-                f"got {initializer!r}"
-            )
+        table = initializers.initial_table(initializer, (rows, self.dim), self.matrix.dtype, rng)
         dst, src = [], []
         index = self.index
         for word, i in word_index.items():
-            if not _is_int(i):
+            if not is_int(i):
                 raise TypeError(f"word_index values must be ints; {word!r} maps to {i!r}")
             if i < 1:
                 raise ValueError(f"word_index value {i} for {word!r}: indices start at 1 (0 is padding)")
@@ -368,7 +313,7 @@ def load_word2vec(path, binary=None, limit=None, encoding="utf-8", unicode_error
         raise TypeError(f"binary must be True, False or None, got {binary!r}")
     if limit is None:
         climit = -1
-    elif not _is_int(limit):
+    elif not is_int(limit):
         raise TypeError(f"limit must be an int or None, got {type(limit).__name__}")
     elif limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
@@ -397,7 +342,7 @@ def load_word2vec(path, binary=None, limit=None, encoding="utf-8", unicode_error
             f"got {unicode_errors!r}"
         ) from None
 
-    words, index, matrix, duplicates, _, _ = _vectors.load(
+    words, index, matrix, duplicates = _vectors.load(
         bpath, name, mode, climit, info.name, unicode_errors
     )
     if duplicates:
@@ -451,13 +396,7 @@ def save_word2vec(path, words, matrix=None, binary=False):
     n, dim = matrix.shape
     if dim < 1:
         raise ValueError("matrix must have at least one column")
-    item = matrix.itemsize
-    if n > 0 and (
-        (dim > 1 and matrix.strides[1] != item) or matrix.strides[0] % item != 0
-    ):
-        raise ValueError(
-            "the rows of matrix are not contiguous; pass np.ascontiguousarray(matrix)"
-        )
+    check_rows_contiguous("matrix", matrix)
     seen = {}
     for i, w in enumerate(words):
         j = seen.setdefault(w, i)

@@ -6,7 +6,7 @@ import numpy.typing as npt
 
 _Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 _Query = Union[str, npt.ArrayLike]
-_Initializer = Union[str, Callable[[Tuple[int, int], np.random.Generator], npt.ArrayLike]]
+from cembed.initializers import InitializerLike as _Initializer
 
 class Vectors:
     words: list[str]

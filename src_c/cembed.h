@@ -168,7 +168,7 @@ uint32_t cembed_murmurhash3_32(const void *key, int64_t len, uint32_t seed);
 uint32_t cembed_murmurhash3_int32(int32_t key, uint32_t seed);
 
 
-/* ---- text (tokenize.c) ------------------------------------------------- */
+/* ---- text (tokenize.c, vocab.c, sequence.c) ---------------------------- */
 /* The default analyzer of Keras' Tokenizer over UTF-8 text. Non-ASCII text
  * is lowercased by the caller (Python's str.lower is the reference); for
  * ASCII text lower[i] = 1 asks the tokenizer to map A-Z to a-z itself.
@@ -203,8 +203,9 @@ typedef struct {
 } cembed_i64vec;
 void cembed_i64vec_free(cembed_i64vec *v);
 
-/* A vocabulary: a hash table from UTF-8 keys to entries that keep a value,
- * a count and a document count, in insertion order (entry ids 0, 1, ...). */
+/* A vocabulary (vocab.c): a hash table from UTF-8 keys to entries that keep
+ * a value, a count and a document count, in insertion order (entry ids
+ * 0, 1, ...). */
 typedef struct cembed_vocab cembed_vocab;
 cembed_vocab *cembed_vocab_new(void);            /* NULL when out of memory */
 void cembed_vocab_free(cembed_vocab *v);
@@ -231,7 +232,8 @@ int cembed_vocab_count_tokens(cembed_vocab *v, const char *buf, const int64_t *o
 /* Look up the tokens of n texts and append to out, per token, its entry id;
  * a token that is absent, or whose value is >= limit (when limit > 0), gives
  * oov_code instead, or nothing when oov_code is -1. Text i's ids are
- * out[offsets[i]:offsets[i+1]] (offsets has n + 1 entries). */
+ * out[offsets[i]:offsets[i+1]] (offsets has n + 1 entries). Runs on several
+ * threads (over texts) for large inputs. */
 int cembed_vocab_lookup_texts(const cembed_vocab *v, const cembed_analyzer *a,
                               const char *const *texts, const int64_t *lens,
                               const uint8_t *lower, int64_t n, int64_t limit,
@@ -242,15 +244,46 @@ int cembed_hash_texts(const cembed_analyzer *a, const char *const *texts,
                       const int64_t *lens, const uint8_t *lower, int64_t n, uint32_t seed,
                       uint64_t modulus, cembed_i64vec *out, int64_t *offsets);
 
-/* pad_sequences (sequence.c): sequence r is values[offsets[r]:offsets[r+1]];
- * truncated to its last (or, truncate_post, first) maxlen values and written
- * at the end (or, pad_post, the start) of row r of out (num_seqs, maxlen),
+/* A padded array of texts' numbers, as Keras' pad_sequences makes it:
+ * text i's sequence goes to row i of out, (n, maxlen) row-major, int64
+ * (is_i64 = 1) or int32 (the caller makes sure the numbers fit), its last
+ * maxlen numbers kept (or, truncate_post, its first), at the end of the
+ * row (or, pad_post, the start). The caller has written the padding value
+ * everywhere; the other entries are left as they are. out == NULL: only
+ * the lengths are computed. */
+typedef struct {
+    void *out;
+    int64_t maxlen;
+    int pad_post;
+    int truncate_post;
+    int is_i64;
+} cembed_padded;
+/* Keras' pad_sequences(texts_to_sequences(texts)) in one pass: each token
+ * gives its entry's value; a token that is absent, or whose value is
+ * >= limit (when limit > 0), gives *oov_value, or nothing when oov_value
+ * is NULL. seq_lens (may be NULL) gets each text's full sequence length.
+ * out->maxlen < 0 (with out->out) is CEMBED_ERR_VALUE. Runs on several
+ * threads (over texts) for large inputs. */
+int cembed_vocab_lookup_padded(const cembed_vocab *v, const cembed_analyzer *a,
+                               const char *const *texts, const int64_t *lens,
+                               const uint8_t *lower, int64_t n, int64_t limit,
+                               const int64_t *oov_value, const cembed_padded *out,
+                               int64_t *seq_lens);
+/* The hashing trick (as cembed_hash_texts) into a padded array (as
+ * cembed_vocab_lookup_padded). */
+int cembed_hash_padded(const cembed_analyzer *a, const char *const *texts, const int64_t *lens,
+                       const uint8_t *lower, int64_t n, uint32_t seed, uint64_t modulus,
+                       const cembed_padded *out, int64_t *seq_lens);
+
+/* pad_sequences (sequence.c): sequence r, values[offsets[r]:offsets[r+1]],
+ * at most maxlen values (a longer one is cut to its first maxlen), goes to
+ * the end (or, pad_post, the start) of row r of out (num_seqs, maxlen),
  * whose other entries are left as they are. */
 void cembed_pad_place_i32(const int32_t *values, const int64_t *offsets, int64_t num_seqs,
-                          int64_t maxlen, int pad_post, int truncate_post, int32_t *out);
+                          int64_t maxlen, int pad_post, int32_t *out);
 
 
-/* ---- pretrained vectors (vectors.c) ------------------------------------ */
+/* ---- pretrained vectors (wordvec_io.c, decimal.c) ---------------------- */
 /* Readers and writers of word2vec text/binary, GloVe and fastText .vec
  * files. Numbers are parsed without the C locale: the text grammar is
  * Python's float() without underscores ([+-] digits [. digits] [e[+-]digits],

@@ -109,7 +109,7 @@ cdef extern from "cembed.h" nogil:
                        const int64_t *rows, int64_t k, const double *grads, double lr,
                        int64_t *bad_pos) noexcept
 
-    # ---- text (tokenize.c, sequence.c)
+    # ---- text (tokenize.c, vocab.c, sequence.c)
     ctypedef struct cembed_analyzer:
         int mode
         uint8_t ascii_delims[128]
@@ -151,11 +151,27 @@ cdef extern from "cembed.h" nogil:
                           const int64_t *lens, const uint8_t *lower, int64_t n, uint32_t seed,
                           uint64_t modulus, cembed_i64vec *out, int64_t *offsets) noexcept
 
+    ctypedef struct cembed_padded:
+        void *out
+        int64_t maxlen
+        int pad_post
+        int truncate_post
+        int is_i64
+    int cembed_vocab_lookup_padded(const cembed_vocab *v, const cembed_analyzer *a,
+                                   const char *const *texts, const int64_t *lens,
+                                   const uint8_t *lower, int64_t n, int64_t limit,
+                                   const int64_t *oov_value, const cembed_padded *out,
+                                   int64_t *seq_lens) noexcept
+    int cembed_hash_padded(const cembed_analyzer *a, const char *const *texts,
+                           const int64_t *lens, const uint8_t *lower, int64_t n,
+                           uint32_t seed, uint64_t modulus, const cembed_padded *out,
+                           int64_t *seq_lens) noexcept
+
     void cembed_pad_place_i32(const int32_t *values, const int64_t *offsets,
                               int64_t num_seqs, int64_t maxlen, int pad_post,
-                              int truncate_post, int32_t *out) noexcept
+                              int32_t *out) noexcept
 
-    # ---- word2vec / GloVe / fastText files (vectors.c)
+    # ---- word2vec / GloVe / fastText files (wordvec_io.c, decimal.c)
     ctypedef struct cembed_w2v_error:
         int64_t line
         int64_t offset

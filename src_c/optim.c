@@ -2,7 +2,7 @@
  * optim.c - row-wise (lazy) optimizers: only the listed rows of the table
  * and of its state change. Rows are strictly increasing, so each is updated
  * by one thread and the result does not depend on the thread count.
- * Arithmetic is in the table's type, in the order of SPEC.md's formulas.
+ * Arithmetic is in the table's type, in the order of the formulas in docs/kernels.rst.
  */
 #include <math.h>
 

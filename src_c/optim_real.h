@@ -15,7 +15,7 @@ static inline void FN(prefetch_w)(REAL *row, int64_t dim)
     cembed_prefetch_bytes_w(row, dim * (int64_t)sizeof(REAL));
 }
 
-/* The update is SPEC's formula rearranged as PyTorch computes it, one
+/* The update is the formula of docs/kernels.rst rearranged as PyTorch computes it, one
  * square root and one division an element:
  *   w -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)                   */
 CEMBED_DISPATCH

@@ -5,20 +5,16 @@
 #include <string.h>
 
 #include "cembed.h"
+#include "sequence.h"
 
 void cembed_pad_place_i32(const int32_t *values, const int64_t *offsets, int64_t num_seqs,
-                          int64_t maxlen, int pad_post, int truncate_post, int32_t *out)
+                          int64_t maxlen, int pad_post, int32_t *out)
 {
     for (int64_t r = 0; r < num_seqs; r++) {
-        const int32_t *src = values + offsets[r];
-        int64_t len = offsets[r + 1] - offsets[r];
-        if (len > maxlen) {
-            if (!truncate_post)
-                src += len - maxlen;
-            len = maxlen;
-        }
-        int32_t *row = out + r * maxlen;
-        if (len > 0)
-            memcpy(pad_post ? row : row + (maxlen - len), src, (size_t)len * sizeof(int32_t));
+        int64_t skip, at;
+        int64_t kept = cembed_pad_window(offsets[r + 1] - offsets[r], maxlen, pad_post, 1, &skip,
+                                         &at);
+        if (kept > 0)
+            memcpy(out + r * maxlen + at, values + offsets[r], (size_t)kept * sizeof(int32_t));
     }
 }

@@ -1,43 +1,25 @@
 /*
  * tokenize.c - the default analyzer of Keras' Tokenizer over UTF-8 text:
- * split into tokens, then count them or look them up in a vocabulary hash
- * table, or hash them (the hashing trick).
+ * split texts into tokens, then count them into a vocabulary (vocab.c),
+ * or map each to a number (its vocabulary entry or value, or its hash: the
+ * hashing trick) into per-text lists or into a padded array.
  *
  * The caller lowercases non-ASCII text beforehand (Python's str.lower is
  * the reference for Unicode case mapping); for ASCII text the tokenizer
- * lowercases A-Z itself. The vocabulary keeps its entries in insertion
- * order (like a Python dict), so "first seen" order is the entry order.
+ * lowercases A-Z itself. Texts are independent: the functions that map
+ * them run on several threads, each text's numbers written by one thread,
+ * so the output is the same for any number of threads.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "buffer.h"
 #include "cembed.h"
 #include "parallel.h"
+#include "sequence.h"
+#include "vocab.h"
 
 /* ---- growable int64 vector -------------------------------------------- */
-
-static int i64vec_reserve(cembed_i64vec *v, int64_t need)
-{
-    if (need <= v->capacity)
-        return CEMBED_OK;
-    int64_t cap = v->capacity > 0 ? v->capacity : 1024;
-    while (cap < need)
-        cap *= 2;
-    int64_t *p = (int64_t *)realloc(v->data, (size_t)cap * sizeof(int64_t));
-    if (!p)
-        return CEMBED_ERR_NOMEM;
-    v->data = p;
-    v->capacity = cap;
-    return CEMBED_OK;
-}
-
-static inline int i64vec_push(cembed_i64vec *v, int64_t x)
-{
-    if (v->size == v->capacity && i64vec_reserve(v, v->size + 1) != CEMBED_OK)
-        return CEMBED_ERR_NOMEM;
-    v->data[v->size++] = x;
-    return CEMBED_OK;
-}
 
 void cembed_i64vec_free(cembed_i64vec *v)
 {
@@ -46,234 +28,7 @@ void cembed_i64vec_free(cembed_i64vec *v)
     v->size = v->capacity = 0;
 }
 
-/* ---- the vocabulary ----------------------------------------------------- */
-
-#define KEY_PREFIX 12
-
-/* 64 bytes; a key of up to KEY_PREFIX bytes (most words) is compared
- * without a visit to the pool */
-typedef struct {
-    int64_t key_off; /* offset of the key in the pool */
-    int64_t key_len;
-    int64_t value;
-    int64_t count;
-    int64_t docs;
-    int64_t last_doc; /* the last document that counted toward docs */
-    uint32_t hash;
-    char prefix[KEY_PREFIX]; /* the key's first bytes */
-} vocab_entry;
-
-struct cembed_vocab {
-    vocab_entry *entries; /* in insertion order */
-    int64_t size, capacity;
-    char *pool;
-    int64_t pool_size, pool_capacity;
-    /* a slot is (hash << 32) | (entry index + 1), 0 when empty: the hash
-     * in the slot spares a visit to the entry on a mismatch */
-    uint64_t *slots;
-    int64_t mask; /* number of slots - 1 (a power of two minus one) */
-};
-
-#define VOCAB_SEED 0x9747b28cu
-
-cembed_vocab *cembed_vocab_new(void)
-{
-    cembed_vocab *v = (cembed_vocab *)calloc(1, sizeof(cembed_vocab));
-    if (!v)
-        return NULL;
-    v->mask = 63;
-    v->slots = (uint64_t *)calloc((size_t)(v->mask + 1), sizeof(uint64_t));
-    /* the pool is never NULL, so an empty key (a "" token) points into it */
-    v->pool_capacity = 4096;
-    v->pool = (char *)malloc((size_t)v->pool_capacity);
-    if (!v->slots || !v->pool) {
-        free(v->slots);
-        free(v->pool);
-        free(v);
-        return NULL;
-    }
-    return v;
-}
-
-void cembed_vocab_free(cembed_vocab *v)
-{
-    if (!v)
-        return;
-    free(v->entries);
-    free(v->pool);
-    free(v->slots);
-    free(v);
-}
-
-void cembed_vocab_clear(cembed_vocab *v)
-{
-    v->size = 0;
-    v->pool_size = 0;
-    memset(v->slots, 0, (size_t)(v->mask + 1) * sizeof(uint64_t));
-}
-
-int64_t cembed_vocab_size(const cembed_vocab *v)
-{
-    return v->size;
-}
-
-void cembed_vocab_entry(const cembed_vocab *v, int64_t id, const char **key, int64_t *key_len,
-                        int64_t *value, int64_t *count, int64_t *docs)
-{
-    const vocab_entry *e = &v->entries[id];
-    *key = v->pool + e->key_off;
-    *key_len = e->key_len;
-    *value = e->value;
-    *count = e->count;
-    *docs = e->docs;
-}
-
-/* memcmp for the short keys of a vocabulary, without a library call */
-static inline int keys_equal(const char *a, const char *b, int64_t len)
-{
-    while (len >= 8) {
-        uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y)
-            return 0;
-        a += 8;
-        b += 8;
-        len -= 8;
-    }
-    while (len > 0) {
-        if (*a++ != *b++)
-            return 0;
-        len--;
-    }
-    return 1;
-}
-
-static inline int entry_has_key(const cembed_vocab *v, const vocab_entry *e, const char *key,
-                                int64_t len)
-{
-    if (len <= KEY_PREFIX)
-        return keys_equal(e->prefix, key, len);
-    return keys_equal(e->prefix, key, KEY_PREFIX)
-           && keys_equal(v->pool + e->key_off + KEY_PREFIX, key + KEY_PREFIX, len - KEY_PREFIX);
-}
-
-static inline int64_t vocab_find_hashed(const cembed_vocab *v, const char *key, int64_t len,
-                                        uint32_t h, int64_t *slot_out)
-{
-    int64_t i = (int64_t)h & v->mask;
-    for (;;) {
-        uint64_t s = v->slots[i];
-        if (s == 0) {
-            *slot_out = i;
-            return -1;
-        }
-        if ((uint32_t)(s >> 32) == h) {
-            int64_t id = (int64_t)(s & 0xffffffffu) - 1;
-            const vocab_entry *e = &v->entries[id];
-            if (e->key_len == len && entry_has_key(v, e, key, len)) {
-                *slot_out = i;
-                return id;
-            }
-        }
-        i = (i + 1) & v->mask;
-    }
-}
-
-static inline uint64_t make_slot(uint32_t h, int64_t id)
-{
-    return ((uint64_t)h << 32) | (uint64_t)(id + 1);
-}
-
-int64_t cembed_vocab_find(const cembed_vocab *v, const char *key, int64_t len)
-{
-    int64_t slot;
-    return vocab_find_hashed(v, key, len, cembed_murmurhash3_32(key, len, VOCAB_SEED), &slot);
-}
-
-static int vocab_grow_slots(cembed_vocab *v)
-{
-    int64_t nslots = (v->mask + 1) * 2;
-    uint64_t *slots = (uint64_t *)calloc((size_t)nslots, sizeof(uint64_t));
-    if (!slots)
-        return CEMBED_ERR_NOMEM;
-    int64_t mask = nslots - 1;
-    for (int64_t id = 0; id < v->size; id++) {
-        int64_t i = (int64_t)v->entries[id].hash & mask;
-        while (slots[i] != 0)
-            i = (i + 1) & mask;
-        slots[i] = make_slot(v->entries[id].hash, id);
-    }
-    free(v->slots);
-    v->slots = slots;
-    v->mask = mask;
-    return CEMBED_OK;
-}
-
-/* Find key or append it with the given value; *id_out is its entry. */
-static int vocab_upsert(cembed_vocab *v, const char *key, int64_t len, uint32_t h, int64_t value,
-                        int64_t *id_out)
-{
-    int64_t slot;
-    int64_t id = vocab_find_hashed(v, key, len, h, &slot);
-    if (id >= 0) {
-        *id_out = id;
-        return CEMBED_OK;
-    }
-    if (v->size >= (int64_t)0xfffffffe)
-        return CEMBED_ERR_NOMEM; /* slots hold 32-bit entry numbers */
-    if (v->size == v->capacity) {
-        int64_t cap = v->capacity ? v->capacity * 2 : 256;
-        vocab_entry *p = (vocab_entry *)realloc(v->entries, (size_t)cap * sizeof(vocab_entry));
-        if (!p)
-            return CEMBED_ERR_NOMEM;
-        v->entries = p;
-        v->capacity = cap;
-    }
-    if (v->pool_size + len > v->pool_capacity) {
-        int64_t cap = v->pool_capacity;
-        while (cap < v->pool_size + len)
-            cap *= 2;
-        char *p = (char *)realloc(v->pool, (size_t)cap);
-        if (!p)
-            return CEMBED_ERR_NOMEM;
-        v->pool = p;
-        v->pool_capacity = cap;
-    }
-    memcpy(v->pool + v->pool_size, key, (size_t)len);
-    vocab_entry *e = &v->entries[v->size];
-    e->key_off = v->pool_size;
-    e->key_len = len;
-    e->value = value;
-    e->count = 0;
-    e->docs = 0;
-    e->last_doc = -1;
-    e->hash = h;
-    memset(e->prefix, 0, KEY_PREFIX);
-    memcpy(e->prefix, key, (size_t)(len < KEY_PREFIX ? len : KEY_PREFIX));
-    v->pool_size += len;
-    id = v->size++;
-    v->slots[slot] = make_slot(h, id);
-    if (2 * v->size > v->mask + 1) {
-        int st = vocab_grow_slots(v);
-        if (st != CEMBED_OK)
-            return st;
-    }
-    *id_out = id;
-    return CEMBED_OK;
-}
-
-int cembed_vocab_insert(cembed_vocab *v, const char *key, int64_t len, int64_t value,
-                        int64_t *id_out)
-{
-    uint32_t h = cembed_murmurhash3_32(key, len, VOCAB_SEED);
-    int st = vocab_upsert(v, key, len, h, value, id_out);
-    if (st == CEMBED_OK)
-        v->entries[*id_out].value = value;
-    return st;
-}
-
-/* ---- the tokenizer ------------------------------------------------------ */
+/* ---- the scan ------------------------------------------------------------ */
 
 /* Byte classes of a scan: what a byte (already lowercased when the text
  * is) starts. */
@@ -366,16 +121,8 @@ static inline int scanner_init(scanner *s, scan_ctx *c, const char *text, int64_
 {
     s->cls = c->cls;
     if (lower) {
-        if (len > c->low_cap) {
-            int64_t cap = c->low_cap ? c->low_cap : 4096;
-            while (cap < len)
-                cap *= 2;
-            uint8_t *p = (uint8_t *)realloc(c->low, (size_t)cap);
-            if (!p)
-                return CEMBED_ERR_NOMEM;
-            c->low = p;
-            c->low_cap = cap;
-        }
+        if (CEMBED_RESERVE(c->low, c->low_cap, len, 4096) != CEMBED_OK)
+            return CEMBED_ERR_NOMEM;
         const uint8_t *src = (const uint8_t *)text;
         for (int64_t i = 0; i < len; i++) {
             uint8_t b = src[i];
@@ -484,7 +231,7 @@ static inline int next_batch(scanner *s, const cembed_analyzer *a, const cembed_
 {
     int n = 0;
     while (n < TOKEN_BATCH && next_raw_token(s, a, &batch[n].p, &batch[n].len)) {
-        batch[n].hash = cembed_murmurhash3_32(batch[n].p, batch[n].len, VOCAB_SEED);
+        batch[n].hash = cembed_vocab_hash(batch[n].p, batch[n].len);
         CEMBED_PREFETCH(&v->slots[(int64_t)batch[n].hash & v->mask]);
         n++;
     }
@@ -495,6 +242,8 @@ static inline int next_batch(scanner *s, const cembed_analyzer *a, const cembed_
     }
     return n;
 }
+
+/* ---- counting ------------------------------------------------------------ */
 
 int cembed_vocab_count_texts(cembed_vocab *v, const cembed_analyzer *a, const char *const *texts,
                              const int64_t *lens, const uint8_t *lower, int64_t n,
@@ -514,16 +263,11 @@ int cembed_vocab_count_texts(cembed_vocab *v, const cembed_analyzer *a, const ch
             nb = next_batch(&s, a, v, batch);
             for (int i = 0; i < nb; i++) {
                 int64_t id;
-                st = vocab_upsert(v, (const char *)batch[i].p, batch[i].len, batch[i].hash, 0,
-                                  &id);
+                st = cembed_vocab_upsert(v, (const char *)batch[i].p, batch[i].len,
+                                         batch[i].hash, 0, &id);
                 if (st != CEMBED_OK)
                     break;
-                vocab_entry *e = &v->entries[id];
-                e->count++;
-                if (e->last_doc != doc) {
-                    e->last_doc = doc;
-                    e->docs++;
-                }
+                cembed_vocab_count(v, id, doc);
             }
             total += nb;
         }
@@ -534,24 +278,212 @@ int cembed_vocab_count_texts(cembed_vocab *v, const cembed_analyzer *a, const ch
     return st;
 }
 
-int cembed_vocab_count_tokens(cembed_vocab *v, const char *buf, const int64_t *offsets, int64_t n,
-                              int64_t doc)
+/* ---- mapping tokens to numbers ----------------------------------------- */
+
+/* What a token becomes: its vocabulary entry id or value (a token that is
+ * absent, or whose value is >= limit when limit > 0, gives oov, or nothing
+ * when has_oov is 0), or its hash % modulus + 1. */
+typedef struct {
+    const cembed_vocab *v; /* NULL: the hashing trick */
+    int64_t limit;
+    int emit_values;       /* the entry's value (1) or its id (0) */
+    int has_oov;
+    int64_t oov;
+    uint32_t seed;
+    uint64_t modulus;
+} token_map;
+
+/* The numbers of the tokens of a scan into seq (room for one a byte of the
+ * text: a text of L bytes has at most L tokens), at most `stop` of them;
+ * returns how many. */
+static int64_t map_tokens(scanner *s, const cembed_analyzer *a, const token_map *m, int64_t *seq,
+                          int64_t stop)
 {
-    for (int64_t i = 0; i < n; i++) {
-        const char *tok = buf + offsets[i];
-        int64_t tlen = offsets[i + 1] - offsets[i];
-        int64_t id;
-        int st = vocab_upsert(v, tok, tlen, cembed_murmurhash3_32(tok, tlen, VOCAB_SEED), 0, &id);
-        if (st != CEMBED_OK)
-            return st;
-        vocab_entry *e = &v->entries[id];
-        e->count++;
-        if (e->last_doc != doc) {
-            e->last_doc = doc;
-            e->docs++;
+    int64_t *dst = seq, *end = seq + stop;
+    if (m->v == NULL) {
+        const uint8_t *tok;
+        int64_t tlen;
+        while (dst < end && next_raw_token(s, a, &tok, &tlen))
+            *dst++ = (int64_t)((uint64_t)cembed_murmurhash3_32(tok, tlen, m->seed) % m->modulus)
+                     + 1;
+        return dst - seq;
+    }
+    const cembed_vocab *v = m->v;
+    token_ref batch[TOKEN_BATCH];
+    int nb = TOKEN_BATCH;
+    while (nb == TOKEN_BATCH && dst < end) {
+        nb = next_batch(s, a, v, batch);
+        for (int i = 0; i < nb && dst < end; i++) {
+            int64_t slot;
+            int64_t id = cembed_vocab_find_hashed(v, (const char *)batch[i].p, batch[i].len,
+                                                  batch[i].hash, &slot);
+            if (id >= 0 && (m->limit <= 0 || v->entries[id].value < m->limit))
+                *dst++ = m->emit_values ? v->entries[id].value : id;
+            else if (m->has_oov)
+                *dst++ = m->oov;
         }
     }
+    return dst - seq;
+}
+
+/* Scanning and mapping a byte of text costs far more than copying it: the
+ * work that cembed_threads_for weighs. */
+#define TEXT_WORK_PER_BYTE 16
+
+static int text_threads(const int64_t *lens, int64_t n)
+{
+    int64_t bytes = 0;
+    for (int64_t d = 0; d < n; d++)
+        bytes += lens[d];
+    return cembed_threads_for(bytes * TEXT_WORK_PER_BYTE);
+}
+
+/* One thread's state: the scan tables and the buffer of one text's numbers. */
+typedef struct {
+    scan_ctx c;
+    int64_t *seq;
+    int64_t cap;
+} text_worker;
+
+/* Scan text d and map its tokens into w->seq (at most stop); *len gets
+ * their number. */
+static int map_text(text_worker *w, const cembed_analyzer *a, const token_map *m,
+                    const char *const *texts, const int64_t *lens, const uint8_t *lower,
+                    int64_t d, int64_t stop, int64_t *len)
+{
+    scanner s;
+    int st = scanner_init(&s, &w->c, texts[d], lens[d], lower ? lower[d] : 0);
+    if (st == CEMBED_OK)
+        st = CEMBED_RESERVE(w->seq, w->cap, lens[d] + 1, 1024);
+    if (st != CEMBED_OK)
+        return st;
+    *len = map_tokens(&s, a, m, w->seq, stop < lens[d] ? stop : lens[d]);
     return CEMBED_OK;
+}
+
+/* Texts into out and offsets (see cembed_vocab_lookup_texts): each thread
+ * maps a contiguous share of the texts into its own vector, and the shares
+ * are then appended in order. */
+static int map_texts_to_vec(const cembed_analyzer *a, const token_map *m,
+                            const char *const *texts, const int64_t *lens, const uint8_t *lower,
+                            int64_t n, cembed_i64vec *out, int64_t *offsets)
+{
+    int nt = text_threads(lens, n);
+    int st = CEMBED_OK;
+    /* thread t's numbers, for texts [first[t], first[t + 1]) */
+    cembed_i64vec *parts = (cembed_i64vec *)calloc((size_t)nt, sizeof(cembed_i64vec));
+    int64_t *first = (int64_t *)calloc((size_t)nt + 1, sizeof(int64_t));
+    if (!parts || !first) {
+        free(parts);
+        free(first);
+        return CEMBED_ERR_NOMEM;
+    }
+    /* offsets[d + 1] first holds the end of text d within its share */
+    CEMBED_OMP(parallel num_threads(nt))
+    {
+        int t, tn;
+        int64_t lo, hi;
+        cembed_thread_id(&t, &tn);
+        cembed_thread_share(n, &lo, &hi);
+        first[t + 1] = hi; /* the team may be smaller than nt: the rest stay empty */
+        text_worker w = {.seq = NULL, .cap = 0};
+        scan_ctx_init(&w.c, a);
+        cembed_i64vec *part = &parts[t];
+        int my = CEMBED_OK;
+        for (int64_t d = lo; d < hi && my == CEMBED_OK; d++) {
+            int64_t len = 0;
+            my = map_text(&w, a, m, texts, lens, lower, d, INT64_MAX, &len);
+            if (my == CEMBED_OK)
+                my = CEMBED_RESERVE(part->data, part->capacity, part->size + len, 1024);
+            if (my != CEMBED_OK)
+                break;
+            if (len > 0)
+                memcpy(part->data + part->size, w.seq, (size_t)len * sizeof(int64_t));
+            part->size += len;
+            offsets[d + 1] = part->size;
+        }
+        scan_ctx_free(&w.c);
+        free(w.seq);
+        if (my != CEMBED_OK) {
+            CEMBED_OMP(critical)
+            st = my;
+        }
+    }
+    int64_t total = 0;
+    for (int t = 0; t < nt; t++)
+        total += parts[t].size;
+    if (st == CEMBED_OK)
+        st = CEMBED_RESERVE(out->data, out->capacity, out->size + total, 1024);
+    if (st == CEMBED_OK) {
+        offsets[0] = out->size;
+        for (int t = 0; t < nt; t++) {
+            int64_t base = out->size;
+            if (first[t + 1] < first[t])
+                first[t + 1] = first[t];
+            for (int64_t d = first[t]; d < first[t + 1]; d++)
+                offsets[d + 1] += base;
+            if (parts[t].size > 0)
+                memcpy(out->data + base, parts[t].data, (size_t)parts[t].size * sizeof(int64_t));
+            out->size += parts[t].size;
+        }
+    }
+    for (int t = 0; t < nt; t++)
+        cembed_i64vec_free(&parts[t]);
+    free(parts);
+    free(first);
+    return st;
+}
+
+/* Texts into the rows of a padded array (see cembed_vocab_lookup_padded). */
+static int map_texts_to_padded(const cembed_analyzer *a, const token_map *m,
+                               const char *const *texts, const int64_t *lens,
+                               const uint8_t *lower, int64_t n, const cembed_padded *p,
+                               int64_t *seq_lens)
+{
+    if (p->out != NULL && p->maxlen < 0)
+        return CEMBED_ERR_VALUE;
+    /* post-truncation needs only the first maxlen numbers of a text */
+    const int64_t stop = (p->out != NULL && p->truncate_post && !seq_lens) ? p->maxlen : INT64_MAX;
+    int nt = text_threads(lens, n);
+    int st = CEMBED_OK;
+    CEMBED_OMP(parallel num_threads(nt))
+    {
+        text_worker w = {.seq = NULL, .cap = 0};
+        scan_ctx_init(&w.c, a);
+        int my = CEMBED_OK;
+        CEMBED_OMP(for schedule(dynamic, 64))
+        for (int64_t d = 0; d < n; d++) {
+            int64_t len = 0, skip, at;
+            if (my != CEMBED_OK)
+                continue;
+            my = map_text(&w, a, m, texts, lens, lower, d, stop, &len);
+            if (my != CEMBED_OK)
+                continue;
+            if (seq_lens)
+                seq_lens[d] = len;
+            if (p->out == NULL)
+                continue;
+            int64_t kept = cembed_pad_window(len, p->maxlen, p->pad_post, p->truncate_post,
+                                             &skip, &at);
+            const int64_t *src = w.seq + skip;
+            at += d * p->maxlen;
+            if (p->is_i64) {
+                if (kept > 0)
+                    memcpy((int64_t *)p->out + at, src, (size_t)kept * sizeof(int64_t));
+            } else {
+                int32_t *dst = (int32_t *)p->out + at;
+                for (int64_t k = 0; k < kept; k++)
+                    dst[k] = (int32_t)src[k];
+            }
+        }
+        scan_ctx_free(&w.c);
+        free(w.seq);
+        if (my != CEMBED_OK) {
+            CEMBED_OMP(critical)
+            st = my;
+        }
+    }
+    return st;
 }
 
 int cembed_vocab_lookup_texts(const cembed_vocab *v, const cembed_analyzer *a,
@@ -559,38 +491,9 @@ int cembed_vocab_lookup_texts(const cembed_vocab *v, const cembed_analyzer *a,
                               int64_t n, int64_t limit, int64_t oov_code, cembed_i64vec *out,
                               int64_t *offsets)
 {
-    scan_ctx c;
-    scan_ctx_init(&c, a);
-    int st = CEMBED_OK;
-    token_ref batch[TOKEN_BATCH];
-    offsets[0] = out->size;
-    for (int64_t d = 0; d < n && st == CEMBED_OK; d++) {
-        scanner s;
-        st = scanner_init(&s, &c, texts[d], lens[d], lower ? lower[d] : 0);
-        /* a text of L bytes has at most L tokens */
-        if (st == CEMBED_OK)
-            st = i64vec_reserve(out, out->size + lens[d]);
-        if (st != CEMBED_OK)
-            break;
-        int64_t *dst = out->data + out->size;
-        int nb = TOKEN_BATCH;
-        while (nb == TOKEN_BATCH) {
-            nb = next_batch(&s, a, v, batch);
-            for (int i = 0; i < nb; i++) {
-                int64_t slot;
-                int64_t id = vocab_find_hashed(v, (const char *)batch[i].p, batch[i].len,
-                                               batch[i].hash, &slot);
-                if (id >= 0 && (limit <= 0 || v->entries[id].value < limit))
-                    *dst++ = id;
-                else if (oov_code != -1)
-                    *dst++ = oov_code;
-            }
-        }
-        out->size = dst - out->data;
-        offsets[d + 1] = out->size;
-    }
-    scan_ctx_free(&c);
-    return st;
+    token_map m = {.v = v, .limit = limit, .emit_values = 0, .has_oov = oov_code != -1,
+                   .oov = oov_code};
+    return map_texts_to_vec(a, &m, texts, lens, lower, n, out, offsets);
 }
 
 int cembed_hash_texts(const cembed_analyzer *a, const char *const *texts, const int64_t *lens,
@@ -599,25 +502,27 @@ int cembed_hash_texts(const cembed_analyzer *a, const char *const *texts, const 
 {
     if (modulus == 0)
         return CEMBED_ERR_VALUE;
-    scan_ctx c;
-    scan_ctx_init(&c, a);
-    int st = CEMBED_OK;
-    offsets[0] = out->size;
-    for (int64_t d = 0; d < n && st == CEMBED_OK; d++) {
-        scanner s;
-        st = scanner_init(&s, &c, texts[d], lens[d], lower ? lower[d] : 0);
-        if (st == CEMBED_OK)
-            st = i64vec_reserve(out, out->size + lens[d]);
-        if (st != CEMBED_OK)
-            break;
-        const uint8_t *tok;
-        int64_t tlen;
-        int64_t *dst = out->data + out->size;
-        while (next_raw_token(&s, a, &tok, &tlen))
-            *dst++ = (int64_t)((uint64_t)cembed_murmurhash3_32(tok, tlen, seed) % modulus) + 1;
-        out->size = dst - out->data;
-        offsets[d + 1] = out->size;
-    }
-    scan_ctx_free(&c);
-    return st;
+    token_map m = {.v = NULL, .seed = seed, .modulus = modulus};
+    return map_texts_to_vec(a, &m, texts, lens, lower, n, out, offsets);
+}
+
+int cembed_vocab_lookup_padded(const cembed_vocab *v, const cembed_analyzer *a,
+                               const char *const *texts, const int64_t *lens,
+                               const uint8_t *lower, int64_t n, int64_t limit,
+                               const int64_t *oov_value, const cembed_padded *out,
+                               int64_t *seq_lens)
+{
+    token_map m = {.v = v, .limit = limit, .emit_values = 1, .has_oov = oov_value != NULL,
+                   .oov = oov_value ? *oov_value : 0};
+    return map_texts_to_padded(a, &m, texts, lens, lower, n, out, seq_lens);
+}
+
+int cembed_hash_padded(const cembed_analyzer *a, const char *const *texts, const int64_t *lens,
+                       const uint8_t *lower, int64_t n, uint32_t seed, uint64_t modulus,
+                       const cembed_padded *out, int64_t *seq_lens)
+{
+    if (modulus == 0)
+        return CEMBED_ERR_VALUE;
+    token_map m = {.v = NULL, .seed = seed, .modulus = modulus};
+    return map_texts_to_padded(a, &m, texts, lens, lower, n, out, seq_lens);
 }

@@ -1,11 +1,13 @@
 """NumPy / SciPy references for cembed's kernels: the oracles of the tests.
 
-Everything here follows SPEC.md literally and is written without looking at
+Everything here follows docs/kernels.rst literally and is written without looking at
 the C core: an embedding lookup is ``onehot(x) @ W``, a pooled lookup is
 ``bag_matrix @ W``, a sparse gradient is ``onehot.T @ G`` (or ``np.add.at``),
-and the optimizers are the formulas of SPEC section 1.
+and the optimizers are the formulas of its "Optimizer steps".
 """
 import re
+
+import contextlib
 
 import numpy as np
 import scipy.sparse as sp
@@ -207,7 +209,7 @@ def scatter_add_ref(table, indices, grad):
 
 
 # ------------------------------------------------------------ optimizers
-# Each takes copies of the state, updates the listed rows with SPEC's
+# Each takes copies of the state, updates the listed rows with docs/kernels.rst's
 # formula in float64 and returns the new arrays (float64).
 
 
@@ -270,13 +272,13 @@ def assert_update_close(got, ref, dtype):
 
 
 def index_error_pattern(value, position, num_rows=None, noun="index"):
-    """Regex for SPEC's message ``index 7 at position (1, 0) is out of range [0, 5)``.
+    """Regex for the message ``index 7 at position (1, 0) is out of range [0, 5)`` (docs/kernels.rst).
 
     ``position`` is a tuple. For one-dimensional inputs both ``(3,)`` (a
-    Python tuple) and ``(3)`` are accepted; SPEC only shows the 2-D form.
+    Python tuple) and ``(3)`` are accepted; the docs show only the 2-D form.
     Without num_rows the range part is only required to start with ``[0,``.
     ``noun`` is a regex for the first word (the optimizers' ``rows`` may say
-    "row"; SPEC's wording is "for example").
+    "row"; the docs give the message as an example).
     """
     if len(position) == 1:
         pos = re.escape(f"({position[0]}") + r",?\)"
@@ -284,3 +286,37 @@ def index_error_pattern(value, position, num_rows=None, noun="index"):
         pos = re.escape("(" + ", ".join(str(p) for p in position) + ")")
     rng = re.escape(f"[0, {num_rows})") if num_rows is not None else r"\[0, .*"
     return rf"{noun} {value} at position {pos} is out of range {rng}"
+
+
+@contextlib.contextmanager
+def numpy_unicode_alias():
+    """keras_preprocessing's pad_sequences uses np.unicode_, which NumPy 2
+    removed: the alias is restored only around the calls to Keras."""
+    had = hasattr(np, "unicode_")
+    if not had:
+        np.unicode_ = np.str_
+    try:
+        yield
+    finally:
+        if not had:
+            del np.unicode_
+
+
+def keras_pad_sequences(*args, **kwargs):
+    """keras_preprocessing 1.1.2's pad_sequences, the oracle of padding."""
+    from keras_preprocessing.sequence import pad_sequences
+
+    with numpy_unicode_alias():
+        return pad_sequences(*args, **kwargs)
+
+
+def fit_cembed_and_keras(kw, texts):
+    """A cembed Tokenizer and a keras_preprocessing one made with the same
+    options ``kw`` and fitted on the same texts."""
+    import cembed
+    from keras_preprocessing.text import Tokenizer
+
+    ours, theirs = cembed.Tokenizer(**kw), Tokenizer(**kw)
+    ours.fit_on_texts(texts)
+    theirs.fit_on_texts(texts)
+    return ours, theirs

@@ -1,5 +1,5 @@
 """Hypothesis strategies shared by the kernel tests: tables and index arrays
-of every dtype and memory layout SPEC section 0 allows."""
+of every dtype and memory layout docs/kernels.rst's ground rules allow."""
 import os
 
 import numpy as np
@@ -28,7 +28,7 @@ def rng_from(data_or_seed):
 
 
 def random_table(rng, v, d, dtype, layout):
-    """A (v, d) float table in one of the layouts SPEC accepts without copy.
+    """A (v, d) float table in a layout the kernels take without copy (docs/kernels.rst).
 
     c: C-contiguous; rowstep: every other row of a taller table (W[::2]);
     narrow: the first d columns of a wider table (W[:, :d]).
@@ -102,3 +102,26 @@ def index_inputs(draw, v, max_ndim=3):
     dtype = draw(st.sampled_from(INT_DTYPES))
     layout = draw(index_layouts)
     return make_indices(values, dtype, layout), values
+
+
+# ------------------------------------------------------------------- text
+
+# Characters that trip tokenizers: white space of several kinds, Keras'
+# filters, letters whose lowercase form changes length or context
+# (\u0130, final sigma, \ufb01), a wide CJK character and an emoji.
+TEXT_ALPHABET = st.sampled_from(
+    list("abcXYZ  \t\n.,!-'") + ["\u00e4", "\u00c4", "\u00df", "\u0130", "\u03a3", "\u03c2",
+                                   "\u00a0", "\u2013", "\u5929", "\U0001F642", "\u01c5", "\ufb01"])
+text_lists = st.lists(st.text(TEXT_ALPHABET, max_size=30), max_size=8)
+text_filters = st.one_of(st.just('!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'),
+                         st.text(TEXT_ALPHABET, max_size=4))
+text_splits = st.one_of(st.just(" "), st.text(TEXT_ALPHABET, min_size=1, max_size=3))
+# the options of a Keras Tokenizer, as keyword arguments
+tokenizer_options = st.fixed_dictionaries({
+    "filters": text_filters,
+    "split": text_splits,
+    "lower": st.booleans(),
+    "char_level": st.booleans(),
+    "num_words": st.one_of(st.none(), st.integers(0, 8)),
+    "oov_token": st.one_of(st.none(), st.just("<OOV>"), st.just("a")),
+})

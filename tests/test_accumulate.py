@@ -224,7 +224,7 @@ def test_scatter_add_equals_add_at_bitwise(data, v, d, dtype, layout):
 
     result = cembed.scatter_add(table, indices, grad)
 
-    # SPEC says "in place" and nothing about a return value: None or the table
+    # docs/kernels.rst says "in place" and nothing about a return value: None or the table
     assert result is None or result is table
     np.testing.assert_array_equal(table, ref)
     # the rest of the base array (rows / columns outside the view) untouched

@@ -24,14 +24,17 @@ PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__
 
 BUILD_PYX = """
 import sys
+import cembed
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
+# the status codes come from cembed.h through libcembed.pxd (as NumPy's
+# cimport needs numpy.get_include())
 setup(
     name="kernel_user",
     ext_modules=cythonize(
-        [Extension("kernel_user", ["kernel_user.pyx"])],
-        include_path=[sys.argv.pop()],
+        [Extension("kernel_user", ["kernel_user.pyx"], include_dirs=[cembed.get_include()])],
+        include_path=[sys.argv.pop(), cembed.get_include()],
         quiet=True,
     ),
     script_args=["build_ext", "--inplace", "-q"],

@@ -35,39 +35,6 @@ def test_seed_makes_tables_reproducible():
     assert not np.array_equal(a, cembed.Embedding(50, 8, seed=8).embeddings)
 
 
-def test_initializers():
-    normal = cembed.Embedding(2000, 20, embeddings_initializer="normal", seed=0).embeddings
-    assert abs(float(normal.mean())) < 0.002 and 0.048 < float(normal.std()) < 0.052
-    assert not cembed.Embedding(5, 3, embeddings_initializer="zeros").embeddings.any()
-    assert np.all(cembed.Embedding(5, 3, embeddings_initializer="ones").embeddings == 1)
-    glorot = cembed.Embedding(300, 100, embeddings_initializer="glorot_uniform", seed=0).embeddings
-    limit = np.sqrt(6 / 400)
-    assert np.abs(glorot).max() <= limit and np.abs(glorot).max() > 0.99 * limit
-    assert cembed.Embedding(5, 3, embeddings_initializer="random_uniform", dtype="float64",
-                            seed=1).embeddings.dtype == np.float64
-
-
-def test_callable_and_array_initializers():
-    seen = {}
-
-    def init(shape, rng):
-        seen["shape"], seen["rng"] = shape, rng
-        return rng.integers(0, 3, size=shape)
-
-    emb = cembed.Embedding(4, 3, embeddings_initializer=init, seed=0)
-    assert seen["shape"] == (4, 3) and isinstance(seen["rng"], np.random.Generator)
-    assert emb.embeddings.dtype == np.float32 and set(np.unique(emb.embeddings)) <= {0, 1, 2}
-    A = np.arange(12.0).reshape(4, 3)
-    emb = cembed.Embedding(4, 3, embeddings_initializer=A)
-    assert np.array_equal(emb.embeddings, A) and not np.shares_memory(emb.embeddings, A)
-    with pytest.raises(ValueError, match="shape"):
-        cembed.Embedding(4, 3, embeddings_initializer=np.zeros((3, 4)))
-    with pytest.raises(ValueError, match="shape"):
-        cembed.Embedding(4, 3, embeddings_initializer=lambda shape, rng: np.zeros(3))
-    with pytest.raises(ValueError, match="unknown"):
-        cembed.Embedding(4, 3, embeddings_initializer="he_normal")
-
-
 def test_weights_argument():
     W = np.arange(15).reshape(3, 5)
     emb = cembed.Embedding(3, 5, weights=[W])
@@ -352,7 +319,9 @@ def test_most_similar_equals_brute_force():
 def test_most_similar_edges():
     emb = cembed.Embedding(4, 2, weights=[[[0, 0], [1, 0], [2, 0], [0, 1]]])
     assert emb.most_similar(1) == [(2, pytest.approx(1.0)), (0, 0.0), (3, 0.0)]  # ties: lower index
-    assert emb.most_similar(0, topn=2) == [(1, 0.0), (2, 0.0)]
+    with pytest.raises(ValueError, match="zero"):  # row 0 is zero: no direction (issue 11)
+        emb.most_similar(0, topn=2)
+    assert emb.most_similar(0, topn=0) == []
     assert cembed.Embedding(1, 2).most_similar(0) == []
     with pytest.raises(IndexError):
         emb.most_similar(4)

@@ -1,5 +1,5 @@
 """Bad input for every kernel: the right exception, a clear message, and
-nothing written (SPEC section 0)."""
+nothing written (docs/kernels.rst, ground rules)."""
 import re
 
 import numpy as np
@@ -258,7 +258,7 @@ def test_optimizer_state_shape_and_dtype(dt):
     for bad in (np.zeros((V, D + 1), dt), np.zeros(V + 1, dt), np.zeros((V, 1), dt)):
         with pytest.raises(ValueError):
             cembed.adagrad_update(w, bad, [0], g)
-    # a state of another dtype than the table: SPEC is silent on which error
+    # a state of another dtype than the table: the docs are silent on which error
     other = np.zeros((V, D), np.float64 if dt == np.float32 else np.float32)
     with pytest.raises((TypeError, ValueError)):
         cembed.adam_update(w, other, good, [0], g, 1)
@@ -437,7 +437,7 @@ def test_bad_out_arrays(dt):
         with pytest.raises(ValueError):
             cembed.embedding_bag(t, [[1, 2], [0, 0]], out=out)
         assert out.tobytes() == before
-    # SPEC: out "must be C-contiguous with that shape and dtype" but names no
+    # docs/kernels.rst: out "must be C-contiguous with that shape and dtype" but names no
     # exception for a wrong dtype; TypeError or ValueError are both accepted.
     other = np.zeros((2, D), np.float64 if dt == np.float32 else np.float32)
     for out in (other, np.zeros((2, D), np.int64)):
@@ -473,7 +473,7 @@ def test_grad_shape_mismatch(dt):
 
 
 def test_grad_of_integer_dtype_is_type_error():
-    # SPEC names dtypes only for tables; an integer gradient is rejected like
+    # docs/kernels.rst names dtypes only for tables; an integer gradient is rejected like
     # an integer table.
     with pytest.raises(TypeError):
         cembed.accumulate([0, 1], np.ones((2, D), np.int64))
@@ -516,7 +516,7 @@ def test_embedding_bag_argument_errors():
 
 
 def test_embedding_bag_1d_without_offsets_is_rejected():
-    # SPEC: 1-D indices come with offsets; it does not say which error
+    # docs/kernels.rst: 1-D indices come with offsets; it does not say which error
     with pytest.raises((ValueError, TypeError)):
         cembed.embedding_bag(table_for(), [0, 1, 2])
 
@@ -546,7 +546,7 @@ def test_embedding_bag_backward_argument_errors():
 
 def test_byte_swapped_table_is_type_error():
     # A '>f4' table is not float32 in memory; it can be neither used in place
-    # nor copied behind the user's back (SPEC is silent; TypeError as a
+    # nor copied behind the user's back (the docs are silent; TypeError as a
     # table of the wrong dtype).
     table = np.arange(6, dtype=np.float32).reshape(3, 2).astype(">f4" if np.little_endian else "<f4")
     with pytest.raises(TypeError):

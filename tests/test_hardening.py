@@ -1,5 +1,5 @@
 """Hardening: threads, processes, leaks, and the regressions found by the
-sanitizer driver and the fuzzers (SPEC section 0: no crash, nothing lost,
+sanitizer driver and the fuzzers (docs/kernels.rst, ground rules: no crash, nothing lost,
 whatever comes in).
 
 - 8 Python threads call every kernel and the tokenizer at once on shared

@@ -1,4 +1,4 @@
-"""adam_update, adagrad_update and sgd_update against SPEC's formulas."""
+"""adam_update, adagrad_update and sgd_update against the formulas of docs/kernels.rst."""
 import numpy as np
 import pytest
 from hypothesis import given
@@ -163,7 +163,7 @@ def test_adagrad_rowwise_uses_mean_of_squares():
 
 
 def test_adagrad_rowwise_strided_accum():
-    """A strided (V,) accumulator: SPEC asks only for contiguous rows, and a
+    """A strided (V,) accumulator: docs/kernels.rst asks only for contiguous rows, and a
     row of one float always is. Either it is used in place, or refused with
     a ValueError that says how to fix it; never updated in a copy."""
     w = np.ones((4, 2))

@@ -268,55 +268,6 @@ def test_l2_regularizer_on_touched_rows(kind):
     assert np.array_equal(emb.embeddings[6:], before[6:])  # untouched rows do not decay
 
 
-def test_regularizer_forms():
-    for spec, l2 in [("l2", 0.01), (0.25, 0.25), ({"l2": 0.5}, 0.5), (None, 0.0)]:
-        assert cembed.Embedding(2, 2, embeddings_regularizer=spec)._l2 == l2
-
-    class KerasL2:  # duck-typed like keras.regularizers.L2
-        l2 = 0.125
-
-    assert cembed.Embedding(2, 2, embeddings_regularizer=KerasL2())._l2 == 0.125
-    with pytest.raises(ValueError):
-        cembed.Embedding(2, 2, embeddings_regularizer="l1")
-    with pytest.raises(ValueError):
-        cembed.Embedding(2, 2, embeddings_regularizer=-1.0)
-
-
-def _keras_max_norm(w, m=2.0):
-    n = np.sqrt((w * w).sum(axis=1, keepdims=True))
-    return w * (np.clip(n, 0, m) / (1e-7 + n))
-
-
-@pytest.mark.parametrize("name, ref", [
-    ("max_norm", _keras_max_norm),
-    ("unit_norm", lambda w: w / (1e-7 + np.sqrt((w * w).sum(axis=1, keepdims=True)))),
-    ("non_neg", lambda w: np.where(w >= 0, w, 0.0)),
-    (lambda w: np.clip(w, -0.5, 0.5), lambda w: np.clip(w, -0.5, 0.5)),
-])
-def test_constraint_on_touched_rows(name, ref):
-    W = np.random.default_rng(1).standard_normal((8, 4)) * 3
-    emb = cembed.Embedding(8, 4, weights=[W], dtype="float64", embeddings_constraint=name)
-    grads = np.random.default_rng(2).standard_normal((3, 4))
-    expected = W.copy()
-    expected[[1, 3, 6]] -= 0.01 * grads
-    expected[[1, 3, 6]] = ref(expected[[1, 3, 6]])
-    optimizers.SGD().step(emb, ([1, 3, 6], grads))
-    np.testing.assert_allclose(emb.embeddings, expected, rtol=1e-12, atol=1e-12)
-
-
-def test_constraint_objects_and_errors():
-    from cembed.embedding import MaxNorm
-
-    emb = cembed.Embedding(4, 2, weights=[[[3, 4]] * 4], embeddings_constraint=MaxNorm(1.0))
-    optimizers.SGD(0.0).step(emb, ([2], np.zeros((1, 2))))
-    np.testing.assert_allclose(emb.embeddings[2], [0.6, 0.8], rtol=1e-6)
-    np.testing.assert_array_equal(emb.embeddings[0], [3, 4])
-    with pytest.raises(ValueError):
-        cembed.Embedding(2, 2, embeddings_constraint="min_max_norm")
-    with pytest.raises(TypeError):
-        cembed.Embedding(2, 2, embeddings_constraint=3)
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_train_step_equals_backward_then_step(kind):
     rng = np.random.default_rng(9)

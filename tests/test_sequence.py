@@ -2,33 +2,16 @@
 
 keras_preprocessing's pad_sequences uses np.unicode_, which NumPy 2
 removed: the alias is restored only around the calls to Keras."""
-import contextlib
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cembed import pad_sequences
+from oracles import keras_pad_sequences as keras_pad
+from oracles import numpy_unicode_alias
 
 kp_sequence = pytest.importorskip("keras_preprocessing.sequence")
-
-
-@contextlib.contextmanager
-def numpy_unicode_alias():
-    had = hasattr(np, "unicode_")
-    if not had:
-        np.unicode_ = np.str_
-    try:
-        yield
-    finally:
-        if not had:
-            del np.unicode_
-
-
-def keras_pad(*args, **kwargs):
-    with numpy_unicode_alias():
-        return kp_sequence.pad_sequences(*args, **kwargs)
 
 
 def assert_same(sequences, **kwargs):

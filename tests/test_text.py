@@ -2,7 +2,6 @@
 and output equal (matrices bitwise), errors of the same type, on shipped
 public-domain text and on random Unicode text (hypothesis)."""
 import json
-import os
 import pickle
 from collections import OrderedDict, defaultdict
 
@@ -13,21 +12,12 @@ from hypothesis import strategies as st
 
 import cembed
 from cembed import Tokenizer, hashing_trick, one_hot, text_to_word_sequence, tokenizer_from_json
+from corpora import ALICE, CORPUS
+from oracles import fit_cembed_and_keras
+from strategies import text_lists, tokenizer_options
 
 kp_text = pytest.importorskip("keras_preprocessing.text")
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-
-
-def _read(name):
-    with open(os.path.join(DATA, name), encoding="utf-8") as f:
-        return f.read()
-
-
-ALICE = _read("alice.txt")
-UNICODE = _read("erlkoenig.txt")
-# lines (some empty or blank), paragraphs and a whole text as documents
-CORPUS = ALICE.split("\n") + UNICODE.split("\n") + ALICE.split("\n\n") + ["", "   ", UNICODE]
 
 CONFIGS = [
     {},
@@ -99,16 +89,9 @@ def same_result(f, ours, theirs):
         assert got == expected
 
 
-def fit_both(kw, texts):
-    ours, theirs = Tokenizer(**kw), kp_text.Tokenizer(**kw)
-    ours.fit_on_texts(texts)
-    theirs.fit_on_texts(texts)
-    return ours, theirs
-
-
 @pytest.mark.parametrize("kw", CONFIGS, ids=_ids)
 def test_fit_and_transform_match_keras(kw):
-    ours, theirs = fit_both(kw, CORPUS)
+    ours, theirs = fit_cembed_and_keras(kw, CORPUS)
     assert_same_state(ours, theirs)
     assert_same_outputs(ours, theirs, CORPUS)
 
@@ -196,19 +179,19 @@ def test_oov_and_num_words_edge_cases():
     texts = ["a a a b b c", "d"]
     # an oov_token set after fitting is not in word_index: Keras then emits
     # None for unknown words and drops ids >= num_words
-    ours, theirs = fit_both({"num_words": 3}, texts)
+    ours, theirs = fit_cembed_and_keras({"num_words": 3}, texts)
     for tok in (ours, theirs):
         tok.oov_token = "zzz"
     batch = ["a b c d e"] * 50
     assert ours.texts_to_sequences(batch) == theirs.texts_to_sequences(batch)
     assert ours.texts_to_sequences(batch)[0] == [1, 2, None]
     # num_words=0 means no limit
-    ours, theirs = fit_both({"num_words": 0}, texts)
+    ours, theirs = fit_cembed_and_keras({"num_words": 0}, texts)
     assert ours.texts_to_sequences(batch) == theirs.texts_to_sequences(batch)
 
 
 def test_word_index_edited_by_hand():
-    ours, theirs = fit_both({"oov_token": "<unk>"}, CORPUS)
+    ours, theirs = fit_cembed_and_keras({"oov_token": "<unk>"}, CORPUS)
     batch = CORPUS * 2
     assert ours.texts_to_sequences(batch) == theirs.texts_to_sequences(batch)
     # in place edits after the C table was built: a new word, a moved one,
@@ -232,7 +215,7 @@ def test_word_index_edited_by_hand():
 
 def test_lone_surrogates_take_python_path():
     texts = ["abc \ud800 def", "ABC x\udfffy"] * 40
-    ours, theirs = fit_both({}, texts)
+    ours, theirs = fit_cembed_and_keras({}, texts)
     assert_same_state(ours, theirs)
     assert ours.texts_to_sequences(texts) == theirs.texts_to_sequences(texts)
     # a word with a lone surrogate has no UTF-8 to hash: Keras' md5 fails,
@@ -292,7 +275,7 @@ def test_analyzer_replaces_word_split():
 @pytest.mark.parametrize("kw", [{}, {"num_words": 20, "oov_token": "<OOV>"},
                                 {"char_level": True}], ids=_ids)
 def test_json_both_ways(kw):
-    ours, theirs = fit_both(kw, CORPUS)
+    ours, theirs = fit_cembed_and_keras(kw, CORPUS)
     config = ours.get_config()
     assert set(config) == set(theirs.get_config())
     for key, value in config.items():
@@ -436,28 +419,11 @@ def test_doctests():
 
 # ------------------------------------------------------------------ hypothesis
 
-ALPHABET = st.sampled_from(
-    list("abcXYZ  \t\n.,!-'") + ["\u00e4", "\u00c4", "\u00df", "\u0130", "\u03a3", "\u03c2",
-                                   "\u00a0", "\u2013", "\u5929", "\U0001F642", "\u01c5", "\ufb01"])
-TEXTS = st.lists(st.text(ALPHABET, max_size=30), max_size=8)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    texts=TEXTS,
-    more=TEXTS,
-    filters=st.one_of(st.just('!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'), st.text(ALPHABET, max_size=4)),
-    split=st.one_of(st.just(" "), st.text(ALPHABET, min_size=1, max_size=3)),
-    lower=st.booleans(),
-    char_level=st.booleans(),
-    num_words=st.one_of(st.none(), st.integers(0, 8)),
-    oov_token=st.one_of(st.none(), st.just("<OOV>"), st.just("a")),
-)
-def test_random_unicode_matches_keras(texts, more, filters, split, lower, char_level, num_words,
-                                      oov_token):
-    kw = dict(filters=filters, split=split, lower=lower, char_level=char_level,
-              num_words=num_words, oov_token=oov_token)
-    ours, theirs = fit_both(kw, texts)
+@given(texts=text_lists, more=text_lists, kw=tokenizer_options)
+def test_random_unicode_matches_keras(texts, more, kw):
+    filters, split, lower, char_level = kw["filters"], kw["split"], kw["lower"], kw["char_level"]
+    ours, theirs = fit_cembed_and_keras(kw, texts)
     assert_same_state(ours, theirs)
     ours.fit_on_texts(iter(more))
     theirs.fit_on_texts(iter(more))

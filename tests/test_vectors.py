@@ -910,8 +910,10 @@ def test_embedding_matrix():
     assert m[2].tolist() == [7, 7, 7] and m[0].tolist() == [0, 0, 0] and found == 1
     m64, _ = Vectors(["a"], np.ones((1, 2))).embedding_matrix({"a": 1})
     assert m64.dtype == np.float64
+    m, _ = v.embedding_matrix(word_index, initializer="ones")  # Embedding's names (issue 11)
+    assert m[2].tolist() == [1, 1, 1] and m[0].tolist() == [0, 0, 0]
     with pytest.raises(ValueError, match="initializer"):
-        v.embedding_matrix(word_index, initializer="ones")
+        v.embedding_matrix(word_index, initializer="he_normal")
     with pytest.raises(ValueError, match="0 is padding"):
         v.embedding_matrix({"a": 0})
     with pytest.raises(TypeError):

@@ -305,9 +305,9 @@ static void test_zero_products(void)
           == CEMBED_OK);
     CHECK(out[0] == 0 && out[1] == 0);
     int32_t *nov = (int32_t *)xmalloc(0);
-    cembed_pad_place_i32(nov, zero_offsets, 0, huge, 0, 0, nov);
+    cembed_pad_place_i32(nov, zero_offsets, 0, huge, 0, nov);
     int64_t three_empty[4] = {0, 0, 0, 0};
-    cembed_pad_place_i32(nov, three_empty, 3, 0, 1, 1, nov);
+    cembed_pad_place_i32(nov, three_empty, 3, 0, 1, nov);
     free(nov);
     free(noidx);
     free(none);
@@ -720,6 +720,85 @@ static char *random_text(int64_t len)
     return t;
 }
 
+/* The padded forms equal the list forms, placed as pad_sequences places
+ * them: lookups give the entries' values rather than their ids. */
+static void check_padded(const cembed_vocab *v, const cembed_analyzer *a,
+                         const char *const *texts, const int64_t *lens, const uint8_t *lower,
+                         int64_t n)
+{
+    int64_t limits[3] = {0, 2, INT64_MAX}, oov_values[2] = {-7, INT32_MAX};
+    int64_t limit = limits[rnd_below(3)];
+    const int64_t *oov = rnd_below(2) ? &oov_values[rnd_below(2)] : NULL;
+    uint32_t seed = (uint32_t)rnd();
+    uint64_t mod = 1 + rnd_below(1000);
+    for (int hashed = 0; hashed < 2; hashed++) {
+        cembed_i64vec ref = {NULL, 0, 0};
+        int64_t *offsets = new_i64(n + 1), *seq_lens = new_i64(n);
+        if (hashed)
+            CHECK(cembed_hash_texts(a, texts, lens, lower, n, seed, mod, &ref, offsets) == CEMBED_OK);
+        else
+            CHECK(cembed_vocab_lookup_texts(v, a, texts, lens, lower, n, limit, oov ? -2 : -1, &ref,
+                                            offsets)
+                  == CEMBED_OK);
+        cembed_padded p = {NULL, (int64_t)rnd_below(9), (int)rnd_below(2), (int)rnd_below(2),
+                           (int)rnd_below(2)};
+        /* lengths only */
+        if (hashed)
+            CHECK(cembed_hash_padded(a, texts, lens, lower, n, seed, mod, &p, seq_lens) == CEMBED_OK);
+        else
+            CHECK(cembed_vocab_lookup_padded(v, a, texts, lens, lower, n, limit, oov, &p, seq_lens)
+                  == CEMBED_OK);
+        for (int64_t i = 0; i < n; i++)
+            CHECK(seq_lens[i] == offsets[i + 1] - offsets[i]);
+        int64_t cells = n * p.maxlen, elem = p.is_i64 ? 8 : 4;
+        p.out = xmalloc((size_t)(cells * elem));
+        memset(p.out, 0xAB, (size_t)(cells * elem));
+        int64_t *maybe_lens = rnd_below(2) ? seq_lens : NULL;
+        if (hashed)
+            CHECK(cembed_hash_padded(a, texts, lens, lower, n, seed, mod, &p, maybe_lens) == CEMBED_OK);
+        else
+            CHECK(cembed_vocab_lookup_padded(v, a, texts, lens, lower, n, limit, oov, &p, maybe_lens)
+                  == CEMBED_OK);
+        for (int64_t r = 0; r < n; r++) {
+            int64_t len = offsets[r + 1] - offsets[r];
+            int64_t keep = len < p.maxlen ? len : p.maxlen;
+            int64_t src0 = offsets[r] + (p.truncate_post ? 0 : len - keep);
+            int64_t dst0 = p.pad_post ? 0 : p.maxlen - keep;
+            for (int64_t j = 0; j < p.maxlen; j++) {
+                int64_t got = p.is_i64 ? ((int64_t *)p.out)[r * p.maxlen + j]
+                                       : ((int32_t *)p.out)[r * p.maxlen + j];
+                int64_t want;
+                if (j < dst0 || j >= dst0 + keep) {
+                    want = p.is_i64 ? (int64_t)0xABABABABABABABABull : (int32_t)0xABABABABu;
+                } else {
+                    int64_t code = ref.data[src0 + j - dst0];
+                    if (hashed || code == -2) {
+                        want = hashed ? code : *oov;
+                    } else {
+                        const char *key;
+                        int64_t key_len, count, docs;
+                        cembed_vocab_entry(v, code, &key, &key_len, &want, &count, &docs);
+                    }
+                    if (!p.is_i64)
+                        want = (int32_t)want;
+                }
+                CHECK(got == want);
+            }
+        }
+        if (!hashed) {
+            cembed_padded bad = {p.out, -1, 0, 0, 0};
+            CHECK(cembed_vocab_lookup_padded(v, a, texts, lens, lower, n, limit, oov, &bad, NULL)
+                  == CEMBED_ERR_VALUE);
+        } else {
+            CHECK(cembed_hash_padded(a, texts, lens, lower, n, seed, 0, &p, NULL) == CEMBED_ERR_VALUE);
+        }
+        free(p.out);
+        free(offsets);
+        free(seq_lens);
+        cembed_i64vec_free(&ref);
+    }
+}
+
 static void test_text(void)
 {
     int64_t n = rnd_size(8);
@@ -806,6 +885,7 @@ static void test_text(void)
         CHECK(out.data[i] >= 1 && (uint64_t)out.data[i] - 1 < mod);
     CHECK(cembed_hash_texts(&a, (const char *const *)texts, lens, lower, n, 0, 0, &out, offsets)
           == CEMBED_ERR_VALUE);
+    check_padded(v, &a, (const char *const *)texts, lens, lower, n);
     cembed_i64vec_free(&out);
     CHECK(out.data == NULL && out.size == 0);
     cembed_i64vec_free(&out); /* twice is fine */
@@ -842,12 +922,12 @@ static void test_pad(void)
     int32_t *out = (int32_t *)xmalloc((size_t)(ns * maxlen) * sizeof(int32_t));
     for (int64_t i = 0; i < ns * maxlen; i++)
         out[i] = INT32_MIN;
-    int post = (int)rnd_below(2), tpost = (int)rnd_below(2);
-    cembed_pad_place_i32(values, offsets, ns, maxlen, post, tpost, out);
+    int post = (int)rnd_below(2);
+    cembed_pad_place_i32(values, offsets, ns, maxlen, post, out);
     for (int64_t r = 0; r < ns; r++) {
         int64_t len = offsets[r + 1] - offsets[r];
         int64_t keep = len < maxlen ? len : maxlen;
-        int64_t src0 = offsets[r] + (tpost || len <= maxlen ? 0 : len - maxlen);
+        int64_t src0 = offsets[r]; /* a longer sequence is cut to its first maxlen */
         int64_t dst0 = post ? 0 : maxlen - keep;
         for (int64_t j = 0; j < maxlen; j++) {
             int32_t want = (j >= dst0 && j < dst0 + keep) ? values[src0 + j - dst0] : INT32_MIN;
@@ -860,7 +940,7 @@ static void test_pad(void)
 }
 
 
-/* ---- pretrained vectors (vectors.c) -------------------------------------------- */
+/* ---- pretrained vectors (wordvec_io.c, decimal.c) ------------------------------ */
 
 static char tmp_path[4096];
 static cembed_w2v_error last_err; /* of the last failed read_all, for the report */

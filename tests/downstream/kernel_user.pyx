@@ -5,7 +5,7 @@ from libc.stdint cimport int64_t, uint32_t
 
 import numpy as np
 
-from cembed._core cimport STATUS_ERR_INDEX, STATUS_OK, gather_rows, murmurhash3_bytes
+from cembed._core cimport CEMBED_ERR_INDEX, CEMBED_OK, gather_rows, murmurhash3_bytes
 
 
 def take(float[:, ::1] table, int64_t[::1] idx):
@@ -30,5 +30,5 @@ def hash_bytes(bytes key, uint32_t seed=0):
     return h
 
 
-OK = STATUS_OK
-ERR_INDEX = STATUS_ERR_INDEX
+OK = CEMBED_OK
+ERR_INDEX = CEMBED_ERR_INDEX

@@ -26,8 +26,7 @@ import dask
 import dask.array as da
 import dask.bag as db
 
-from cembed.sequence import pad_sequences
-from cembed.text import DEFAULT_FILTERS, Tokenizer, hashing_trick as _hashing_trick
+from cembed.text import DEFAULT_FILTERS, Tokenizer, hash_texts, hashing_trick as _hashing_trick
 from cembed.vocab import VocabCounts
 
 __all__ = ["fit_tokenizer", "hashing_trick", "predict", "texts_to_sequences", "transform"]
@@ -171,26 +170,12 @@ def _to_array(bag, meta):
     return da.concatenate(blocks, axis=0)
 
 
-def _padding_args(maxlen, dtype, padding, truncating, value):
-    """Check the padding arguments now (as pad_sequences would when
-    computed) and give an empty result of the right dtype."""
-    if isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)):
-        raise TypeError(f"maxlen must be an int or None, got {type(maxlen).__name__}")
-    if maxlen < 0:
-        raise ValueError(f"maxlen must be >= 0, got {maxlen}")
-    for name, v in (("padding", padding), ("truncating", truncating)):
-        if v not in ("pre", "post"):
-            raise ValueError(f"{name} must be 'pre' or 'post', got {v!r}")
-    return pad_sequences([[1]], maxlen=maxlen, dtype=dtype, padding=padding,
-                         truncating=truncating, value=value)[:0]
-
-
 def _sequences(partition, tokenizer):
     return tokenizer.texts_to_sequences(_checked(partition))
 
 
 def _sequences_array(partition, tokenizer, pad):
-    return pad_sequences(tokenizer.texts_to_sequences(_checked(partition)), **pad)
+    return tokenizer.texts_to_array(_checked(partition), **pad)
 
 
 def texts_to_sequences(tokenizer, texts, maxlen=None, dtype="int32", padding="pre",
@@ -202,9 +187,10 @@ def texts_to_sequences(tokenizer, texts, maxlen=None, dtype="int32", padding="pr
     tokenizer : Tokenizer
         A fitted tokenizer; sent to each worker once.
     texts : dask.bag.Bag of str or dask.dataframe.Series of str
-    maxlen : int, optional
+    maxlen : int >= 1, optional
         Without it, a bag of lists of word indices; with it, a 2-D
-        ``dask.array`` ``(n_texts, maxlen)``, the rows of ``pad_sequences``.
+        ``dask.array`` ``(n_texts, maxlen)``, the rows of ``pad_sequences``
+        (made in one pass by ``Tokenizer.texts_to_array``).
     dtype, padding, truncating, value
         As ``pad_sequences`` (with ``maxlen`` only).
 
@@ -235,8 +221,9 @@ def texts_to_sequences(tokenizer, texts, maxlen=None, dtype="int32", padding="pr
     tok = _shared(tokenizer)
     if maxlen is None:
         return bag.map_partitions(_sequences, tok)
-    meta = _padding_args(maxlen, dtype, padding, truncating, value)
     pad = dict(maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating, value=value)
+    # bad arguments raise now; the empty result gives the dtype
+    meta = tokenizer.texts_to_array([], **pad)
     return _to_array(bag.map_partitions(_sequences_array, tok, pad), meta)
 
 
@@ -245,7 +232,7 @@ def _hashed(partition, n, split_args):
 
 
 def _hashed_array(partition, n, split_args, pad):
-    return pad_sequences(_hashing_trick(_checked(partition), n, **split_args), **pad)
+    return hash_texts(_checked(partition), n, **pad, **split_args)
 
 
 def hashing_trick(texts, n, maxlen=None, dtype="int32", padding="pre", truncating="pre",
@@ -258,9 +245,10 @@ def hashing_trick(texts, n, maxlen=None, dtype="int32", padding="pre", truncatin
     texts : dask.bag.Bag of str or dask.dataframe.Series of str
     n : int
         The hash space: indices are ``murmurhash3_32(word) % (n - 1) + 1``.
-    maxlen : int, optional
+    maxlen : int >= 1, optional
         Without it, a bag of lists of indices; with it, a 2-D ``dask.array``
-        ``(n_texts, maxlen)`` padded as ``pad_sequences``.
+        ``(n_texts, maxlen)`` padded as ``pad_sequences`` (made in one pass
+        by ``cembed.hash_texts``).
     dtype, padding, truncating, value
         As ``pad_sequences`` (with ``maxlen`` only).
     filters, lower, split
@@ -286,8 +274,8 @@ def hashing_trick(texts, n, maxlen=None, dtype="int32", padding="pre", truncatin
     _hashing_trick([], n, **split_args)  # bad n: its TypeError or ValueError, now
     if maxlen is None:
         return bag.map_partitions(_hashed, n, split_args)
-    meta = _padding_args(maxlen, dtype, padding, truncating, value)
     pad = dict(maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating, value=value)
+    meta = hash_texts([], n, **pad, **split_args)  # bad arguments raise now
     return _to_array(bag.map_partitions(_hashed_array, n, split_args, pad), meta)
 
 

@@ -329,10 +329,12 @@ def test_bad_arguments_raise_before_computing():
         cd.fit_tokenizer(bag, num_word=3)
     with pytest.raises(TypeError, match="tokenizer must be a cembed Tokenizer"):
         cd.texts_to_sequences("tok", bag)
-    with pytest.raises(ValueError, match="padding must be 'pre' or 'post'"):
+    with pytest.raises(ValueError, match='Padding type "middle" not understood'):
         cd.texts_to_sequences(tok, bag, maxlen=3, padding="middle")
-    with pytest.raises(ValueError, match="maxlen must be >= 0"):
-        cd.hashing_trick(bag, 10, maxlen=-1)
+    with pytest.raises(ValueError, match="maxlen must be >= 1"):
+        cd.hashing_trick(bag, 10, maxlen=0)
+    with pytest.raises(TypeError, match="maxlen must be an int or None, got float"):
+        cd.texts_to_sequences(tok, bag, maxlen=2.0)
     with pytest.raises(ValueError, match="n must be >= 2"):
         cd.hashing_trick(bag, 1)
 

@@ -742,6 +742,8 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
  * then the lanes in order: the compiler vectorizes that without
  * reassociating, so every instruction set gives the same bits. */
 #define FT_LANES 16
+/* Multiply-adds a thread must get per batch before a batch is split. */
+#define FT_WORK_PER_THREAD ((int64_t)1 << 17)
 
 static inline float dot_body(const float *CEMBED_RESTRICT a, const float *CEMBED_RESTRICT b,
                              int64_t dim)
@@ -1096,7 +1098,14 @@ int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nla
     }
     double total = 0.0;
     int64_t used = 0;
+    /* Two barriers a batch: threads pay only when a batch is a lot of
+     * work (measured: at 16 examples of dim 50 and 45 labels a second
+     * thread's barriers cost more than it gives on a busy machine). */
+    int64_t out_rows = loss == CEMBED_FT_HS ? 2 + (int64_t)log2((double)nlabels + 1.0) : nlabels;
+    int64_t per_batch = B * dim * (x->rows.size / (n > 0 ? n : 1) + 3 * out_rows);
     int nt = cembed_get_num_threads();
+    if ((int64_t)nt > per_batch / FT_WORK_PER_THREAD)
+        nt = (int)(per_batch / FT_WORK_PER_THREAD);
     if (nt > B)
         nt = (int)B;
     if (nt < 1)

@@ -196,6 +196,18 @@ class TextClassifier:
             setattr(self, name, value)
         return self
 
+    _estimator_type = "classifier"  # scikit-learn < 1.6
+
+    def __sklearn_tags__(self):
+        """scikit-learn's tags (>= 1.6): a classifier of texts. Only
+        scikit-learn calls this, so it imports scikit-learn here."""
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags(multi_label=True),
+                    input_tags=InputTags(one_d_array=True, two_d_array=False, string=True),
+                    no_validation=True)
+
     def __repr__(self):
         defaults = TextClassifier().get_params()
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v is not defaults[k]
@@ -287,11 +299,12 @@ class TextClassifier:
                 multi = True
                 if not group:
                     raise ValueError(f"text {i} has no labels")
-            for g in dict.fromkeys(group):
-                try:
-                    j = first_seen.setdefault(g, len(first_seen))
-                except TypeError:
-                    raise TypeError(f"label of text {i} is not hashable: {g!r}") from None
+            try:
+                group = dict.fromkeys(group)
+            except TypeError:
+                raise TypeError(f"a label of text {i} is not hashable: {lab!r}") from None
+            for g in group:
+                j = first_seen.setdefault(g, len(first_seen))
                 if j == len(counts):
                     counts.append(0)
                 counts[j] += 1
@@ -707,7 +720,7 @@ class TextClassifier:
             "input_shape": list(self.input_.shape),
             "output_shape": list(self.output_.shape),
         }
-        head = json.dumps(header, ensure_ascii=True).encode("ascii")
+        head = json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii")
         words = [w.encode("utf-8", "surrogateescape") for w in self.words_]
         lens = np.fromiter((len(w) for w in words), dtype=np.int32, count=len(words))
         with atomic_replace(path) as tmp:

@@ -51,6 +51,7 @@ _LAZY = {
     # -- branch dask: mergeable vocabulary counts (cembed.dask itself needs Dask)
     "VocabCounts": "cembed.vocab",
     # -- end branch dask
+    "TextClassifier": "cembed.models.classifier",  # branch classifier
 }
 _SUBMODULES = ("constraints", "demo", "embedding", "initializers", "optimizers", "regularizers",
                "sequence", "similarity", "text", "vectors")
@@ -145,4 +146,5 @@ __all__ = [
     # -- branch dask
     "VocabCounts",
     # -- end branch dask
+    "TextClassifier",  # branch classifier
 ]

@@ -13,11 +13,15 @@ results equal cembed's serial ones on all the texts in partition order.
 A tokenizer or model enters the task graph once, as one key that every task
 reads; on a ``distributed`` client it is scattered to every worker
 (``broadcast=True``) before the tasks run. Nothing here runs until computed,
-except :func:`fit_tokenizer`, which returns a fitted ``Tokenizer``.
+except :func:`fit_tokenizer`, which returns a fitted ``Tokenizer``. A model
+with ``save`` and ``load`` (a ``TextClassifier``) travels in its own file
+format.
 
 This module needs Dask (``pip install cembed[dask]``); ``import cembed``
 does not import it.
 """
+import os
+import tempfile
 from itertools import chain, islice
 
 import numpy as np
@@ -281,11 +285,50 @@ def hashing_trick(texts, n, maxlen=None, dtype="int32", padding="pre", truncatin
 
 # ---------------------------------------------------------------- models
 
+class _Saved:
+    """A model that travels in its own file format (its ``save`` and
+    ``load``), for models whose C state does not pickle; a callable
+    ``analyzer``, which the file does not keep, travels beside it."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __reduce__(self):
+        with tempfile.TemporaryDirectory(prefix="cembed-") as folder:
+            path = os.path.join(folder, "model")
+            self.model.save(path)
+            with open(path, "rb") as f:
+                data = f.read()
+        analyzer = getattr(self.model, "analyzer", None)
+        return _load_saved, (type(self.model), data, analyzer if callable(analyzer) else None)
+
+
+def _load_saved(cls, data, analyzer):
+    with tempfile.TemporaryDirectory(prefix="cembed-") as folder:
+        path = os.path.join(folder, "model")
+        with open(path, "wb") as f:
+            f.write(data)
+        return _Saved(cls.load(path) if analyzer is None else cls.load(path, analyzer=analyzer))
+
+
 def _model_rows(partition, model, method, kwargs, meta):
+    if isinstance(model, _Saved):
+        model = model.model
     texts = _checked(partition)
     if not texts:  # the model need not take an empty list
         return meta
-    return np.asarray(getattr(model, method)(texts, **kwargs))
+    return _as_rows(getattr(model, method)(texts, **kwargs))
+
+
+def _as_rows(result):
+    """A model's result as an array with a row per text: lists (of labels,
+    with k > 1 or several labels a text) become a 1-D object array."""
+    if isinstance(result, np.ndarray):
+        return result
+    rows = np.empty(len(result), dtype=object)
+    for i, row in enumerate(result):
+        rows[i] = row
+    return rows
 
 
 def _apply_model(model, texts, method, kwargs):
@@ -294,7 +337,9 @@ def _apply_model(model, texts, method, kwargs):
         raise TypeError(f"model must have a {method} method (a fitted TextClassifier), "
                         f"got {type(model).__name__}")
     # the dtype and row shape, from the model on one text here
-    meta = np.asarray(getattr(model, method)(["meta"], **kwargs))[:0]
+    meta = _as_rows(getattr(model, method)(["meta"], **kwargs))[:0]
+    if callable(getattr(model, "save", None)) and callable(getattr(type(model), "load", None)):
+        model = _Saved(model)
     rows = bag.map_partitions(_model_rows, _shared(model), method, kwargs, meta)
     return _to_array(rows, meta)
 
@@ -313,17 +358,19 @@ def predict(model, texts, **kwargs):
     Returns
     -------
     dask.array.Array
-        The labels, one per text (chunks follow the partitions).
+        The labels, one per text (chunks follow the partitions); where
+        ``model.predict`` gives a list of label lists (``k > 1``,
+        multi-label), a 1-D object array of those lists.
 
     Examples
     --------
     >>> import dask.bag as db
-    >>> from cembed import TextClassifier  # doctest: +SKIP
+    >>> from cembed import TextClassifier
     >>> from cembed.dask import predict
-    >>> model = TextClassifier(dim=8, epochs=20).fit(  # doctest: +SKIP
+    >>> model = TextClassifier(dim=8, epochs=5).fit(
     ...     ["good fun", "great fun", "bad dull", "awful dull"], ["+", "+", "-", "-"])
     >>> texts = db.from_sequence(["good great", "dull awful"], npartitions=2)
-    >>> predict(model, texts).compute()  # doctest: +SKIP
+    >>> predict(model, texts).compute()
     array(['+', '-'], dtype='<U1')
     """
     return _apply_model(model, texts, "predict", kwargs)
@@ -346,10 +393,10 @@ def transform(model, texts):
     Examples
     --------
     >>> import dask.bag as db
-    >>> from cembed import TextClassifier  # doctest: +SKIP
+    >>> from cembed import TextClassifier
     >>> from cembed.dask import transform
-    >>> model = TextClassifier(dim=8).fit(["good fun", "bad dull"], ["+", "-"])  # doctest: +SKIP
-    >>> transform(model, db.from_sequence(["good", "dull"])).compute().shape  # doctest: +SKIP
+    >>> model = TextClassifier(dim=8).fit(["good fun", "bad dull"], ["+", "-"])
+    >>> transform(model, db.from_sequence(["good", "dull"])).compute().shape
     (2, 8)
     """
     return _apply_model(model, texts, "transform", {})

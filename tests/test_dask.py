@@ -287,13 +287,25 @@ def _classifier():
     return cembed.TextClassifier
 
 
-def test_text_classifier_on_a_cluster(client, lee):
+def test_text_classifier_on_a_cluster(client, lee, monkeypatch):
     TextClassifier = _classifier()
-    labels = [len(t) % 3 for t in lee]
+    labels = [["short", "medium", "long"][min(len(t) // 1500, 2)] for t in lee]
     model = TextClassifier(dim=16, epochs=3, seed=0).fit(lee, labels)
+    saves = []
+    save = TextClassifier.save
+    monkeypatch.setattr(TextClassifier, "save", lambda self, path: saves.append(path)
+                        or save(self, path))
     bag = _bag(_uneven(lee, CUTS))
-    np.testing.assert_array_equal(cd.predict(model, bag).compute(), model.predict(lee))
-    np.testing.assert_array_equal(cd.transform(model, bag).compute(), model.transform(lee))
+    pred = cd.predict(model, bag)
+    assert pred.dtype == model.predict(lee[:1]).dtype
+    np.testing.assert_array_equal(pred.compute(), model.predict(lee))
+    vectors = cd.transform(model, bag)
+    assert vectors.dtype == np.float32 or vectors.dtype == model.transform(lee[:1]).dtype
+    np.testing.assert_array_equal(vectors.compute(), model.transform(lee))
+    top2 = cd.predict(model, bag, k=2).compute()
+    assert top2.dtype == object and list(top2) == model.predict(lee, k=2)
+    # the model travelled once per call, not once per partition
+    assert len(saves) == 3
 
 
 # ------------------------------------------------------------ bad input

@@ -182,7 +182,8 @@ def main(argv=None):
                     f"(runs: {', '.join(f'{x:.2f}' for x in ts)})")
             if "serial" in times and name != "serial":
                 ratio = statistics.median(times["serial"]) / m
-                line += f"  {ratio:.2f}x serial (goal >= 0.8x: {'met' if ratio >= 0.8 else 'NOT met'})"
+                goal = "met" if ratio >= 0.8 else "NOT met"
+                line += f"  {ratio:.2f}x serial (goal >= 0.8x: {goal})"
             print(line)
         jsons = {name: tok.to_json() for name, tok in toks.items()}
         print(f"tokenizers equal (to_json): {len(set(jsons.values())) == 1}")

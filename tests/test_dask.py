@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 
-from cembed import Tokenizer, VocabCounts, hashing_trick as serial_hashing_trick, pad_sequences
+from cembed import Tokenizer, hashing_trick as serial_hashing_trick, pad_sequences
 
 dask = pytest.importorskip("dask")
 db = pytest.importorskip("dask.bag")
@@ -129,46 +129,6 @@ def test_fit_tokenizer_empty():
                               _serial([], oov_token="?"))
         bag = db.from_sequence([], npartitions=1)
         assert_same_tokenizer(cd.fit_tokenizer(bag, num_words=3), _serial([], num_words=3))
-
-
-# ------------------------------------------------------------ VocabCounts
-
-def test_vocab_counts_merge_is_associative_and_commutative(lee):
-    parts = _uneven(lee, [10, 10, 60, 200])
-    c = [VocabCounts.from_texts(p, part=i) for i, p in enumerate(parts)]
-    left = c[0].merge(c[1]).merge(c[2]).merge(c[3], c[4])
-    right = c[4].merge(c[3].merge(c[2], c[1]), c[0])
-    assert left == right
-    assert left.words == list(_serial(lee).word_counts)
-    assert left.document_count == len(lee) and left.parts == frozenset(range(5))
-    assert_same_tokenizer(right.to_tokenizer(), _serial(lee))
-
-
-def test_vocab_counts_pickle_and_from_texts_fields():
-    c = VocabCounts.from_texts(["b a b", "", "c b"], part=7, oov_token="?")
-    c2 = pickle.loads(pickle.dumps(c))
-    assert c2 == c
-    assert c.words == ["b", "a", "c"] and c.counts.dtype == np.int64
-    assert c.counts.tolist() == [3, 1, 1] and c.docs.tolist() == [2, 1, 1]
-    assert c.first.tolist() == [[7, 0], [7, 1], [7, 2]] and c.document_count == 3
-    assert c.to_tokenizer().word_index == {"?": 1, "b": 2, "a": 3, "c": 4}
-    assert c.to_tokenizer(oov_token=None, num_words=2).num_words == 2
-
-
-def test_vocab_counts_bad_merges():
-    a = VocabCounts.from_texts(["a"], part=0)
-    with pytest.raises(ValueError, match="part 0 is in two"):
-        a.merge(VocabCounts.from_texts(["b"], part=0))
-    with pytest.raises(ValueError, match="same filters"):
-        a.merge(VocabCounts.from_texts(["b"], part=1, lower=False))
-    with pytest.raises(ValueError, match="cannot change how the texts were split"):
-        a.to_tokenizer(split=",")
-    with pytest.raises(TypeError, match="can only merge VocabCounts, got dict"):
-        a.merge({})
-    with pytest.raises(TypeError, match="part must be an int, got str"):
-        VocabCounts.from_texts(["a"], part="0")
-    with pytest.raises(TypeError, match="Unrecognized keyword"):
-        VocabCounts.from_texts(["a"], nb_word=3)
 
 
 # ------------------------------------------------------------ transforms

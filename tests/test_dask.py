@@ -292,6 +292,12 @@ def test_non_str_item_names_its_type(client):
     with dask.config.set(scheduler="sync"):
         with pytest.raises(TypeError, match="found bytes"):
             cd.fit_tokenizer(_bag([[b"a"]]))
+        # a missing value of a Series is a float NaN
+        pd = pytest.importorskip("pandas")
+        dd = pytest.importorskip("dask.dataframe")
+        series = dd.from_pandas(pd.Series(["a b", None, "c"], dtype=object), npartitions=2)
+        with pytest.raises(TypeError, match="found (float|NoneType|NAType)"):
+            cd.fit_tokenizer(series)
 
 
 def test_bad_arguments_raise_before_computing():

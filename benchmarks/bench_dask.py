@@ -132,7 +132,7 @@ def main(argv=None):
     p.add_argument("--size", type=float, default=2000, help="corpus size in MB (default 2000)")
     p.add_argument("--file-mb", type=float, default=64, help="size of each file in MB")
     p.add_argument("--blocksize", default="8MiB",
-                   help="dask.bag.read_text's blocksize (its decoding peaks at ~13x the block)")
+                   help="dask.bag.read_text's blocksize (its decoding peaks at ~11x the block)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--memory-limit", default="512MiB")
     p.add_argument("--repeat", type=int, default=1, help="rounds of both contenders")

@@ -7,6 +7,7 @@ Dictionary of English, stripped of its markup).
 
     python benchmarks/bench_text.py                       # both corpora
     python benchmarks/bench_text.py --corpus lee --repeat 1   # quick look
+    python benchmarks/bench_text.py --threads 1 --clock cpu   # on a busy machine
 
 Prints the CPU, then per corpus the median wall time of each step and the
 ratio to cembed (x > 1: cembed is faster). The compared tools run in turn
@@ -88,18 +89,21 @@ def gcide_corpus(target_mb):
     return texts
 
 
+CLOCK = time.perf_counter
+
+
 def interleaved(fns, repeat):
-    """Median wall time of each of fns (run in turn, `repeat` rounds) and
-    each one's last result."""
+    """Median time of each of fns (run in turn, `repeat` rounds) and each
+    one's last result."""
     times = [[] for _ in fns]
     results = [None] * len(fns)
     for _ in range(repeat):
         for i, fn in enumerate(fns):
             results[i] = None
             gc.collect()
-            t = time.perf_counter()
+            t = CLOCK()
             results[i] = fn()
-            times[i].append(time.perf_counter() - t)
+            times[i].append(CLOCK() - t)
     return [statistics.median(ts) for ts in times], results
 
 
@@ -249,13 +253,25 @@ def main():
     ap.add_argument("--num-words", type=int, default=20000)
     ap.add_argument("--n", type=int, default=2**20, help="hashing space")
     ap.add_argument("--maxlen", type=int, default=200, help="row length of the padded arrays")
+    ap.add_argument("--threads", type=int, default=None, help="cembed's threads (default: all)")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="wall time, or this process's CPU time (all its threads summed: on a "
+                         "busy machine, with --threads 1, the steadier measure)")
     args = ap.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    cembed.set_num_threads(args.threads)
 
     print(f"# {cpu_model()}, {os.cpu_count()} CPUs, cembed on {cembed.get_num_threads()} "
-          f"threads; Python {platform.python_version()}, NumPy {np.__version__}")
+          f"threads, {args.clock} time; Python {platform.python_version()}, "
+          f"NumPy {np.__version__}")
     if args.corpus in ("lee", "both"):
-        bench_corpus("gensim's Lee corpus (lee_background.cor, repeated)", lee_corpus(args.mb),
-                     args)
+        try:
+            lines = lee_corpus(args.mb)
+        except ImportError:
+            print("\n## Lee corpus: gensim is not installed (it ships the corpus); skipped")
+        else:
+            bench_corpus("gensim's Lee corpus (lee_background.cor, repeated)", lines, args)
     if args.corpus in ("gcide", "both"):
         if os.path.exists(GCIDE):
             bench_corpus("GCIDE definitions (dict-gcide)", gcide_corpus(args.mb), args)

@@ -439,7 +439,8 @@ def lookup_valid(Lookup lk, word_index):
 
 cdef list _results(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n, list objects,
                    object oov):
-    """Lists of Python objects for C's ids: objects[id], or oov for -2."""
+    """Lists of Python objects for C's numbers: objects[id] (oov for -2),
+    or, when objects is None, the numbers themselves as ints."""
     # these lists hold only ints, so they can't make cycles: the cyclic GC,
     # triggered by every 700 new lists, would only waste time on them
     cdef bint gc_was_enabled = gc.isenabled()
@@ -457,6 +458,7 @@ cdef list _results_nogc(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n, list
     cdef list res = PyList_New(n)
     cdef Py_ssize_t d, k, m
     cdef int64_t code
+    cdef bint ints = objects is None
     cdef list row
     cdef object o
     for d in range(n):
@@ -464,35 +466,10 @@ cdef list _results_nogc(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n, list
         row = PyList_New(m)
         for k in range(m):
             code = out.data[offsets[d] + k]
-            o = oov if code == -2 else <object> PyList_GET_ITEM(objects, code)
-            Py_INCREF(o)
-            PyList_SET_ITEM(row, k, o)
-        Py_INCREF(row)
-        PyList_SET_ITEM(res, d, row)
-    return res
-
-
-cdef list _int_results(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n):
-    cdef bint gc_was_enabled = gc.isenabled()
-    if gc_was_enabled:
-        gc.disable()
-    try:
-        return _int_results_nogc(out, offsets, n)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-
-
-cdef list _int_results_nogc(cembed_i64vec *out, int64_t *offsets, Py_ssize_t n):
-    cdef list res = PyList_New(n)
-    cdef Py_ssize_t d, k, m
-    cdef list row
-    cdef object o
-    for d in range(n):
-        m = offsets[d + 1] - offsets[d]
-        row = PyList_New(m)
-        for k in range(m):
-            o = PyLong_FromLongLong(out.data[offsets[d] + k])
+            if ints:
+                o = PyLong_FromLongLong(code)
+            else:
+                o = oov if code == -2 else <object> PyList_GET_ITEM(objects, code)
             Py_INCREF(o)
             PyList_SET_ITEM(row, k, o)
         Py_INCREF(row)
@@ -548,7 +525,7 @@ cdef tuple _run_chunks(Lookup lk, Analyzer an, list texts, int64_t limit, int64_
                     status = cembed_hash_texts(&an.c, t.ptrs, t.lens, t.lower, t.n, seed,
                                                modulus, &out, t.offsets)
                 _check(status)
-                rows = _int_results(&out, t.offsets, t.n)
+                rows = _results(&out, t.offsets, t.n, None, None)
             if positions is None:
                 result.extend(rows)
             else:

@@ -30,6 +30,14 @@ void cembed_i64vec_free(cembed_i64vec *v)
 
 /* ---- the scan ------------------------------------------------------------ */
 
+/* The scan's per-token steps are worth inlining into each loop that uses
+ * them (gcc otherwise keeps next_raw_token out of line). */
+#if defined(__GNUC__) || defined(__clang__)
+#define SCAN_INLINE static inline __attribute__((always_inline))
+#else
+#define SCAN_INLINE static inline
+#endif
+
 /* Byte classes of a scan: what a byte (already lowercased when the text
  * is) starts. */
 enum { BYTE_WORD = 0, BYTE_DELIM = 1, BYTE_WIDE = 2 };
@@ -136,7 +144,7 @@ static inline int scanner_init(scanner *s, scan_ctx *c, const char *text, int64_
 }
 
 /* The next token, [*start, *start + *tlen) of the text, or 0 at the end. */
-static inline int next_raw_token(scanner *s, const cembed_analyzer *a, const uint8_t **start,
+SCAN_INLINE int next_raw_token(scanner *s, const cembed_analyzer *a, const uint8_t **start,
                                  int64_t *tlen)
 {
     const uint8_t *p = s->p, *end = s->end;
@@ -226,7 +234,7 @@ typedef struct {
 
 /* Up to TOKEN_BATCH next tokens of the scan, hashed, their slots and
  * entries prefetched; returns how many. */
-static inline int next_batch(scanner *s, const cembed_analyzer *a, const cembed_vocab *v,
+SCAN_INLINE int next_batch(scanner *s, const cembed_analyzer *a, const cembed_vocab *v,
                              token_ref *batch)
 {
     int n = 0;

@@ -1,7 +1,7 @@
 """Texts straight to padded arrays, against keras_preprocessing 1.1.2:
 ``Tokenizer.texts_to_array`` equals ``pad_sequences(texts_to_sequences(...))``
 and ``hash_texts`` equals ``pad_sequences([hashing_trick(...) ...])`` with
-MurmurHash3 as the hash function (mmh3), for every padding and truncating
+MurmurHash3 as the hash function (scikit-learn's), for every padding and truncating
 side, dtypes, empty inputs, non-ASCII text, oov_token and num_words, on
 shipped text and on random Unicode text (hypothesis), on one and on two
 threads."""
@@ -19,7 +19,7 @@ from strategies import text_lists, tokenizer_options
 
 kp_text = pytest.importorskip("keras_preprocessing.text")
 kp_sequence = pytest.importorskip("keras_preprocessing.sequence")
-mmh3 = pytest.importorskip("mmh3")
+murmurhash3_32 = pytest.importorskip("sklearn.utils").murmurhash3_32
 
 SIDES = ["pre", "post"]
 PAD_ARGS = [
@@ -48,7 +48,7 @@ def assert_same_array(got, expected):
 
 
 def murmur_positive(word):
-    return mmh3.hash(word, 0, signed=False)
+    return murmurhash3_32(word, seed=0, positive=True)
 
 
 def keras_hash_texts(texts, n, maxlen=None, dtype="int32", padding="pre", truncating="pre",
@@ -207,7 +207,7 @@ def test_hash_texts_inputs_and_errors():
     assert_same_array(hash_texts(iter(CORPUS), 100, dtype="float32", value=-1),
                       keras_hash_texts(CORPUS, 100, dtype="float32", value=-1))
     surrogate = ["caf\udce9 x"]
-    with pytest.raises(UnicodeEncodeError):  # the token's UTF-8, as mmh3 and scikit-learn
+    with pytest.raises(UnicodeEncodeError):  # the token's UTF-8, as scikit-learn
         hash_texts(surrogate, 10)
     # the fixed numbers of the docstring: the same in every process
     assert hash_texts(["The cat sat on the mat"], 10000).tolist() == [

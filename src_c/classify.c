@@ -930,6 +930,8 @@ typedef struct {
     int64_t epoch;
     uint64_t seed;
     int64_t stride; /* alpha entries per slot */
+    int64_t streams; /* batch j holds examples j, j + streams, j + 2 streams, ... */
+    double seen;     /* tokens of the batches before this one, this epoch */
     /* per batch slot */
     float *hidden, *grad, *alpha;
     int32_t *nodes;
@@ -947,7 +949,7 @@ static inline int has_label(const int32_t *labels, int64_t j0, int64_t j1, int64
 
 /* Forward and backward of example e into batch slot s, against the
  * current parameters (read only). */
-static void train_example(const train_ctx *c, int64_t e, int64_t s)
+static void train_example(const train_ctx *c, int64_t e, int64_t s, double before)
 {
     const cembed_ft_data *x = c->x;
     const int64_t r0 = x->row_off.data[e], nr = x->row_off.data[e + 1] - r0;
@@ -958,7 +960,7 @@ static void train_example(const train_ctx *c, int64_t e, int64_t s)
         c->lossv[s] = 0.0;
         return;
     }
-    const float lr = (float)(c->lr0 * (1.0 - (c->t0 + (double)x->tok.data[e]) / c->t_total));
+    const float lr = (float)(c->lr0 * (1.0 - (c->t0 + before) / c->t_total));
     float *h = c->hidden + s * dim, *g = c->grad + s * dim, *alpha = c->alpha + s * c->stride;
     const int32_t *labels = x->labels.data;
     ft_mean_rows(h, c->wi, dim, x->rows.data + r0, nr);
@@ -1012,7 +1014,7 @@ static void train_example(const train_ctx *c, int64_t e, int64_t s)
 /* Thread t of tn applies the batch's updates to the rows it owns: output
  * rows of its share (softmax, one-vs-all) or numbered t mod tn (hs), and
  * input rows numbered t mod tn, each adding the slots in order. */
-static void apply_updates(const train_ctx *c, int64_t e0, int64_t nb, int t, int tn)
+static void apply_updates(const train_ctx *c, int64_t j, int64_t nb, int t, int tn)
 {
     const cembed_ft_data *x = c->x;
     const int64_t dim = c->dim, nl = c->nlabels;
@@ -1037,7 +1039,8 @@ static void apply_updates(const train_ctx *c, int64_t e0, int64_t nb, int t, int
     for (int64_t s = 0; s < nb; s++) {
         if (c->count[s] < 0)
             continue;
-        const int64_t r0 = x->row_off.data[e0 + s], r1 = x->row_off.data[e0 + s + 1];
+        const int64_t e = s * c->streams + j;
+        const int64_t r0 = x->row_off.data[e], r1 = x->row_off.data[e + 1];
         const int32_t *rows = x->rows.data;
         const float *g = c->grad + s * dim;
         for (int64_t j = r0; j < r1; j++) {
@@ -1049,25 +1052,47 @@ static void apply_updates(const train_ctx *c, int64_t e0, int64_t nb, int t, int
     }
 }
 
-/* Examples [s0, s1) in batches of B, on thread t of a team of tn (inside
- * a parallel region when tn > 1). */
-static void train_batches(train_ctx *c, int64_t s0, int64_t s1, int64_t B, int t, int tn,
+static inline int64_t example_tokens(const cembed_ft_data *x, int64_t e)
+{
+    return x->tok.data[e + 1] - x->tok.data[e];
+}
+
+/* Batches [j0, j1) on thread t of a team of tn (inside a parallel region
+ * when tn > 1). Batch j holds the examples j + k * streams (k < B): B
+ * streams read the data from B evenly spaced places, as fastText's threads
+ * start at evenly spaced offsets, so that the examples of a batch are not
+ * neighbours (sorted data would otherwise fill a batch with one label and
+ * sum B steps the same way). The learning rate follows the tokens seen in
+ * that order. */
+static void train_batches(train_ctx *c, int64_t j0, int64_t j1, int64_t B, int t, int tn,
                           double *total, int64_t *used)
 {
-    for (int64_t e0 = s0; e0 < s1; e0 += B) {
-        const int64_t nb = s1 - e0 < B ? s1 - e0 : B;
-        for (int64_t s = nb * t / tn; s < nb * (t + 1) / tn; s++)
-            train_example(c, e0 + s, s);
+    const int64_t n = cembed_ft_data_size(c->x);
+    for (int64_t j = j0; j < j1; j++) {
+        int64_t nb = (n - j + c->streams - 1) / c->streams;
+        if (nb > B)
+            nb = B;
+        const int64_t lo = nb * t / tn, hi = nb * (t + 1) / tn;
+        double before = c->seen;
+        for (int64_t s = 0; s < lo; s++)
+            before += (double)example_tokens(c->x, s * c->streams + j);
+        for (int64_t s = lo; s < hi; s++) {
+            const int64_t e = s * c->streams + j;
+            train_example(c, e, s, before);
+            before += (double)example_tokens(c->x, e);
+        }
         if (tn > 1) {
             CEMBED_OMP(barrier)
         }
-        apply_updates(c, e0, nb, t, tn);
+        apply_updates(c, j, nb, t, tn);
         if (t == 0)
-            for (int64_t s = 0; s < nb; s++)
+            for (int64_t s = 0; s < nb; s++) {
                 if (c->count[s] >= 0) {
                     *total += c->lossv[s];
                     (*used)++;
                 }
+                c->seen += (double)example_tokens(c->x, s * c->streams + j);
+            }
         if (tn > 1) {
             CEMBED_OMP(barrier)
         }
@@ -1121,6 +1146,7 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
     c.seed = seed;
     c.stride = nlabels;
     const int64_t B = batch < n ? batch : (n > 0 ? n : 1);
+    c.streams = (n + B - 1) / B;
     c.hidden = (float *)malloc((size_t)(B * dim) * sizeof(float));
     c.grad = (float *)malloc((size_t)(B * dim) * sizeof(float));
     c.alpha = (float *)malloc((size_t)(B * c.stride) * sizeof(float));
@@ -1156,8 +1182,9 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
         int64_t used = 0;
         c.epoch = epoch;
         c.t0 = (double)epoch * tokens;
-        for (int64_t s0 = 0; s0 < n; s0 += FT_SEGMENT * B, seg++) {
-            const int64_t s1 = n - s0 < FT_SEGMENT * B ? n : s0 + FT_SEGMENT * B;
+        c.seen = 0.0;
+        for (int64_t s0 = 0; s0 < c.streams; s0 += FT_SEGMENT, seg++) {
+            const int64_t s1 = c.streams - s0 < FT_SEGMENT ? c.streams : s0 + FT_SEGMENT;
             int many, exploring = 0;
             if (nt_max == 1) {
                 many = 0;

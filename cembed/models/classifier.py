@@ -139,6 +139,10 @@ class TextClassifier:
         Word and n-gram rows.
     output_ : ndarray of float32, shape (n_labels, dim)
         The linear layer (for ``"hs"``, row ``i`` is internal node ``i``).
+    loss_ : list of float
+        The mean training loss of each epoch.
+    multilabel_ : bool
+        Whether some text had several labels.
 
     Examples
     --------

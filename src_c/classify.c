@@ -258,23 +258,6 @@ static int count_spans(cembed_ft_dict *d, const char *text, const int64_t *spans
     return st;
 }
 
-int cembed_ft_dict_count_texts(cembed_ft_dict *d, const char *const *texts, const int64_t *lens,
-                               const uint8_t *lower, int64_t n)
-{
-    for (int64_t i = 0; i < n; i++) {
-        const char *t;
-        int has_label;
-        int st = lowered(texts[i], lens[i], lower ? lower[i] : 0, &d->low, &d->low_cap, &t);
-        if (st == CEMBED_OK)
-            st = split_spans(d->delim, t, lens[i], &d->spans);
-        if (st == CEMBED_OK)
-            st = count_spans(d, t, d->spans.data, d->spans.size / 2, &has_label);
-        if (st != CEMBED_OK)
-            return st;
-    }
-    return CEMBED_OK;
-}
-
 /* token lists: text i's tokens are j in [text_off[i], text_off[i+1]), token
  * j being buf[tok_off[j] .. tok_off[j+1]) */
 static int token_spans(const int64_t *tok_off, int64_t j0, int64_t j1, i64buf *spans)
@@ -288,18 +271,55 @@ static int token_spans(const int64_t *tok_off, int64_t j0, int64_t j1, i64buf *s
     return CEMBED_OK;
 }
 
-int cembed_ft_dict_count_tokens(cembed_ft_dict *d, const char *buf, const int64_t *tok_off,
-                                const int64_t *text_off, int64_t n)
+/* Texts as the caller gives them: str texts (texts, lens, lower) or token
+ * lists (buf, tok_off, text_off; texts NULL). */
+typedef struct {
+    const char *const *texts;
+    const int64_t *lens;
+    const uint8_t *lower;
+    const char *buf;
+    const int64_t *tok_off, *text_off;
+} text_source;
+
+/* Text i as its tokens: base[spans[2k] .. spans[2k] + spans[2k+1]). */
+static int source_spans(const text_source *src, int64_t i, const uint8_t *delim, char **low,
+                        int64_t *low_cap, i64buf *spans, const char **base)
+{
+    if (!src->texts) {
+        *base = src->buf;
+        return token_spans(src->tok_off, src->text_off[i], src->text_off[i + 1], spans);
+    }
+    int st = lowered(src->texts[i], src->lens[i], src->lower ? src->lower[i] : 0, low, low_cap,
+                     base);
+    return st == CEMBED_OK ? split_spans(delim, *base, src->lens[i], spans) : st;
+}
+
+static int count_source(cembed_ft_dict *d, const text_source *src, int64_t n)
 {
     for (int64_t i = 0; i < n; i++) {
+        const char *base;
         int has_label;
-        int st = token_spans(tok_off, text_off[i], text_off[i + 1], &d->spans);
+        int st = source_spans(src, i, d->delim, &d->low, &d->low_cap, &d->spans, &base);
         if (st == CEMBED_OK)
-            st = count_spans(d, buf, d->spans.data, d->spans.size / 2, &has_label);
+            st = count_spans(d, base, d->spans.data, d->spans.size / 2, &has_label);
         if (st != CEMBED_OK)
             return st;
     }
     return CEMBED_OK;
+}
+
+int cembed_ft_dict_count_texts(cembed_ft_dict *d, const char *const *texts, const int64_t *lens,
+                               const uint8_t *lower, int64_t n)
+{
+    const text_source src = {texts, lens, lower, NULL, NULL, NULL};
+    return count_source(d, &src, n);
+}
+
+int cembed_ft_dict_count_tokens(cembed_ft_dict *d, const char *buf, const int64_t *tok_off,
+                                const int64_t *text_off, int64_t n)
+{
+    const text_source src = {NULL, NULL, NULL, buf, tok_off, text_off};
+    return count_source(d, &src, n);
 }
 
 /* ---- reading a training file ---------------------------------------------- */
@@ -664,18 +684,15 @@ static int add_labels(cembed_ft_data *x, const int32_t *labels, const int64_t *l
     return i64_push(&x->lab_off, x->labels.size);
 }
 
-int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d, const char *const *texts,
-                             const int64_t *lens, const uint8_t *lower, int64_t n,
-                             const int32_t *labels, const int64_t *label_off)
+static int add_source(cembed_ft_data *x, const cembed_ft_dict *d, const text_source *src,
+                      int64_t n, const int32_t *labels, const int64_t *label_off)
 {
     for (int64_t i = 0; i < n; i++) {
-        const char *t;
+        const char *base;
         int has_label;
-        int st = lowered(texts[i], lens[i], lower ? lower[i] : 0, &x->low, &x->low_cap, &t);
+        int st = source_spans(src, i, d->delim, &x->low, &x->low_cap, &x->spans, &base);
         if (st == CEMBED_OK)
-            st = split_spans(d->delim, t, lens[i], &x->spans);
-        if (st == CEMBED_OK)
-            st = encode_spans(d, x, t, x->spans.data, x->spans.size / 2, 0, &has_label);
+            st = encode_spans(d, x, base, x->spans.data, x->spans.size / 2, 0, &has_label);
         if (st == CEMBED_OK)
             st = add_labels(x, labels, label_off, i);
         if (st != CEMBED_OK)
@@ -684,21 +701,20 @@ int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d, const c
     return CEMBED_OK;
 }
 
+int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d, const char *const *texts,
+                             const int64_t *lens, const uint8_t *lower, int64_t n,
+                             const int32_t *labels, const int64_t *label_off)
+{
+    const text_source src = {texts, lens, lower, NULL, NULL, NULL};
+    return add_source(x, d, &src, n, labels, label_off);
+}
+
 int cembed_ft_data_add_tokens(cembed_ft_data *x, const cembed_ft_dict *d, const char *buf,
                               const int64_t *tok_off, const int64_t *text_off, int64_t n,
                               const int32_t *labels, const int64_t *label_off)
 {
-    for (int64_t i = 0; i < n; i++) {
-        int has_label;
-        int st = token_spans(tok_off, text_off[i], text_off[i + 1], &x->spans);
-        if (st == CEMBED_OK)
-            st = encode_spans(d, x, buf, x->spans.data, x->spans.size / 2, 0, &has_label);
-        if (st == CEMBED_OK)
-            st = add_labels(x, labels, label_off, i);
-        if (st != CEMBED_OK)
-            return st;
-    }
-    return CEMBED_OK;
+    const text_source src = {NULL, NULL, NULL, buf, tok_off, text_off};
+    return add_source(x, d, &src, n, labels, label_off);
 }
 
 int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const char *path,

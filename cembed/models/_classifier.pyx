@@ -233,26 +233,24 @@ cdef class Dictionary:
 
     def words(self):
         """(words, counts): the kept words, most frequent first."""
-        cdef const char *key
-        cdef int64_t length, count
-        cdef int64_t i, n = cembed_ft_dict_nwords(self.d)
-        out = []
-        counts = np.empty(n, dtype=np.int64)
-        for i in range(n):
-            cembed_ft_dict_word(self.d, i, &key, &length, &count)
-            out.append(key[:length].decode("utf-8", "surrogateescape"))
-            counts[i] = count
-        return out, counts
+        return self._keys(False)
 
     def labels(self):
         """(labels, counts) read from files, without the prefix."""
+        return self._keys(True)
+
+    cdef tuple _keys(self, bint labels):
         cdef const char *key
         cdef int64_t length, count
-        cdef int64_t i, n = cembed_ft_dict_nlabels(self.d)
+        cdef int64_t i
+        cdef int64_t n = cembed_ft_dict_nlabels(self.d) if labels else cembed_ft_dict_nwords(self.d)
         out = []
         counts = np.empty(n, dtype=np.int64)
         for i in range(n):
-            cembed_ft_dict_label(self.d, i, &key, &length, &count)
+            if labels:
+                cembed_ft_dict_label(self.d, i, &key, &length, &count)
+            else:
+                cembed_ft_dict_word(self.d, i, &key, &length, &count)
             out.append(key[:length].decode("utf-8", "surrogateescape"))
             counts[i] = count
         return out, counts

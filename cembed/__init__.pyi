@@ -47,3 +47,6 @@ from cembed.vectors import (
 # Mergeable vocabulary counts and Dask (branch dask).
 from cembed import vocab as vocab
 from cembed.vocab import VocabCounts as VocabCounts
+
+# Text classification (branch classifier).
+from cembed.models.classifier import TextClassifier as TextClassifier

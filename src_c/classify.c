@@ -258,23 +258,6 @@ static int count_spans(cembed_ft_dict *d, const char *text, const int64_t *spans
     return st;
 }
 
-int cembed_ft_dict_count_texts(cembed_ft_dict *d, const char *const *texts, const int64_t *lens,
-                               const uint8_t *lower, int64_t n)
-{
-    for (int64_t i = 0; i < n; i++) {
-        const char *t;
-        int has_label;
-        int st = lowered(texts[i], lens[i], lower ? lower[i] : 0, &d->low, &d->low_cap, &t);
-        if (st == CEMBED_OK)
-            st = split_spans(d->delim, t, lens[i], &d->spans);
-        if (st == CEMBED_OK)
-            st = count_spans(d, t, d->spans.data, d->spans.size / 2, &has_label);
-        if (st != CEMBED_OK)
-            return st;
-    }
-    return CEMBED_OK;
-}
-
 /* token lists: text i's tokens are j in [text_off[i], text_off[i+1]), token
  * j being buf[tok_off[j] .. tok_off[j+1]) */
 static int token_spans(const int64_t *tok_off, int64_t j0, int64_t j1, i64buf *spans)
@@ -288,18 +271,55 @@ static int token_spans(const int64_t *tok_off, int64_t j0, int64_t j1, i64buf *s
     return CEMBED_OK;
 }
 
-int cembed_ft_dict_count_tokens(cembed_ft_dict *d, const char *buf, const int64_t *tok_off,
-                                const int64_t *text_off, int64_t n)
+/* Texts as the caller gives them: str texts (texts, lens, lower) or token
+ * lists (buf, tok_off, text_off; texts NULL). */
+typedef struct {
+    const char *const *texts;
+    const int64_t *lens;
+    const uint8_t *lower;
+    const char *buf;
+    const int64_t *tok_off, *text_off;
+} text_source;
+
+/* Text i as its tokens: base[spans[2k] .. spans[2k] + spans[2k+1]). */
+static int source_spans(const text_source *src, int64_t i, const uint8_t *delim, char **low,
+                        int64_t *low_cap, i64buf *spans, const char **base)
+{
+    if (!src->texts) {
+        *base = src->buf;
+        return token_spans(src->tok_off, src->text_off[i], src->text_off[i + 1], spans);
+    }
+    int st = lowered(src->texts[i], src->lens[i], src->lower ? src->lower[i] : 0, low, low_cap,
+                     base);
+    return st == CEMBED_OK ? split_spans(delim, *base, src->lens[i], spans) : st;
+}
+
+static int count_source(cembed_ft_dict *d, const text_source *src, int64_t n)
 {
     for (int64_t i = 0; i < n; i++) {
+        const char *base;
         int has_label;
-        int st = token_spans(tok_off, text_off[i], text_off[i + 1], &d->spans);
+        int st = source_spans(src, i, d->delim, &d->low, &d->low_cap, &d->spans, &base);
         if (st == CEMBED_OK)
-            st = count_spans(d, buf, d->spans.data, d->spans.size / 2, &has_label);
+            st = count_spans(d, base, d->spans.data, d->spans.size / 2, &has_label);
         if (st != CEMBED_OK)
             return st;
     }
     return CEMBED_OK;
+}
+
+int cembed_ft_dict_count_texts(cembed_ft_dict *d, const char *const *texts, const int64_t *lens,
+                               const uint8_t *lower, int64_t n)
+{
+    const text_source src = {texts, lens, lower, NULL, NULL, NULL};
+    return count_source(d, &src, n);
+}
+
+int cembed_ft_dict_count_tokens(cembed_ft_dict *d, const char *buf, const int64_t *tok_off,
+                                const int64_t *text_off, int64_t n)
+{
+    const text_source src = {NULL, NULL, NULL, buf, tok_off, text_off};
+    return count_source(d, &src, n);
 }
 
 /* ---- reading a training file ---------------------------------------------- */
@@ -664,18 +684,15 @@ static int add_labels(cembed_ft_data *x, const int32_t *labels, const int64_t *l
     return i64_push(&x->lab_off, x->labels.size);
 }
 
-int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d, const char *const *texts,
-                             const int64_t *lens, const uint8_t *lower, int64_t n,
-                             const int32_t *labels, const int64_t *label_off)
+static int add_source(cembed_ft_data *x, const cembed_ft_dict *d, const text_source *src,
+                      int64_t n, const int32_t *labels, const int64_t *label_off)
 {
     for (int64_t i = 0; i < n; i++) {
-        const char *t;
+        const char *base;
         int has_label;
-        int st = lowered(texts[i], lens[i], lower ? lower[i] : 0, &x->low, &x->low_cap, &t);
+        int st = source_spans(src, i, d->delim, &x->low, &x->low_cap, &x->spans, &base);
         if (st == CEMBED_OK)
-            st = split_spans(d->delim, t, lens[i], &x->spans);
-        if (st == CEMBED_OK)
-            st = encode_spans(d, x, t, x->spans.data, x->spans.size / 2, 0, &has_label);
+            st = encode_spans(d, x, base, x->spans.data, x->spans.size / 2, 0, &has_label);
         if (st == CEMBED_OK)
             st = add_labels(x, labels, label_off, i);
         if (st != CEMBED_OK)
@@ -684,21 +701,20 @@ int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d, const c
     return CEMBED_OK;
 }
 
+int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d, const char *const *texts,
+                             const int64_t *lens, const uint8_t *lower, int64_t n,
+                             const int32_t *labels, const int64_t *label_off)
+{
+    const text_source src = {texts, lens, lower, NULL, NULL, NULL};
+    return add_source(x, d, &src, n, labels, label_off);
+}
+
 int cembed_ft_data_add_tokens(cembed_ft_data *x, const cembed_ft_dict *d, const char *buf,
                               const int64_t *tok_off, const int64_t *text_off, int64_t n,
                               const int32_t *labels, const int64_t *label_off)
 {
-    for (int64_t i = 0; i < n; i++) {
-        int has_label;
-        int st = token_spans(tok_off, text_off[i], text_off[i + 1], &x->spans);
-        if (st == CEMBED_OK)
-            st = encode_spans(d, x, buf, x->spans.data, x->spans.size / 2, 0, &has_label);
-        if (st == CEMBED_OK)
-            st = add_labels(x, labels, label_off, i);
-        if (st != CEMBED_OK)
-            return st;
-    }
-    return CEMBED_OK;
+    const text_source src = {NULL, NULL, NULL, buf, tok_off, text_off};
+    return add_source(x, d, &src, n, labels, label_off);
 }
 
 int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const char *path,
@@ -743,7 +759,12 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
  * reassociating, so every instruction set gives the same bits. */
 #define FT_LANES 16
 /* Multiply-adds a thread must get per batch before a batch is split. */
-#define FT_WORK_PER_THREAD ((int64_t)1 << 17)
+#define FT_WORK_PER_THREAD ((int64_t)1 << 16)
+/* Batches timed together when choosing the thread count; every
+ * FT_EXPLORE-th such segment tries the count that was slower. */
+#define FT_SEGMENT 64
+#define FT_EXPLORE 8
+#define FT_EXPLORE_MAX 256
 
 static inline float dot_body(const float *CEMBED_RESTRICT a, const float *CEMBED_RESTRICT b,
                              int64_t dim)
@@ -925,6 +946,8 @@ typedef struct {
     int64_t epoch;
     uint64_t seed;
     int64_t stride; /* alpha entries per slot */
+    int64_t streams; /* batch j holds examples j, j + streams, j + 2 streams, ... */
+    double seen;     /* tokens of the batches before this one, this epoch */
     /* per batch slot */
     float *hidden, *grad, *alpha;
     int32_t *nodes;
@@ -942,7 +965,7 @@ static inline int has_label(const int32_t *labels, int64_t j0, int64_t j1, int64
 
 /* Forward and backward of example e into batch slot s, against the
  * current parameters (read only). */
-static void train_example(const train_ctx *c, int64_t e, int64_t s)
+static void train_example(const train_ctx *c, int64_t e, int64_t s, double before)
 {
     const cembed_ft_data *x = c->x;
     const int64_t r0 = x->row_off.data[e], nr = x->row_off.data[e + 1] - r0;
@@ -953,7 +976,7 @@ static void train_example(const train_ctx *c, int64_t e, int64_t s)
         c->lossv[s] = 0.0;
         return;
     }
-    const float lr = (float)(c->lr0 * (1.0 - (c->t0 + (double)x->tok.data[e]) / c->t_total));
+    const float lr = (float)(c->lr0 * (1.0 - (c->t0 + before) / c->t_total));
     float *h = c->hidden + s * dim, *g = c->grad + s * dim, *alpha = c->alpha + s * c->stride;
     const int32_t *labels = x->labels.data;
     ft_mean_rows(h, c->wi, dim, x->rows.data + r0, nr);
@@ -1007,7 +1030,7 @@ static void train_example(const train_ctx *c, int64_t e, int64_t s)
 /* Thread t of tn applies the batch's updates to the rows it owns: output
  * rows of its share (softmax, one-vs-all) or numbered t mod tn (hs), and
  * input rows numbered t mod tn, each adding the slots in order. */
-static void apply_updates(const train_ctx *c, int64_t e0, int64_t nb, int t, int tn)
+static void apply_updates(const train_ctx *c, int64_t j, int64_t nb, int t, int tn)
 {
     const cembed_ft_data *x = c->x;
     const int64_t dim = c->dim, nl = c->nlabels;
@@ -1032,7 +1055,8 @@ static void apply_updates(const train_ctx *c, int64_t e0, int64_t nb, int t, int
     for (int64_t s = 0; s < nb; s++) {
         if (c->count[s] < 0)
             continue;
-        const int64_t r0 = x->row_off.data[e0 + s], r1 = x->row_off.data[e0 + s + 1];
+        const int64_t e = s * c->streams + j;
+        const int64_t r0 = x->row_off.data[e], r1 = x->row_off.data[e + 1];
         const int32_t *rows = x->rows.data;
         const float *g = c->grad + s * dim;
         for (int64_t j = r0; j < r1; j++) {
@@ -1044,14 +1068,69 @@ static void apply_updates(const train_ctx *c, int64_t e0, int64_t nb, int t, int
     }
 }
 
-int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, int64_t dim,
-                              const cembed_ft_data *x, int loss, const int32_t *parent,
-                              const uint8_t *binary, double lr, int64_t epoch, int64_t epochs,
-                              int64_t batch, uint64_t seed, double *loss_sum, int64_t *n_used,
-                              int64_t *bad_pos)
+static inline int64_t example_tokens(const cembed_ft_data *x, int64_t e)
+{
+    return x->tok.data[e + 1] - x->tok.data[e];
+}
+
+/* Batches [j0, j1) on thread t of a team of tn (inside a parallel region
+ * when tn > 1). Batch j holds the examples j + k * streams (k < B): B
+ * streams read the data from B evenly spaced places, as fastText's threads
+ * start at evenly spaced offsets, so that the examples of a batch are not
+ * neighbours (sorted data would otherwise fill a batch with one label and
+ * sum B steps the same way). The learning rate follows the tokens seen in
+ * that order. */
+static void train_batches(train_ctx *c, int64_t j0, int64_t j1, int64_t B, int t, int tn,
+                          double *total, int64_t *used)
+{
+    const int64_t n = cembed_ft_data_size(c->x);
+    for (int64_t j = j0; j < j1; j++) {
+        int64_t nb = (n - j + c->streams - 1) / c->streams;
+        if (nb > B)
+            nb = B;
+        const int64_t lo = nb * t / tn, hi = nb * (t + 1) / tn;
+        double before = c->seen;
+        for (int64_t s = 0; s < lo; s++)
+            before += (double)example_tokens(c->x, s * c->streams + j);
+        for (int64_t s = lo; s < hi; s++) {
+            const int64_t e = s * c->streams + j;
+            train_example(c, e, s, before);
+            before += (double)example_tokens(c->x, e);
+        }
+        if (tn > 1) {
+            CEMBED_OMP(barrier)
+        }
+        apply_updates(c, j, nb, t, tn);
+        if (t == 0)
+            for (int64_t s = 0; s < nb; s++) {
+                if (c->count[s] >= 0) {
+                    *total += c->lossv[s];
+                    (*used)++;
+                }
+                c->seen += (double)example_tokens(c->x, s * c->streams + j);
+            }
+        if (tn > 1) {
+            CEMBED_OMP(barrier)
+        }
+    }
+}
+
+static double wall_time(void)
+{
+#ifdef _OPENMP
+    return omp_get_wtime();
+#else
+    return 0.0;
+#endif
+}
+
+int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, int64_t dim,
+                        const cembed_ft_data *x, int loss, const int32_t *parent,
+                        const uint8_t *binary, double lr, int64_t epochs, int64_t batch,
+                        uint64_t seed, double *epoch_loss, int64_t *bad_pos)
 {
     const int64_t n = cembed_ft_data_size(x);
-    if (dim < 1 || nlabels < 1 || batch < 1 || epochs < 1 || epoch < 0 || epoch >= epochs
+    if (dim < 1 || nlabels < 1 || batch < 1 || epochs < 0
         || (loss != CEMBED_FT_SOFTMAX && loss != CEMBED_FT_HS && loss != CEMBED_FT_OVA)
         || (loss == CEMBED_FT_HS && (!parent || !binary)))
         return CEMBED_ERR_VALUE;
@@ -1079,12 +1158,11 @@ int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nla
     c.binary = binary;
     c.lr0 = lr;
     const double tokens = (double)x->tok.data[n];
-    c.t0 = (double)epoch * tokens;
     c.t_total = (double)epochs * tokens > 0 ? (double)epochs * tokens : 1.0;
-    c.epoch = epoch;
     c.seed = seed;
     c.stride = nlabels;
     const int64_t B = batch < n ? batch : (n > 0 ? n : 1);
+    c.streams = (n + B - 1) / B;
     c.hidden = (float *)malloc((size_t)(B * dim) * sizeof(float));
     c.grad = (float *)malloc((size_t)(B * dim) * sizeof(float));
     c.alpha = (float *)malloc((size_t)(B * c.stride) * sizeof(float));
@@ -1096,43 +1174,67 @@ int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nla
         st = CEMBED_ERR_NOMEM;
         goto done;
     }
-    double total = 0.0;
-    int64_t used = 0;
-    /* Two barriers a batch: threads pay only when a batch is a lot of
-     * work (measured: at 16 examples of dim 50 and 45 labels a second
-     * thread's barriers cost more than it gives on a busy machine). */
+    /* Two barriers a batch: a second thread pays only when a batch is
+     * enough work, and on a busy machine, where a thread that waits at a
+     * barrier for one that lost its core wastes a time slice, not even
+     * then. The model does not depend on the thread count, so the count is
+     * chosen as training goes: segments of FT_SEGMENT batches are timed
+     * and the faster of one thread and all threads runs; the slower is
+     * tried again after `explore` segments, an interval that doubles (up
+     * to FT_EXPLORE_MAX) each time it loses again. */
     int64_t out_rows = loss == CEMBED_FT_HS ? 2 + (int64_t)log2((double)nlabels + 1.0) : nlabels;
     int64_t per_batch = B * dim * (x->rows.size / (n > 0 ? n : 1) + 3 * out_rows);
-    int nt = cembed_get_num_threads();
-    if ((int64_t)nt > per_batch / FT_WORK_PER_THREAD)
-        nt = (int)(per_batch / FT_WORK_PER_THREAD);
-    if (nt > B)
-        nt = (int)B;
-    if (nt < 1)
-        nt = 1;
-    CEMBED_OMP(parallel num_threads(nt))
-    {
-        int t, tn;
-        cembed_thread_id(&t, &tn);
-        for (int64_t e0 = 0; e0 < n; e0 += B) {
-            const int64_t nb = n - e0 < B ? n - e0 : B;
-            for (int64_t s = nb * t / tn; s < nb * (t + 1) / tn; s++)
-                train_example(&c, e0 + s, s);
-            CEMBED_OMP(barrier)
-            apply_updates(&c, e0, nb, t, tn);
-            if (t == 0)
-                for (int64_t s = 0; s < nb; s++)
-                    if (c.count[s] >= 0) {
-                        total += c.lossv[s];
-                        used++;
-                    }
-            CEMBED_OMP(barrier)
+    int nt_max = cembed_get_num_threads();
+    if ((int64_t)nt_max > per_batch / FT_WORK_PER_THREAD)
+        nt_max = (int)(per_batch / FT_WORK_PER_THREAD);
+    if (nt_max > B)
+        nt_max = (int)B;
+    if (nt_max < 1)
+        nt_max = 1;
+    double cost[2] = {-1.0, -1.0}; /* seconds an example: 1 thread, nt_max */
+    int64_t seg = 0, explore = FT_EXPLORE, next_explore = FT_EXPLORE;
+    for (int64_t epoch = 0; epoch < epochs; epoch++) {
+        double total = 0.0;
+        int64_t used = 0;
+        c.epoch = epoch;
+        c.t0 = (double)epoch * tokens;
+        c.seen = 0.0;
+        for (int64_t s0 = 0; s0 < c.streams; s0 += FT_SEGMENT, seg++) {
+            const int64_t s1 = c.streams - s0 < FT_SEGMENT ? c.streams : s0 + FT_SEGMENT;
+            int many, exploring = 0;
+            if (nt_max == 1) {
+                many = 0;
+            } else if (cost[0] < 0.0 || cost[1] < 0.0) {
+                many = cost[1] < 0.0;
+            } else {
+                many = cost[1] < cost[0];
+                if (seg >= next_explore) {
+                    many = !many;
+                    exploring = 1;
+                }
+            }
+            const double t0 = wall_time();
+            if (!many) {
+                train_batches(&c, s0, s1, B, 0, 1, &total, &used);
+            } else {
+                CEMBED_OMP(parallel num_threads(nt_max))
+                {
+                    int t, tn;
+                    cembed_thread_id(&t, &tn);
+                    train_batches(&c, s0, s1, B, t, tn, &total, &used);
+                }
+            }
+            const double dt = (wall_time() - t0) / (double)(s1 - s0);
+            if (exploring) {
+                const int won = dt < cost[!many];
+                explore = won ? FT_EXPLORE : (2 * explore < FT_EXPLORE_MAX ? 2 * explore : FT_EXPLORE_MAX);
+                next_explore = seg + explore;
+            }
+            cost[many] = cost[many] < 0.0 ? dt : 0.5 * (cost[many] + dt);
         }
+        if (epoch_loss)
+            epoch_loss[epoch] = used ? total / (double)used : 0.0;
     }
-    if (loss_sum)
-        *loss_sum = total;
-    if (n_used)
-        *n_used = used;
 done:
     free(c.hidden);
     free(c.grad);

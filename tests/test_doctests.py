@@ -22,6 +22,7 @@ MODULES = [
     "cembed.__main__",
     "cembed.vocab",
     "cembed.dask",
+    "cembed.models.classifier",  # branch classifier
 ]
 
 

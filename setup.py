@@ -152,6 +152,14 @@ extensions = [
         + c_sources("parallel.c", "tokenize.c", "vocab.c", "sequence.c", "murmur3.c"),
         **common,
     ),
+    # ---- branch classifier: cembed.TextClassifier ----
+    Extension(
+        "cembed.models._classifier",
+        ["cembed/models/_classifier.pyx"]
+        + c_sources("classify.c", "tokenize.c", "vocab.c", "murmur3.c", "parallel.c"),
+        **common,
+    ),
+    # ---- end of branch classifier ----
 ]
 
 setup(

@@ -44,3 +44,10 @@ from cembed.vectors import (
     load_word2vec as load_word2vec,
     save_word2vec as save_word2vec,
 )
+
+# Mergeable vocabulary counts and Dask (branch dask).
+from cembed import vocab as vocab
+from cembed.vocab import VocabCounts as VocabCounts
+
+# Text classification (branch classifier).
+from cembed.models.classifier import TextClassifier as TextClassifier

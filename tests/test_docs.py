@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(os.path.join(DOCS, "conf.py")
                                 reason="docs/ is not here")
 PUBLIC_MODULES = ["cembed", "cembed.embedding", "cembed.optimizers", "cembed.initializers",
                   "cembed.constraints", "cembed.regularizers", "cembed.similarity",
-                  "cembed.text", "cembed.sequence", "cembed.vectors"]
+                  "cembed.text", "cembed.sequence", "cembed.vectors", "cembed.vocab", "cembed.dask"]
 
 
 @pytest.fixture(scope="module")

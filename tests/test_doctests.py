@@ -20,6 +20,9 @@ MODULES = [
     "cembed._validation",
     "cembed.demo",
     "cembed.__main__",
+    "cembed.vocab",
+    "cembed.dask",
+    "cembed.models.classifier",  # branch classifier
 ]
 
 

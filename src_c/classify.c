@@ -27,6 +27,15 @@
 #include "cembed.h"
 #include "parallel.h"
 
+/* The hot kernels below are static inline bodies with thin dispatched
+ * wrappers (ft_mean_rows, ft_dots, ft_dot, ft_axpy, ft_combine), so the
+ * dispatch mechanism can be swapped; without one they build for the
+ * baseline. Every path gives the same bits: dot products sum in fixed
+ * lanes, the rest is element by element. */
+#ifndef CEMBED_DISPATCH
+#define CEMBED_DISPATCH
+#endif
+
 /* ---- growable arrays ---------------------------------------------------- */
 
 #define VEC_RESERVE(v, need, type)                                                        \

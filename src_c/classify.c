@@ -764,8 +764,8 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
 /* Rows are prefetched this many ahead: a text's rows are scattered. */
 #define FT_AHEAD 4
 /* Dot products sum in 16 lanes (lane k takes the elements d = k mod 16),
- * then the lanes in order: the compiler vectorizes that without
- * reassociating, so every instruction set gives the same bits. */
+ * then the lanes pairwise in a fixed tree: the compiler vectorizes that
+ * without reassociating, so every instruction set gives the same bits. */
 #define FT_LANES 16
 /* Multiply-adds a thread must get per batch before a batch is split. */
 #define FT_WORK_PER_THREAD ((int64_t)1 << 16)
@@ -786,10 +786,11 @@ static inline float dot_body(const float *CEMBED_RESTRICT a, const float *CEMBED
     float tail = 0.0f;
     for (; d < dim; d++)
         tail += a[d] * b[d];
-    float s = 0.0f;
-    for (int k = 0; k < FT_LANES; k++)
-        s += lane[k];
-    return s + tail;
+    /* the lanes added pairwise, halves onto halves: 4 vector steps */
+    for (int w = FT_LANES / 2; w >= 1; w /= 2)
+        for (int k = 0; k < w; k++)
+            lane[k] += lane[k + w];
+    return lane[0] + tail;
 }
 
 static inline void axpy_body(float *CEMBED_RESTRICT y, float a, const float *CEMBED_RESTRICT x,

@@ -773,7 +773,10 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
  * FT_EXPLORE-th such segment tries the count that was slower. */
 #define FT_SEGMENT 64
 #define FT_EXPLORE 8
-#define FT_EXPLORE_MAX 256
+#define FT_EXPLORE_MAX 1024
+/* Batches a trial of the other thread count runs: short, as on a busy
+ * machine it can cost a time slice a barrier. */
+#define FT_PROBE 8
 
 static inline float dot_body(const float *CEMBED_RESTRICT a, const float *CEMBED_RESTRICT b,
                              int64_t dim)
@@ -1209,20 +1212,22 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
         c.epoch = epoch;
         c.t0 = (double)epoch * tokens;
         c.seen = 0.0;
-        for (int64_t s0 = 0; s0 < c.streams; s0 += FT_SEGMENT, seg++) {
-            const int64_t s1 = c.streams - s0 < FT_SEGMENT ? c.streams : s0 + FT_SEGMENT;
-            int many, exploring = 0;
-            if (nt_max == 1) {
+        for (int64_t s0 = 0; s0 < c.streams; seg++) {
+            int many, probing = 0;
+            if (nt_max == 1 || cost[0] < 0.0) {
                 many = 0;
-            } else if (cost[0] < 0.0 || cost[1] < 0.0) {
-                many = cost[1] < 0.0;
+            } else if (cost[1] < 0.0) {
+                many = 1;
+                probing = 1;
             } else {
                 many = cost[1] < cost[0];
                 if (seg >= next_explore) {
                     many = !many;
-                    exploring = 1;
+                    probing = 1;
                 }
             }
+            const int64_t len = probing ? FT_PROBE : FT_SEGMENT;
+            const int64_t s1 = c.streams - s0 < len ? c.streams : s0 + len;
             const double t0 = wall_time();
             if (!many) {
                 train_batches(&c, s0, s1, B, 0, 1, &total, &used);
@@ -1235,12 +1240,13 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
                 }
             }
             const double dt = (wall_time() - t0) / (double)(s1 - s0);
-            if (exploring) {
+            if (probing && cost[!many] >= 0.0) {
                 const int won = dt < cost[!many];
                 explore = won ? FT_EXPLORE : (2 * explore < FT_EXPLORE_MAX ? 2 * explore : FT_EXPLORE_MAX);
                 next_explore = seg + explore;
             }
             cost[many] = cost[many] < 0.0 ? dt : 0.5 * (cost[many] + dt);
+            s0 = s1;
         }
         if (epoch_loss)
             epoch_loss[epoch] = used ? total / (double)used : 0.0;

@@ -27,6 +27,15 @@
 #include "cembed.h"
 #include "parallel.h"
 
+/* The hot kernels below are static inline bodies with thin dispatched
+ * wrappers (ft_mean_rows, ft_dots, ft_dot, ft_axpy, ft_combine), so the
+ * dispatch mechanism can be swapped; without one they build for the
+ * baseline. Every path gives the same bits: dot products sum in fixed
+ * lanes, the rest is element by element. */
+#ifndef CEMBED_DISPATCH
+#define CEMBED_DISPATCH
+#endif
+
 /* ---- growable arrays ---------------------------------------------------- */
 
 #define VEC_RESERVE(v, need, type)                                                        \
@@ -755,8 +764,8 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
 /* Rows are prefetched this many ahead: a text's rows are scattered. */
 #define FT_AHEAD 4
 /* Dot products sum in 16 lanes (lane k takes the elements d = k mod 16),
- * then the lanes in order: the compiler vectorizes that without
- * reassociating, so every instruction set gives the same bits. */
+ * then the lanes pairwise in a fixed tree: the compiler vectorizes that
+ * without reassociating, so every instruction set gives the same bits. */
 #define FT_LANES 16
 /* Multiply-adds a thread must get per batch before a batch is split. */
 #define FT_WORK_PER_THREAD ((int64_t)1 << 16)
@@ -764,7 +773,10 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
  * FT_EXPLORE-th such segment tries the count that was slower. */
 #define FT_SEGMENT 64
 #define FT_EXPLORE 8
-#define FT_EXPLORE_MAX 256
+#define FT_EXPLORE_MAX 1024
+/* Batches a trial of the other thread count runs: short, as on a busy
+ * machine it can cost a time slice a barrier. */
+#define FT_PROBE 8
 
 static inline float dot_body(const float *CEMBED_RESTRICT a, const float *CEMBED_RESTRICT b,
                              int64_t dim)
@@ -777,10 +789,11 @@ static inline float dot_body(const float *CEMBED_RESTRICT a, const float *CEMBED
     float tail = 0.0f;
     for (; d < dim; d++)
         tail += a[d] * b[d];
-    float s = 0.0f;
-    for (int k = 0; k < FT_LANES; k++)
-        s += lane[k];
-    return s + tail;
+    /* the lanes added pairwise, halves onto halves: 4 vector steps */
+    for (int w = FT_LANES / 2; w >= 1; w /= 2)
+        for (int k = 0; k < w; k++)
+            lane[k] += lane[k + w];
+    return lane[0] + tail;
 }
 
 static inline void axpy_body(float *CEMBED_RESTRICT y, float a, const float *CEMBED_RESTRICT x,
@@ -1199,20 +1212,22 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
         c.epoch = epoch;
         c.t0 = (double)epoch * tokens;
         c.seen = 0.0;
-        for (int64_t s0 = 0; s0 < c.streams; s0 += FT_SEGMENT, seg++) {
-            const int64_t s1 = c.streams - s0 < FT_SEGMENT ? c.streams : s0 + FT_SEGMENT;
-            int many, exploring = 0;
-            if (nt_max == 1) {
+        for (int64_t s0 = 0; s0 < c.streams; seg++) {
+            int many, probing = 0;
+            if (nt_max == 1 || cost[0] < 0.0) {
                 many = 0;
-            } else if (cost[0] < 0.0 || cost[1] < 0.0) {
-                many = cost[1] < 0.0;
+            } else if (cost[1] < 0.0) {
+                many = 1;
+                probing = 1;
             } else {
                 many = cost[1] < cost[0];
                 if (seg >= next_explore) {
                     many = !many;
-                    exploring = 1;
+                    probing = 1;
                 }
             }
+            const int64_t len = probing ? FT_PROBE : FT_SEGMENT;
+            const int64_t s1 = c.streams - s0 < len ? c.streams : s0 + len;
             const double t0 = wall_time();
             if (!many) {
                 train_batches(&c, s0, s1, B, 0, 1, &total, &used);
@@ -1225,12 +1240,13 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
                 }
             }
             const double dt = (wall_time() - t0) / (double)(s1 - s0);
-            if (exploring) {
+            if (probing && cost[!many] >= 0.0) {
                 const int won = dt < cost[!many];
                 explore = won ? FT_EXPLORE : (2 * explore < FT_EXPLORE_MAX ? 2 * explore : FT_EXPLORE_MAX);
                 next_explore = seg + explore;
             }
             cost[many] = cost[many] < 0.0 ? dt : 0.5 * (cost[many] + dt);
+            s0 = s1;
         }
         if (epoch_loss)
             epoch_loss[epoch] = used ? total / (double)used : 0.0;

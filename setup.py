@@ -156,7 +156,7 @@ extensions = [
     Extension(
         "cembed.models._classifier",
         ["cembed/models/_classifier.pyx"]
-        + c_sources("classify.c", "tokenize.c", "vocab.c", "murmur3.c", "parallel.c"),
+        + c_sources("classify.c", "tokenize.c", "vocab.c", "murmur3.c", "parallel.c", "isa.c"),
         **common,
     ),
     # ---- end of branch classifier ----

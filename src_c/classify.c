@@ -25,16 +25,13 @@
 #include <string.h>
 
 #include "cembed.h"
+#include "isa.h"
 #include "parallel.h"
 
-/* The hot kernels below are static inline bodies with thin dispatched
- * wrappers (ft_mean_rows, ft_dots, ft_dot, ft_axpy, ft_combine), so the
- * dispatch mechanism can be swapped; without one they build for the
- * baseline. Every path gives the same bits: dot products sum in fixed
- * lanes, the rest is element by element. */
-#ifndef CEMBED_DISPATCH
-#define CEMBED_DISPATCH
-#endif
+/* The hot kernels below (ft_mean_rows, ft_dots, ft_dot, ft_axpy,
+ * ft_combine) are always-inlined bodies compiled once per instruction-set
+ * path (isa.h; CEMBED_ISA forces one). Every path gives the same bits: dot
+ * products sum in fixed lanes, the rest is element by element. */
 
 /* ---- growable arrays ---------------------------------------------------- */
 
@@ -778,9 +775,10 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
  * machine it can cost a time slice a barrier. */
 #define FT_PROBE 8
 
-static inline float dot_body(const float *CEMBED_RESTRICT a, const float *CEMBED_RESTRICT b,
+CEMBED_INLINE float dot_body(const int isa, const float *CEMBED_RESTRICT a, const float *CEMBED_RESTRICT b,
                              int64_t dim)
 {
+    (void)isa;
     float lane[FT_LANES] = {0};
     int64_t d = 0;
     for (; d + FT_LANES <= dim; d += FT_LANES)
@@ -796,18 +794,20 @@ static inline float dot_body(const float *CEMBED_RESTRICT a, const float *CEMBED
     return lane[0] + tail;
 }
 
-static inline void axpy_body(float *CEMBED_RESTRICT y, float a, const float *CEMBED_RESTRICT x,
+CEMBED_INLINE void axpy_body(const int isa, float *CEMBED_RESTRICT y, float a, const float *CEMBED_RESTRICT x,
                              int64_t dim)
 {
+    (void)isa;
     for (int64_t d = 0; d < dim; d++)
         y[d] += a * x[d];
 }
 
 /* h = the mean of the n rows (zeros when n = 0), as fastText's
  * computeHidden: the sum in row order, times 1/n. */
-static inline void mean_rows_body(float *CEMBED_RESTRICT h, const float *wi, int64_t dim,
+CEMBED_INLINE void mean_rows_body(const int isa, float *CEMBED_RESTRICT h, const float *wi, int64_t dim,
                                   const int32_t *rows, int64_t n)
 {
+    (void)isa;
     for (int64_t d = 0; d < dim; d++)
         h[d] = 0.0f;
     for (int64_t j = 0; j < n; j++) {
@@ -825,41 +825,33 @@ static inline void mean_rows_body(float *CEMBED_RESTRICT h, const float *wi, int
 }
 
 /* out[i] = wo[i, :] . h for i < m */
-static inline void dots_body(float *out, const float *wo, int64_t m, int64_t dim, const float *h)
+CEMBED_INLINE void dots_body(const int isa, float *out, const float *wo, int64_t m, int64_t dim, const float *h)
 {
     for (int64_t i = 0; i < m; i++)
-        out[i] = dot_body(wo + i * dim, h, dim);
-}
-
-CEMBED_DISPATCH static void ft_mean_rows(float *h, const float *wi, int64_t dim,
-                                         const int32_t *rows, int64_t n)
-{
-    mean_rows_body(h, wi, dim, rows, n);
-}
-
-CEMBED_DISPATCH static void ft_dots(float *out, const float *wo, int64_t m, int64_t dim,
-                                    const float *h)
-{
-    dots_body(out, wo, m, dim, h);
-}
-
-CEMBED_DISPATCH static float ft_dot(const float *a, const float *b, int64_t dim)
-{
-    return dot_body(a, b, dim);
-}
-
-CEMBED_DISPATCH static void ft_axpy(float *y, float a, const float *x, int64_t dim)
-{
-    axpy_body(y, a, x, dim);
+        out[i] = dot_body(isa, wo + i * dim, h, dim);
 }
 
 /* g += sum_i alpha[i] * wo[i, :] over i < m, in order of i */
-CEMBED_DISPATCH static void ft_combine(float *g, const float *alpha, const float *wo, int64_t m,
-                                       int64_t dim)
+CEMBED_INLINE void combine_body(const int isa, float *g, const float *alpha, const float *wo,
+                                int64_t m, int64_t dim)
 {
     for (int64_t i = 0; i < m; i++)
-        axpy_body(g, alpha[i], wo + i * dim, dim);
+        axpy_body(isa, g, alpha[i], wo + i * dim, dim);
 }
+
+CEMBED_ISA_KERNEL(ft_mean_rows, mean_rows_body,
+                  (float *h, const float *wi, int64_t dim, const int32_t *rows, int64_t n),
+                  (h, wi, dim, rows, n))
+CEMBED_ISA_KERNEL(ft_dots, dots_body,
+                  (float *out, const float *wo, int64_t m, int64_t dim, const float *h),
+                  (out, wo, m, dim, h))
+CEMBED_ISA_KERNEL_RET(float, ft_dot, dot_body, (const float *a, const float *b, int64_t dim),
+                      (a, b, dim))
+CEMBED_ISA_KERNEL(ft_axpy, axpy_body, (float *y, float a, const float *x, int64_t dim),
+                  (y, a, x, dim))
+CEMBED_ISA_KERNEL(ft_combine, combine_body,
+                  (float *g, const float *alpha, const float *wo, int64_t m, int64_t dim),
+                  (g, alpha, wo, m, dim))
 
 static inline float sigmoidf(float x)
 {

@@ -219,6 +219,16 @@ def test_bitwise_same_model_for_1_2_4_threads():
     assert len(set(digests.values())) == 1, digests
 
 
+def test_bitwise_same_model_on_every_instruction_set_path():
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(cembed.__file__)))
+    digests = {
+        isa: subprocess.run([sys.executable, "-c", DETERMINISM, "2"], capture_output=True,
+                            text=True, check=True, env=dict(env, CEMBED_ISA=isa)).stdout.strip()
+        for isa in cembed.build_info()["supported_isa"]
+    }
+    assert len(set(digests.values())) == 1, digests
+
+
 def test_same_seed_same_model_other_seed_other_model():
     texts, labels = ["a b c", "d e f", "a e"] * 5, ["x", "y", "x"] * 5
     a = TextClassifier(dim=8, seed=1).fit(texts, labels)

@@ -77,3 +77,21 @@ def test_make_demo_corpus_reproduces_the_shipped_corpus(tmp_path):
     shipped = os.path.join(os.path.dirname(os.path.abspath(cembed.__file__)), "data", "reviews.tsv")
     with open(shipped, "rb") as a, open(tmp_path / "reviews.tsv", "rb") as b:
         assert a.read() == b.read()
+
+
+@pytest.mark.skipif(not os.path.isfile("/usr/share/wordnet/data.noun"),
+                    reason="WordNet 3.0 is not installed (Debian: apt-get install wordnet-base)")
+def test_make_wordnet_corpus_reproduces_the_shipped_corpus_and_license(tmp_path):
+    import gzip
+
+    out = run_example("make_wordnet_corpus.py", "--out", str(tmp_path / "wordnet_glosses.tsv.gz"))
+    assert re.search(r"wrote 39765 of 117659 synsets, 45 labels", out), out
+    shipped = os.path.join(os.path.dirname(os.path.abspath(cembed.__file__)), "data")
+    with gzip.open(os.path.join(shipped, "wordnet_glosses.tsv.gz")) as a, \
+            gzip.open(tmp_path / "wordnet_glosses.tsv.gz") as b:
+        assert a.read() == b.read()
+    with open(os.path.join(shipped, "WORDNET_LICENSE"), "rb") as a, \
+            open(tmp_path / "WORDNET_LICENSE", "rb") as b:
+        notice = a.read()
+        assert notice == b.read()
+    assert b"WordNet 3.0 Copyright 2006 by Princeton University." in notice

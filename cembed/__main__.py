@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 PROG = "python -m cembed"
-BENCHMARKS = ("kernels", "text", "vectors", "layer")
+BENCHMARKS = ("kernels", "text", "vectors", "layer", "classify")
 DEFAULT_BENCHMARKS = ("kernels", "text")
 # A tiny run of each script, for --quick, where the script has no --quick of its own.
 QUICK_ARGS = {

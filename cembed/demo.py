@@ -138,7 +138,7 @@ def word_vectors(clf, words):
 
     index = {w: i for i, w in enumerate(clf.words_)}
     known = [w for w in words if w in index]
-    return Vectors(known, clf.word_vectors_[[index[w] for w in known]])
+    return Vectors(known, clf.input_[[index[w] for w in known]])  # word i is input row i
 
 
 def plot_embeddings(path, words, vectors, colors=None, labels=30):

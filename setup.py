@@ -151,6 +151,14 @@ extensions = [
         ["cembed/_text.pyx"] + c_sources("tokenize.c", "sequence.c", "murmur3.c"),
         **common,
     ),
+    # ---- branch classifier: cembed.TextClassifier ----
+    Extension(
+        "cembed.models._classifier",
+        ["cembed/models/_classifier.pyx"]
+        + c_sources("classify.c", "tokenize.c", "murmur3.c", "parallel.c"),
+        **common,
+    ),
+    # ---- end of branch classifier ----
 ]
 
 setup(

@@ -79,6 +79,7 @@ _LAZY = {
     "Vectors": "cembed.vectors",
     "load_word2vec": "cembed.vectors",
     "save_word2vec": "cembed.vectors",
+    "TextClassifier": "cembed.models.classifier",  # branch classifier
 }
 _SUBMODULES = ("demo", "embedding", "optimizers", "sequence", "text", "vectors")
 
@@ -167,4 +168,5 @@ __all__ = [
     "Vectors",
     "load_word2vec",
     "save_word2vec",
+    "TextClassifier",  # branch classifier
 ]

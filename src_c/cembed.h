@@ -317,8 +317,99 @@ int cembed_parse_double(const char *s, const char *end, double *out);
 /* Format a float32 as the text writer does; returns the length (< 32). */
 int cembed_format_f32(float x, char *out);
 
+/* ==== text classification (classify.c) ==================================== */
+/* fastText's supervised model. A dictionary splits texts into tokens at the
+ * bytes marked in `delim` (256 entries); every text ends with the word
+ * "</s>". With a label prefix (label_len > 0), tokens that start with it
+ * are labels: counted apart and collected when reading files, skipped in
+ * texts. Files are split into lines at '\n' and lines into tokens at
+ * fastText's white space (' ', '\t', '\v', '\f', '\r', '\0'); a blank
+ * line is no example; a line without a label is CEMBED_ERR_FORMAT with its
+ * 1-based number in err->line. */
+enum { CEMBED_FT_SOFTMAX = 0, CEMBED_FT_HS = 1, CEMBED_FT_OVA = 2 };
 
+/* fastText's 32-bit FNV-1a over the bytes taken as signed chars. */
+uint32_t cembed_ft_hash(const char *s, int64_t len);
 
+typedef struct cembed_ft_dict cembed_ft_dict;
+cembed_ft_dict *cembed_ft_dict_new(const uint8_t *delim, const char *label, int64_t label_len);
+void cembed_ft_dict_free(cembed_ft_dict *d);
+/* Count words and labels; lower[i] = 1 lowercases A-Z of text i. */
+int cembed_ft_dict_count_texts(cembed_ft_dict *d, const char *const *texts, const int64_t *lens,
+                               const uint8_t *lower, int64_t n);
+/* Token lists: text i's tokens are j in [text_off[i], text_off[i+1]),
+ * token j being buf[tok_off[j] .. tok_off[j+1]). */
+int cembed_ft_dict_count_tokens(cembed_ft_dict *d, const char *buf, const int64_t *tok_off,
+                                const int64_t *text_off, int64_t n);
+int cembed_ft_dict_count_file(cembed_ft_dict *d, const char *path, int64_t *num_lines,
+                              cembed_w2v_error *err);
+/* Keep words counted >= min_count and labels >= min_count_label, most
+ * frequent first (ties in first-seen order); n-gram rows follow the words
+ * in `buckets` rows (0 when word_ngrams == 1, as fastText). */
+int cembed_ft_dict_finalize(cembed_ft_dict *d, int64_t min_count, int64_t min_count_label,
+                            int64_t buckets, int word_ngrams);
+/* The word list of a saved model, word i being buf[offsets[i] .. offsets[i+1]);
+ * a repeated word is CEMBED_ERR_VALUE. */
+int cembed_ft_dict_set_words(cembed_ft_dict *d, const char *buf, const int64_t *offsets,
+                             int64_t n, int64_t buckets, int word_ngrams);
+/* The label list of a saved model (without the prefix), in id order. */
+int cembed_ft_dict_set_labels(cembed_ft_dict *d, const char *buf, const int64_t *offsets,
+                              int64_t n);
+int64_t cembed_ft_dict_nwords(const cembed_ft_dict *d);
+int64_t cembed_ft_dict_nlabels(const cembed_ft_dict *d);
+int64_t cembed_ft_dict_ntokens(const cembed_ft_dict *d);
+void cembed_ft_dict_word(const cembed_ft_dict *d, int64_t i, const char **key, int64_t *len,
+                         int64_t *count);
+void cembed_ft_dict_label(const cembed_ft_dict *d, int64_t i, const char **key, int64_t *len,
+                          int64_t *count);
+
+/* Examples: each text's input-table rows (its known words in order, then
+ * its word n-grams, row n_words + h % buckets), its label ids and the
+ * tokens before it (fastText's count, which drives the learning rate). */
+typedef struct cembed_ft_data cembed_ft_data;
+cembed_ft_data *cembed_ft_data_new(void);
+void cembed_ft_data_free(cembed_ft_data *x);
+int64_t cembed_ft_data_size(const cembed_ft_data *x);
+void cembed_ft_data_arrays(const cembed_ft_data *x, const int32_t **rows, const int64_t **row_off,
+                           const int32_t **labels, const int64_t **label_off,
+                           const int64_t **tokens);
+/* labels (may be NULL): text i's label ids are labels[label_off[i] .. label_off[i+1]) */
+int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d, const char *const *texts,
+                             const int64_t *lens, const uint8_t *lower, int64_t n,
+                             const int32_t *labels, const int64_t *label_off);
+int cembed_ft_data_add_tokens(cembed_ft_data *x, const cembed_ft_dict *d, const char *buf,
+                              const int64_t *tok_off, const int64_t *text_off, int64_t n,
+                              const int32_t *labels, const int64_t *label_off);
+int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const char *path,
+                            cembed_w2v_error *err);
+
+/* w = uniform in [-bound, bound), from seed and the row number alone. */
+void cembed_ft_init_uniform_f32(float *w, int64_t rows, int64_t dim, double bound, uint64_t seed);
+/* fastText's Huffman tree over label counts (non-increasing, else
+ * CEMBED_ERR_ORDER): parent and binary have 2n - 1 entries; leaves are
+ * 0..n-1, internal node i uses output row i - n. */
+int cembed_ft_huffman(const int64_t *counts, int64_t n, int32_t *parent, uint8_t *binary);
+/* One epoch of SGD over mini-batches of `batch` examples, the learning
+ * rate lr * (1 - tokens seen / (epochs * tokens)) per example. wi is
+ * (in_rows, dim), wo (nlabels, dim), both contiguous; bitwise the same for
+ * any number of threads. A row or label out of range: CEMBED_ERR_INDEX,
+ * nothing written. */
+int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, int64_t dim,
+                              const cembed_ft_data *x, int loss, const int32_t *parent,
+                              const uint8_t *binary, double lr, int64_t epoch, int64_t epochs,
+                              int64_t batch, uint64_t seed, double *loss_sum, int64_t *n_used,
+                              int64_t *bad_pos);
+/* out (n, dim): the mean of each example's rows (zeros without rows). */
+int cembed_ft_hidden_f32(const float *wi, int64_t in_rows, int64_t dim, const cembed_ft_data *x,
+                         float *out, int64_t *bad_pos);
+/* From hidden vectors (n, dim): proba (n, nlabels) if not NULL, and if top
+ * is not NULL the k most probable labels at or above threshold, best first
+ * (ties to the smaller id) in top (n, k) with their probabilities in top_p;
+ * -1 fills the rest. */
+int cembed_ft_predict_f32(const float *hidden, int64_t n, int64_t dim, const float *wo,
+                          int64_t nlabels, int loss, const int32_t *parent, const uint8_t *binary,
+                          int64_t k, double threshold, float *proba, int32_t *top, float *top_p);
+/* ==== end of text classification ========================================== */
 
 #ifdef __cplusplus
 }

@@ -184,3 +184,74 @@ cdef extern from "cembed.h" nogil:
                         int64_t dim, int binary, cembed_w2v_error *err) noexcept
     int cembed_parse_double(const char *s, const char *end, double *out) noexcept
     int cembed_format_f32(float x, char *out) noexcept
+
+
+# ==== text classification (classify.c) ====================================
+cdef extern from "cembed.h" nogil:
+    enum:
+        CEMBED_FT_SOFTMAX
+        CEMBED_FT_HS
+        CEMBED_FT_OVA
+
+    uint32_t cembed_ft_hash(const char *s, int64_t len) noexcept
+
+    ctypedef struct cembed_ft_dict:
+        pass
+    cembed_ft_dict *cembed_ft_dict_new(const uint8_t *delim, const char *label,
+                                       int64_t label_len) noexcept
+    void cembed_ft_dict_free(cembed_ft_dict *d) noexcept
+    int cembed_ft_dict_count_texts(cembed_ft_dict *d, const char *const *texts,
+                                   const int64_t *lens, const uint8_t *lower,
+                                   int64_t n) noexcept
+    int cembed_ft_dict_count_tokens(cembed_ft_dict *d, const char *buf, const int64_t *tok_off,
+                                    const int64_t *text_off, int64_t n) noexcept
+    int cembed_ft_dict_count_file(cembed_ft_dict *d, const char *path, int64_t *num_lines,
+                                  cembed_w2v_error *err) noexcept
+    int cembed_ft_dict_finalize(cembed_ft_dict *d, int64_t min_count, int64_t min_count_label,
+                                int64_t buckets, int word_ngrams) noexcept
+    int cembed_ft_dict_set_words(cembed_ft_dict *d, const char *buf, const int64_t *offsets,
+                                 int64_t n, int64_t buckets, int word_ngrams) noexcept
+    int cembed_ft_dict_set_labels(cembed_ft_dict *d, const char *buf, const int64_t *offsets,
+                                  int64_t n) noexcept
+    int64_t cembed_ft_dict_nwords(const cembed_ft_dict *d) noexcept
+    int64_t cembed_ft_dict_nlabels(const cembed_ft_dict *d) noexcept
+    int64_t cembed_ft_dict_ntokens(const cembed_ft_dict *d) noexcept
+    void cembed_ft_dict_word(const cembed_ft_dict *d, int64_t i, const char **key,
+                             int64_t *len, int64_t *count) noexcept
+    void cembed_ft_dict_label(const cembed_ft_dict *d, int64_t i, const char **key,
+                              int64_t *len, int64_t *count) noexcept
+
+    ctypedef struct cembed_ft_data:
+        pass
+    cembed_ft_data *cembed_ft_data_new() noexcept
+    void cembed_ft_data_free(cembed_ft_data *x) noexcept
+    int64_t cembed_ft_data_size(const cembed_ft_data *x) noexcept
+    void cembed_ft_data_arrays(const cembed_ft_data *x, const int32_t **rows,
+                               const int64_t **row_off, const int32_t **labels,
+                               const int64_t **label_off, const int64_t **tokens) noexcept
+    int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d,
+                                 const char *const *texts, const int64_t *lens,
+                                 const uint8_t *lower, int64_t n, const int32_t *labels,
+                                 const int64_t *label_off) noexcept
+    int cembed_ft_data_add_tokens(cembed_ft_data *x, const cembed_ft_dict *d, const char *buf,
+                                  const int64_t *tok_off, const int64_t *text_off, int64_t n,
+                                  const int32_t *labels, const int64_t *label_off) noexcept
+    int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const char *path,
+                                cembed_w2v_error *err) noexcept
+
+    void cembed_ft_init_uniform_f32(float *w, int64_t rows, int64_t dim, double bound,
+                                    uint64_t seed) noexcept
+    int cembed_ft_huffman(const int64_t *counts, int64_t n, int32_t *parent,
+                          uint8_t *binary) noexcept
+    int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels,
+                                  int64_t dim, const cembed_ft_data *x, int loss,
+                                  const int32_t *parent, const uint8_t *binary, double lr,
+                                  int64_t epoch, int64_t epochs, int64_t batch, uint64_t seed,
+                                  double *loss_sum, int64_t *n_used, int64_t *bad_pos) noexcept
+    int cembed_ft_hidden_f32(const float *wi, int64_t in_rows, int64_t dim,
+                             const cembed_ft_data *x, float *out, int64_t *bad_pos) noexcept
+    int cembed_ft_predict_f32(const float *hidden, int64_t n, int64_t dim, const float *wo,
+                              int64_t nlabels, int loss, const int32_t *parent,
+                              const uint8_t *binary, int64_t k, double threshold, float *proba,
+                              int32_t *top, float *top_p) noexcept
+# ==== end of text classification ==========================================

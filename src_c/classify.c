@@ -1,0 +1,1245 @@
+/*
+ * classify.c - fastText's supervised text classifier (Joulin et al. 2016):
+ * the dictionary (words, labels, hashed word n-grams), the examples as
+ * rows of the input table, training by SGD with a linearly decaying
+ * learning rate, and batched prediction.
+ *
+ * A text is split into tokens at the bytes of a delimiter table (fastText's
+ * white space for files; Keras' default analyzer, ASCII lowercased here,
+ * for Python strings) and ends with the end-of-line word "</s>", counted
+ * like any word. Its rows are the ids of its known words, in order, then
+ * one row per word n-gram (2 <= n <= word_ngrams) hashed from every token,
+ * known or not: n_words + h % buckets with fastText's scheme.
+ *
+ * Training is synchronous over mini-batches of `batch` examples (a size
+ * that does not depend on the thread count): the threads compute every
+ * example's forward and backward against the same parameters, then each
+ * row of either table is updated by one thread, adding the examples'
+ * contributions in example order. So the model is bitwise the same for any
+ * number of threads; batch = 1 is fastText's sequential SGD.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cembed.h"
+#include "parallel.h"
+
+/* ---- growable arrays ---------------------------------------------------- */
+
+#define VEC_RESERVE(v, need, type)                                                        \
+    do {                                                                                  \
+        if ((need) > (v)->cap) {                                                          \
+            int64_t cap_ = (v)->cap > 0 ? (v)->cap : 256;                                 \
+            while (cap_ < (need))                                                         \
+                cap_ *= 2;                                                                \
+            type *p_ = (type *)realloc((v)->data, (size_t)cap_ * sizeof(type));           \
+            if (!p_)                                                                      \
+                return CEMBED_ERR_NOMEM;                                                  \
+            (v)->data = p_;                                                               \
+            (v)->cap = cap_;                                                              \
+        }                                                                                 \
+    } while (0)
+
+typedef struct {
+    int32_t *data;
+    int64_t size, cap;
+} i32buf;
+
+typedef struct {
+    int64_t *data;
+    int64_t size, cap;
+} i64buf;
+
+static int i32_push(i32buf *v, int32_t x)
+{
+    VEC_RESERVE(v, v->size + 1, int32_t);
+    v->data[v->size++] = x;
+    return CEMBED_OK;
+}
+
+static int i64_push(i64buf *v, int64_t x)
+{
+    VEC_RESERVE(v, v->size + 1, int64_t);
+    v->data[v->size++] = x;
+    return CEMBED_OK;
+}
+
+/* ---- fastText's hash ------------------------------------------------------ */
+
+uint32_t cembed_ft_hash(const char *s, int64_t len)
+{
+    uint32_t h = 2166136261u;
+    for (int64_t i = 0; i < len; i++) {
+        h = h ^ (uint32_t)(int8_t)s[i];
+        h = h * 16777619u;
+    }
+    return h;
+}
+
+/* ---- the dictionary ------------------------------------------------------- */
+
+static const char EOS[] = "</s>";
+#define EOS_LEN 4
+
+struct cembed_ft_dict {
+    uint8_t delim[256];
+    char *label; /* the label prefix (files), NULL for none */
+    int64_t label_len;
+    cembed_vocab *count_words, *count_labels; /* while counting */
+    cembed_vocab *words, *labels;             /* final: entry id = id */
+    int64_t *word_counts, *label_counts;
+    int64_t nwords, nlabels;
+    int64_t buckets;
+    int word_ngrams;
+    int64_t doc; /* documents counted so far */
+    int64_t ntokens;
+    /* scratch of the serial readers */
+    i64buf spans;
+    i32buf hashes;
+    char *low;
+    int64_t low_cap;
+};
+
+cembed_ft_dict *cembed_ft_dict_new(const uint8_t *delim, const char *label, int64_t label_len)
+{
+    cembed_ft_dict *d = (cembed_ft_dict *)calloc(1, sizeof(cembed_ft_dict));
+    if (!d)
+        return NULL;
+    memcpy(d->delim, delim, 256);
+    d->count_words = cembed_vocab_new();
+    d->count_labels = cembed_vocab_new();
+    d->words = cembed_vocab_new();
+    d->labels = cembed_vocab_new();
+    if (label_len > 0) {
+        d->label = (char *)malloc((size_t)label_len);
+        if (d->label) {
+            memcpy(d->label, label, (size_t)label_len);
+            d->label_len = label_len;
+        }
+    }
+    if (!d->count_words || !d->count_labels || !d->words || !d->labels
+        || (label_len > 0 && !d->label)) {
+        cembed_ft_dict_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void cembed_ft_dict_free(cembed_ft_dict *d)
+{
+    if (!d)
+        return;
+    cembed_vocab_free(d->count_words);
+    cembed_vocab_free(d->count_labels);
+    cembed_vocab_free(d->words);
+    cembed_vocab_free(d->labels);
+    free(d->word_counts);
+    free(d->label_counts);
+    free(d->label);
+    free(d->spans.data);
+    free(d->hashes.data);
+    free(d->low);
+    free(d);
+}
+
+int64_t cembed_ft_dict_nwords(const cembed_ft_dict *d)
+{
+    return d->nwords;
+}
+
+int64_t cembed_ft_dict_nlabels(const cembed_ft_dict *d)
+{
+    return d->nlabels;
+}
+
+int64_t cembed_ft_dict_ntokens(const cembed_ft_dict *d)
+{
+    return d->ntokens;
+}
+
+void cembed_ft_dict_word(const cembed_ft_dict *d, int64_t i, const char **key, int64_t *len,
+                         int64_t *count)
+{
+    int64_t value, c, docs;
+    cembed_vocab_entry(d->words, i, key, len, &value, &c, &docs);
+    *count = d->word_counts[i];
+}
+
+void cembed_ft_dict_label(const cembed_ft_dict *d, int64_t i, const char **key, int64_t *len,
+                          int64_t *count)
+{
+    int64_t value, c, docs;
+    cembed_vocab_entry(d->labels, i, key, len, &value, &c, &docs);
+    *count = d->label_counts[i];
+}
+
+/* Split text into tokens at the delimiter bytes: spans gets (start, length)
+ * pairs, relative to text. */
+static int split_spans(const uint8_t *delim, const char *text, int64_t len, i64buf *spans)
+{
+    spans->size = 0;
+    const uint8_t *p = (const uint8_t *)text, *end = p + len;
+    while (p < end) {
+        while (p < end && delim[*p])
+            p++;
+        if (p == end)
+            break;
+        const uint8_t *t = p;
+        while (p < end && !delim[*p])
+            p++;
+        VEC_RESERVE(spans, spans->size + 2, int64_t);
+        spans->data[spans->size++] = (int64_t)(t - (const uint8_t *)text);
+        spans->data[spans->size++] = (int64_t)(p - t);
+    }
+    return CEMBED_OK;
+}
+
+/* The text to split: itself, or its ASCII-lowercased copy in *low. */
+static int lowered(const char *text, int64_t len, int lower, char **low, int64_t *low_cap,
+                   const char **out)
+{
+    if (!lower) {
+        *out = text;
+        return CEMBED_OK;
+    }
+    if (len > *low_cap) {
+        int64_t cap = *low_cap ? *low_cap : 4096;
+        while (cap < len)
+            cap *= 2;
+        char *p = (char *)realloc(*low, (size_t)cap);
+        if (!p)
+            return CEMBED_ERR_NOMEM;
+        *low = p;
+        *low_cap = cap;
+    }
+    for (int64_t i = 0; i < len; i++) {
+        uint8_t b = (uint8_t)text[i];
+        (*low)[i] = (char)((uint8_t)(b - 'A') < 26 ? b + 32 : b);
+    }
+    *out = *low;
+    return CEMBED_OK;
+}
+
+static inline int is_label(const cembed_ft_dict *d, const char *tok, int64_t len)
+{
+    return d->label_len > 0 && len >= d->label_len && memcmp(tok, d->label, (size_t)d->label_len) == 0;
+}
+
+static int count_one(cembed_vocab *v, const char *tok, int64_t len, int64_t doc)
+{
+    int64_t off[2] = {0, len};
+    return cembed_vocab_count_tokens(v, tok, off, 1, doc);
+}
+
+/* Count the tokens of one text (spans into text) and its "</s>"; labels
+ * (with the prefix) are counted apart, *has_label says if there was one. */
+static int count_spans(cembed_ft_dict *d, const char *text, const int64_t *spans, int64_t ns,
+                       int *has_label)
+{
+    int st = CEMBED_OK;
+    *has_label = 0;
+    for (int64_t i = 0; i < ns && st == CEMBED_OK; i++) {
+        const char *tok = text + spans[2 * i];
+        int64_t len = spans[2 * i + 1];
+        if (is_label(d, tok, len)) {
+            *has_label = 1;
+            st = count_one(d->count_labels, tok + d->label_len, len - d->label_len, d->doc);
+        } else {
+            st = count_one(d->count_words, tok, len, d->doc);
+        }
+    }
+    if (st == CEMBED_OK)
+        st = count_one(d->count_words, EOS, EOS_LEN, d->doc);
+    d->ntokens += ns + 1;
+    d->doc++;
+    return st;
+}
+
+int cembed_ft_dict_count_texts(cembed_ft_dict *d, const char *const *texts, const int64_t *lens,
+                               const uint8_t *lower, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const char *t;
+        int has_label;
+        int st = lowered(texts[i], lens[i], lower ? lower[i] : 0, &d->low, &d->low_cap, &t);
+        if (st == CEMBED_OK)
+            st = split_spans(d->delim, t, lens[i], &d->spans);
+        if (st == CEMBED_OK)
+            st = count_spans(d, t, d->spans.data, d->spans.size / 2, &has_label);
+        if (st != CEMBED_OK)
+            return st;
+    }
+    return CEMBED_OK;
+}
+
+/* token lists: text i's tokens are j in [text_off[i], text_off[i+1]), token
+ * j being buf[tok_off[j] .. tok_off[j+1]) */
+static int token_spans(const int64_t *tok_off, int64_t j0, int64_t j1, i64buf *spans)
+{
+    spans->size = 0;
+    VEC_RESERVE(spans, 2 * (j1 - j0), int64_t);
+    for (int64_t j = j0; j < j1; j++) {
+        spans->data[spans->size++] = tok_off[j];
+        spans->data[spans->size++] = tok_off[j + 1] - tok_off[j];
+    }
+    return CEMBED_OK;
+}
+
+int cembed_ft_dict_count_tokens(cembed_ft_dict *d, const char *buf, const int64_t *tok_off,
+                                const int64_t *text_off, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int has_label;
+        int st = token_spans(tok_off, text_off[i], text_off[i + 1], &d->spans);
+        if (st == CEMBED_OK)
+            st = count_spans(d, buf, d->spans.data, d->spans.size / 2, &has_label);
+        if (st != CEMBED_OK)
+            return st;
+    }
+    return CEMBED_OK;
+}
+
+/* ---- reading a training file ---------------------------------------------- */
+
+/* fastText's white space: a file is split into lines at '\n' and lines into
+ * tokens at these bytes. */
+static const char FILE_SPACE[] = " \t\v\f\r";
+
+typedef struct {
+    FILE *f;
+    char *buf;
+    int64_t cap, start, end;
+    int eof;
+    int64_t line; /* 1-based number of the last line returned */
+} line_reader;
+
+static int reader_open(line_reader *r, const char *path, cembed_w2v_error *err)
+{
+    memset(r, 0, sizeof(*r));
+    r->f = fopen(path, "rb");
+    if (!r->f) {
+        err->sys_errno = errno;
+        snprintf(err->message, sizeof(err->message), "cannot open the file");
+        return CEMBED_ERR_IO;
+    }
+    r->cap = (int64_t)1 << 20;
+    r->buf = (char *)malloc((size_t)r->cap);
+    if (!r->buf) {
+        fclose(r->f);
+        return CEMBED_ERR_NOMEM;
+    }
+    return CEMBED_OK;
+}
+
+static void reader_close(line_reader *r)
+{
+    if (r->f)
+        fclose(r->f);
+    free(r->buf);
+}
+
+/* The next line (without its '\n') in *line, *len; *got 0 at the end. */
+static int reader_next(line_reader *r, const char **line, int64_t *len, int *got,
+                       cembed_w2v_error *err)
+{
+    for (;;) {
+        char *nl = r->end > r->start
+                       ? (char *)memchr(r->buf + r->start, '\n', (size_t)(r->end - r->start))
+                       : NULL;
+        if (nl || (r->eof && r->end > r->start)) {
+            int64_t stop = nl ? nl - r->buf : r->end;
+            *line = r->buf + r->start;
+            *len = stop - r->start;
+            r->start = nl ? stop + 1 : stop;
+            r->line++;
+            *got = 1;
+            return CEMBED_OK;
+        }
+        if (r->eof) {
+            *got = 0;
+            return CEMBED_OK;
+        }
+        /* move the partial line to the front, grow if it fills the buffer */
+        if (r->start > 0) {
+            memmove(r->buf, r->buf + r->start, (size_t)(r->end - r->start));
+            r->end -= r->start;
+            r->start = 0;
+        }
+        if (r->end == r->cap) {
+            char *p = (char *)realloc(r->buf, (size_t)(2 * r->cap));
+            if (!p)
+                return CEMBED_ERR_NOMEM;
+            r->buf = p;
+            r->cap *= 2;
+        }
+        size_t got_bytes = fread(r->buf + r->end, 1, (size_t)(r->cap - r->end), r->f);
+        r->end += (int64_t)got_bytes;
+        if (got_bytes == 0) {
+            if (ferror(r->f)) {
+                err->sys_errno = errno;
+                snprintf(err->message, sizeof(err->message), "read error");
+                return CEMBED_ERR_IO;
+            }
+            r->eof = 1;
+        }
+    }
+}
+
+static void file_delims(uint8_t *delim)
+{
+    memset(delim, 0, 256);
+    for (const char *c = FILE_SPACE; *c; c++)
+        delim[(uint8_t)*c] = 1;
+    delim[0] = 1;
+    delim['\n'] = 1;
+}
+
+int cembed_ft_dict_count_file(cembed_ft_dict *d, const char *path, int64_t *num_lines,
+                              cembed_w2v_error *err)
+{
+    uint8_t delim[256];
+    file_delims(delim);
+    line_reader r;
+    int st = reader_open(&r, path, err);
+    if (st != CEMBED_OK)
+        return st;
+    const char *line;
+    int64_t len, n = 0;
+    int got = 1;
+    while (st == CEMBED_OK) {
+        st = reader_next(&r, &line, &len, &got, err);
+        if (st != CEMBED_OK || !got)
+            break;
+        st = split_spans(delim, line, len, &d->spans);
+        if (st != CEMBED_OK || d->spans.size == 0)
+            continue; /* a blank line is no example */
+        int has_label;
+        st = count_spans(d, line, d->spans.data, d->spans.size / 2, &has_label);
+        if (st == CEMBED_OK && !has_label) {
+            err->line = r.line;
+            snprintf(err->message, sizeof(err->message), "line %lld has no label (no token starts with the label prefix)", (long long)r.line);
+            st = CEMBED_ERR_FORMAT;
+        }
+        n++;
+    }
+    reader_close(&r);
+    if (num_lines)
+        *num_lines = n;
+    return st;
+}
+
+/* ---- the final dictionary -------------------------------------------------- */
+
+typedef struct {
+    int64_t count, id;
+} count_id;
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const count_id *x = (const count_id *)a, *y = (const count_id *)b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The entries of `from` counted at least min_count times, by count, most
+ * frequent first (ties in first-seen order), into `to`. */
+static int finalize(const cembed_vocab *from, int64_t min_count, cembed_vocab *to,
+                    int64_t **counts, int64_t *n_out)
+{
+    int64_t n = cembed_vocab_size(from), k = 0;
+    count_id *order = (count_id *)malloc((size_t)(n > 0 ? n : 1) * sizeof(count_id));
+    int64_t *c = (int64_t *)malloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t));
+    if (!order || !c) {
+        free(order);
+        free(c);
+        return CEMBED_ERR_NOMEM;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const char *key;
+        int64_t len, value, count, docs;
+        cembed_vocab_entry(from, i, &key, &len, &value, &count, &docs);
+        if (count >= min_count) {
+            order[k].count = count;
+            order[k].id = i;
+            k++;
+        }
+    }
+    qsort(order, (size_t)k, sizeof(count_id), by_count_desc);
+    cembed_vocab_clear(to);
+    int st = CEMBED_OK;
+    for (int64_t j = 0; j < k && st == CEMBED_OK; j++) {
+        const char *key;
+        int64_t len, value, count, docs, id;
+        cembed_vocab_entry(from, order[j].id, &key, &len, &value, &count, &docs);
+        st = cembed_vocab_insert(to, key, len, j, &id);
+        c[j] = count;
+    }
+    free(order);
+    if (st != CEMBED_OK) {
+        free(c);
+        return st;
+    }
+    free(*counts);
+    *counts = c;
+    *n_out = k;
+    return CEMBED_OK;
+}
+
+int cembed_ft_dict_finalize(cembed_ft_dict *d, int64_t min_count, int64_t min_count_label,
+                            int64_t buckets, int word_ngrams)
+{
+    if (buckets < 0 || word_ngrams < 1)
+        return CEMBED_ERR_VALUE;
+    int st = finalize(d->count_words, min_count, d->words, &d->word_counts, &d->nwords);
+    if (st == CEMBED_OK)
+        st = finalize(d->count_labels, min_count_label, d->labels, &d->label_counts, &d->nlabels);
+    if (st != CEMBED_OK)
+        return st;
+    d->buckets = word_ngrams > 1 ? buckets : 0;
+    d->word_ngrams = word_ngrams;
+    cembed_vocab_clear(d->count_words);
+    cembed_vocab_clear(d->count_labels);
+    return CEMBED_OK;
+}
+
+/* Entries of `to` from a list, key i being buf[offsets[i] .. offsets[i+1]). */
+static int set_keys(cembed_vocab *to, const char *buf, const int64_t *offsets, int64_t n,
+                    int64_t **counts, int64_t *n_out)
+{
+    int64_t *c = (int64_t *)calloc((size_t)(n > 0 ? n : 1), sizeof(int64_t));
+    if (!c)
+        return CEMBED_ERR_NOMEM;
+    cembed_vocab_clear(to);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t id;
+        int st = cembed_vocab_insert(to, buf + offsets[i], offsets[i + 1] - offsets[i], i, &id);
+        if (st == CEMBED_OK && id != i)
+            st = CEMBED_ERR_VALUE; /* a repeated key */
+        if (st != CEMBED_OK) {
+            free(c);
+            *n_out = 0;
+            return st;
+        }
+    }
+    free(*counts);
+    *counts = c;
+    *n_out = n;
+    return CEMBED_OK;
+}
+
+int cembed_ft_dict_set_words(cembed_ft_dict *d, const char *buf, const int64_t *offsets,
+                             int64_t n, int64_t buckets, int word_ngrams)
+{
+    if (buckets < 0 || word_ngrams < 1)
+        return CEMBED_ERR_VALUE;
+    int st = set_keys(d->words, buf, offsets, n, &d->word_counts, &d->nwords);
+    if (st != CEMBED_OK)
+        return st;
+    d->buckets = word_ngrams > 1 ? buckets : 0;
+    d->word_ngrams = word_ngrams;
+    return CEMBED_OK;
+}
+
+int cembed_ft_dict_set_labels(cembed_ft_dict *d, const char *buf, const int64_t *offsets,
+                              int64_t n)
+{
+    return set_keys(d->labels, buf, offsets, n, &d->label_counts, &d->nlabels);
+}
+
+/* ---- examples ------------------------------------------------------------ */
+
+struct cembed_ft_data {
+    i32buf rows;     /* input-table rows of every example */
+    i64buf row_off;  /* example i: rows[row_off[i] .. row_off[i+1]) */
+    i32buf labels;   /* label ids */
+    i64buf lab_off;
+    i64buf tok;      /* tokens before example i (fastText's count, for lr) */
+    i32buf hashes;   /* scratch */
+    i64buf spans;
+    char *low;
+    int64_t low_cap;
+};
+
+cembed_ft_data *cembed_ft_data_new(void)
+{
+    cembed_ft_data *x = (cembed_ft_data *)calloc(1, sizeof(cembed_ft_data));
+    if (!x)
+        return NULL;
+    if (i64_push(&x->row_off, 0) != CEMBED_OK || i64_push(&x->lab_off, 0) != CEMBED_OK
+        || i64_push(&x->tok, 0) != CEMBED_OK) {
+        cembed_ft_data_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+void cembed_ft_data_free(cembed_ft_data *x)
+{
+    if (!x)
+        return;
+    free(x->rows.data);
+    free(x->row_off.data);
+    free(x->labels.data);
+    free(x->lab_off.data);
+    free(x->tok.data);
+    free(x->hashes.data);
+    free(x->spans.data);
+    free(x->low);
+    free(x);
+}
+
+int64_t cembed_ft_data_size(const cembed_ft_data *x)
+{
+    return x->row_off.size - 1;
+}
+
+void cembed_ft_data_arrays(const cembed_ft_data *x, const int32_t **rows, const int64_t **row_off,
+                           const int32_t **labels, const int64_t **label_off,
+                           const int64_t **tokens)
+{
+    *rows = x->rows.data;
+    *row_off = x->row_off.data;
+    *labels = x->labels.data;
+    *label_off = x->lab_off.data;
+    *tokens = x->tok.data;
+}
+
+/* One text as rows: its known words, "</s>", then its word n-grams; label
+ * tokens go to labels (when collect_labels) or are skipped. */
+static int encode_spans(const cembed_ft_dict *d, cembed_ft_data *x, const char *text,
+                        const int64_t *spans, int64_t ns, int collect_labels, int *has_label)
+{
+    i32buf *h = &x->hashes;
+    h->size = 0;
+    *has_label = 0;
+    VEC_RESERVE(h, ns + 1, int32_t);
+    for (int64_t i = 0; i <= ns; i++) {
+        const char *tok = i < ns ? text + spans[2 * i] : EOS;
+        int64_t len = i < ns ? spans[2 * i + 1] : EOS_LEN;
+        if (is_label(d, tok, len)) {
+            *has_label = 1;
+            if (collect_labels) {
+                int64_t lid = cembed_vocab_find(d->labels, tok + d->label_len, len - d->label_len);
+                if (lid >= 0 && i32_push(&x->labels, (int32_t)lid) != CEMBED_OK)
+                    return CEMBED_ERR_NOMEM;
+            }
+            continue;
+        }
+        int64_t id = cembed_vocab_find(d->words, tok, len);
+        if (id >= 0 && i32_push(&x->rows, (int32_t)id) != CEMBED_OK)
+            return CEMBED_ERR_NOMEM;
+        h->data[h->size++] = (int32_t)cembed_ft_hash(tok, len);
+    }
+    if (d->word_ngrams > 1 && d->buckets > 0) {
+        const int64_t m = h->size, nw = d->nwords;
+        const uint64_t b = (uint64_t)d->buckets;
+        VEC_RESERVE(&x->rows, x->rows.size + m * (d->word_ngrams - 1), int32_t);
+        for (int64_t i = 0; i < m; i++) {
+            uint64_t hh = (uint64_t)(int64_t)h->data[i];
+            for (int64_t j = i + 1; j < m && j < i + d->word_ngrams; j++) {
+                hh = hh * 116049371u + (uint64_t)(int64_t)h->data[j];
+                x->rows.data[x->rows.size++] = (int32_t)(nw + (int64_t)(hh % b));
+            }
+        }
+    }
+    if (i64_push(&x->row_off, x->rows.size) != CEMBED_OK
+        || i64_push(&x->tok, x->tok.data[x->tok.size - 1] + ns + 1) != CEMBED_OK)
+        return CEMBED_ERR_NOMEM;
+    return CEMBED_OK;
+}
+
+/* Labels of the example just encoded, given by the caller. */
+static int add_labels(cembed_ft_data *x, const int32_t *labels, const int64_t *label_off,
+                      int64_t i)
+{
+    if (labels) {
+        for (int64_t j = label_off[i]; j < label_off[i + 1]; j++)
+            if (i32_push(&x->labels, labels[j]) != CEMBED_OK)
+                return CEMBED_ERR_NOMEM;
+    }
+    return i64_push(&x->lab_off, x->labels.size);
+}
+
+int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d, const char *const *texts,
+                             const int64_t *lens, const uint8_t *lower, int64_t n,
+                             const int32_t *labels, const int64_t *label_off)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const char *t;
+        int has_label;
+        int st = lowered(texts[i], lens[i], lower ? lower[i] : 0, &x->low, &x->low_cap, &t);
+        if (st == CEMBED_OK)
+            st = split_spans(d->delim, t, lens[i], &x->spans);
+        if (st == CEMBED_OK)
+            st = encode_spans(d, x, t, x->spans.data, x->spans.size / 2, 0, &has_label);
+        if (st == CEMBED_OK)
+            st = add_labels(x, labels, label_off, i);
+        if (st != CEMBED_OK)
+            return st;
+    }
+    return CEMBED_OK;
+}
+
+int cembed_ft_data_add_tokens(cembed_ft_data *x, const cembed_ft_dict *d, const char *buf,
+                              const int64_t *tok_off, const int64_t *text_off, int64_t n,
+                              const int32_t *labels, const int64_t *label_off)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int has_label;
+        int st = token_spans(tok_off, text_off[i], text_off[i + 1], &x->spans);
+        if (st == CEMBED_OK)
+            st = encode_spans(d, x, buf, x->spans.data, x->spans.size / 2, 0, &has_label);
+        if (st == CEMBED_OK)
+            st = add_labels(x, labels, label_off, i);
+        if (st != CEMBED_OK)
+            return st;
+    }
+    return CEMBED_OK;
+}
+
+int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const char *path,
+                            cembed_w2v_error *err)
+{
+    uint8_t delim[256];
+    file_delims(delim);
+    line_reader r;
+    int st = reader_open(&r, path, err);
+    if (st != CEMBED_OK)
+        return st;
+    const char *line;
+    int64_t len;
+    int got = 1;
+    while (st == CEMBED_OK) {
+        st = reader_next(&r, &line, &len, &got, err);
+        if (st != CEMBED_OK || !got)
+            break;
+        st = split_spans(delim, line, len, &x->spans);
+        if (st != CEMBED_OK || x->spans.size == 0)
+            continue;
+        int has_label;
+        st = encode_spans(d, x, line, x->spans.data, x->spans.size / 2, 1, &has_label);
+        if (st == CEMBED_OK)
+            st = i64_push(&x->lab_off, x->labels.size);
+        if (st == CEMBED_OK && !has_label) {
+            err->line = r.line;
+            snprintf(err->message, sizeof(err->message), "line %lld has no label (no token starts with the label prefix)", (long long)r.line);
+            st = CEMBED_ERR_FORMAT;
+        }
+    }
+    reader_close(&r);
+    return st;
+}
+
+/* ---- kernels ------------------------------------------------------------- */
+
+/* Rows are prefetched this many ahead: a text's rows are scattered. */
+#define FT_AHEAD 4
+/* Dot products sum in 16 lanes (lane k takes the elements d = k mod 16),
+ * then the lanes in order: the compiler vectorizes that without
+ * reassociating, so every instruction set gives the same bits. */
+#define FT_LANES 16
+/* Multiply-adds a thread must get per batch before a batch is split. */
+#define FT_WORK_PER_THREAD ((int64_t)1 << 17)
+
+static inline float dot_body(const float *CEMBED_RESTRICT a, const float *CEMBED_RESTRICT b,
+                             int64_t dim)
+{
+    float lane[FT_LANES] = {0};
+    int64_t d = 0;
+    for (; d + FT_LANES <= dim; d += FT_LANES)
+        for (int k = 0; k < FT_LANES; k++)
+            lane[k] += a[d + k] * b[d + k];
+    float tail = 0.0f;
+    for (; d < dim; d++)
+        tail += a[d] * b[d];
+    float s = 0.0f;
+    for (int k = 0; k < FT_LANES; k++)
+        s += lane[k];
+    return s + tail;
+}
+
+static inline void axpy_body(float *CEMBED_RESTRICT y, float a, const float *CEMBED_RESTRICT x,
+                             int64_t dim)
+{
+    for (int64_t d = 0; d < dim; d++)
+        y[d] += a * x[d];
+}
+
+/* h = the mean of the n rows (zeros when n = 0), as fastText's
+ * computeHidden: the sum in row order, times 1/n. */
+static inline void mean_rows_body(float *CEMBED_RESTRICT h, const float *wi, int64_t dim,
+                                  const int32_t *rows, int64_t n)
+{
+    for (int64_t d = 0; d < dim; d++)
+        h[d] = 0.0f;
+    for (int64_t j = 0; j < n; j++) {
+        if (j + FT_AHEAD < n)
+            cembed_prefetch_bytes(wi + (int64_t)rows[j + FT_AHEAD] * dim, dim * 4);
+        const float *CEMBED_RESTRICT w = wi + (int64_t)rows[j] * dim;
+        for (int64_t d = 0; d < dim; d++)
+            h[d] += w[d];
+    }
+    if (n > 0) {
+        const float s = (float)(1.0 / (double)n);
+        for (int64_t d = 0; d < dim; d++)
+            h[d] *= s;
+    }
+}
+
+/* out[i] = wo[i, :] . h for i < m */
+static inline void dots_body(float *out, const float *wo, int64_t m, int64_t dim, const float *h)
+{
+    for (int64_t i = 0; i < m; i++)
+        out[i] = dot_body(wo + i * dim, h, dim);
+}
+
+CEMBED_DISPATCH static void ft_mean_rows(float *h, const float *wi, int64_t dim,
+                                         const int32_t *rows, int64_t n)
+{
+    mean_rows_body(h, wi, dim, rows, n);
+}
+
+CEMBED_DISPATCH static void ft_dots(float *out, const float *wo, int64_t m, int64_t dim,
+                                    const float *h)
+{
+    dots_body(out, wo, m, dim, h);
+}
+
+CEMBED_DISPATCH static float ft_dot(const float *a, const float *b, int64_t dim)
+{
+    return dot_body(a, b, dim);
+}
+
+CEMBED_DISPATCH static void ft_axpy(float *y, float a, const float *x, int64_t dim)
+{
+    axpy_body(y, a, x, dim);
+}
+
+/* g += sum_i alpha[i] * wo[i, :] over i < m, in order of i */
+CEMBED_DISPATCH static void ft_combine(float *g, const float *alpha, const float *wo, int64_t m,
+                                       int64_t dim)
+{
+    for (int64_t i = 0; i < m; i++)
+        axpy_body(g, alpha[i], wo + i * dim, dim);
+}
+
+static inline float sigmoidf(float x)
+{
+    return 1.0f / (1.0f + expf(-x));
+}
+
+/* fastText's log of a probability: log(p + 1e-5) */
+static inline double ft_log(double p)
+{
+    return log(p + 1e-5);
+}
+
+static inline void softmax_inplace(float *p, int64_t m)
+{
+    float mx = p[0], z = 0.0f;
+    for (int64_t i = 1; i < m; i++)
+        mx = p[i] > mx ? p[i] : mx;
+    for (int64_t i = 0; i < m; i++) {
+        p[i] = expf(p[i] - mx);
+        z += p[i];
+    }
+    for (int64_t i = 0; i < m; i++)
+        p[i] /= z;
+}
+
+static inline uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+void cembed_ft_init_uniform_f32(float *w, int64_t rows, int64_t dim, double bound, uint64_t seed)
+{
+    const int nt = cembed_threads_for(rows * dim * 4);
+    const float b = (float)bound;
+    CEMBED_OMP(parallel for schedule(static) num_threads(nt))
+    for (int64_t r = 0; r < rows; r++) {
+        uint64_t s = splitmix64(seed ^ splitmix64((uint64_t)r));
+        float *row = w + r * dim;
+        for (int64_t d = 0; d < dim; d++) {
+            s = splitmix64(s);
+            /* 24 random bits: a uniform float in [0, 1), then [-b, b) */
+            float u = (float)(s >> 40) * (1.0f / 16777216.0f);
+            row[d] = (2.0f * u - 1.0f) * b;
+        }
+    }
+}
+
+/* ---- hierarchical softmax: fastText's Huffman tree ------------------------ */
+
+int cembed_ft_huffman(const int64_t *counts, int64_t n, int32_t *parent, uint8_t *binary)
+{
+    if (n < 1)
+        return CEMBED_ERR_VALUE;
+    for (int64_t i = 1; i < n; i++)
+        if (counts[i] > counts[i - 1])
+            return CEMBED_ERR_ORDER; /* counts must be non-increasing */
+    const int64_t m = 2 * n - 1;
+    int64_t *count = (int64_t *)malloc((size_t)m * sizeof(int64_t));
+    if (!count)
+        return CEMBED_ERR_NOMEM;
+    for (int64_t i = 0; i < m; i++) {
+        count[i] = i < n ? counts[i] : (int64_t)1e15;
+        parent[i] = -1;
+        binary[i] = 0;
+    }
+    int64_t leaf = n - 1, node = n;
+    for (int64_t i = n; i < m; i++) {
+        int64_t mini[2];
+        for (int j = 0; j < 2; j++) {
+            if (leaf >= 0 && count[leaf] < count[node])
+                mini[j] = leaf--;
+            else
+                mini[j] = node++;
+        }
+        count[i] = count[mini[0]] + count[mini[1]];
+        parent[mini[0]] = (int32_t)i;
+        parent[mini[1]] = (int32_t)i;
+        binary[mini[1]] = 1;
+    }
+    free(count);
+    return CEMBED_OK;
+}
+
+/* ---- training -------------------------------------------------------------- */
+
+typedef struct {
+    float *wi, *wo;
+    int64_t dim, nlabels;
+    const cembed_ft_data *x;
+    int loss;
+    const int32_t *parent;
+    const uint8_t *binary;
+    double lr0, t0, t_total; /* lr = lr0 * (1 - (t0 + tok[e]) / t_total) */
+    int64_t epoch;
+    uint64_t seed;
+    int64_t stride; /* alpha entries per slot */
+    /* per batch slot */
+    float *hidden, *grad, *alpha;
+    int32_t *nodes;
+    int64_t *count; /* alpha entries used; -1: the example is skipped */
+    double *lossv;
+} train_ctx;
+
+static inline int has_label(const int32_t *labels, int64_t j0, int64_t j1, int64_t i)
+{
+    for (int64_t j = j0; j < j1; j++)
+        if (labels[j] == i)
+            return 1;
+    return 0;
+}
+
+/* Forward and backward of example e into batch slot s, against the
+ * current parameters (read only). */
+static void train_example(const train_ctx *c, int64_t e, int64_t s)
+{
+    const cembed_ft_data *x = c->x;
+    const int64_t r0 = x->row_off.data[e], nr = x->row_off.data[e + 1] - r0;
+    const int64_t l0 = x->lab_off.data[e], l1 = x->lab_off.data[e + 1];
+    const int64_t dim = c->dim, nl = c->nlabels;
+    if (nr == 0 || l1 == l0) {
+        c->count[s] = -1;
+        c->lossv[s] = 0.0;
+        return;
+    }
+    const float lr = (float)(c->lr0 * (1.0 - (c->t0 + (double)x->tok.data[e]) / c->t_total));
+    float *h = c->hidden + s * dim, *g = c->grad + s * dim, *alpha = c->alpha + s * c->stride;
+    const int32_t *labels = x->labels.data;
+    ft_mean_rows(h, c->wi, dim, x->rows.data + r0, nr);
+    for (int64_t d = 0; d < dim; d++)
+        g[d] = 0.0f;
+    double loss = 0.0;
+    int64_t target = labels[l0];
+    if (c->loss != CEMBED_FT_OVA && l1 - l0 > 1) {
+        /* fastText draws one of several labels at random */
+        uint64_t r = splitmix64(c->seed ^ splitmix64((uint64_t)c->epoch ^ splitmix64((uint64_t)e)));
+        target = labels[l0 + (int64_t)(r % (uint64_t)(l1 - l0))];
+    }
+    if (c->loss == CEMBED_FT_SOFTMAX) {
+        ft_dots(alpha, c->wo, nl, dim, h);
+        softmax_inplace(alpha, nl);
+        loss = -ft_log(alpha[target]);
+        for (int64_t i = 0; i < nl; i++)
+            alpha[i] = lr * ((i == target ? 1.0f : 0.0f) - alpha[i]);
+        ft_combine(g, alpha, c->wo, nl, dim);
+        c->count[s] = nl;
+    } else if (c->loss == CEMBED_FT_OVA) {
+        ft_dots(alpha, c->wo, nl, dim, h);
+        for (int64_t i = 0; i < nl; i++) {
+            const int pos = has_label(labels, l0, l1, i);
+            const float f = sigmoidf(alpha[i]);
+            loss -= ft_log(pos ? f : 1.0f - f);
+            alpha[i] = lr * ((float)pos - f);
+        }
+        ft_combine(g, alpha, c->wo, nl, dim);
+        c->count[s] = nl;
+    } else { /* CEMBED_FT_HS: the binary decisions on the path to the root */
+        int32_t *nodes = c->nodes + s * c->stride;
+        int64_t k = 0;
+        for (int64_t j = target; c->parent[j] != -1; j = c->parent[j], k++) {
+            const int64_t node = c->parent[j] - nl;
+            const int code = c->binary[j];
+            const float f = sigmoidf(ft_dot(c->wo + node * dim, h, dim));
+            loss -= ft_log(code ? f : 1.0f - f);
+            alpha[k] = lr * ((float)code - f);
+            nodes[k] = (int32_t)node;
+            ft_axpy(g, alpha[k], c->wo + node * dim, dim);
+        }
+        c->count[s] = k;
+    }
+    const float inv = (float)(1.0 / (double)nr);
+    for (int64_t d = 0; d < dim; d++)
+        g[d] *= inv;
+    c->lossv[s] = loss;
+}
+
+/* Thread t of tn applies the batch's updates to the rows it owns: output
+ * rows of its share (softmax, one-vs-all) or numbered t mod tn (hs), and
+ * input rows numbered t mod tn, each adding the slots in order. */
+static void apply_updates(const train_ctx *c, int64_t e0, int64_t nb, int t, int tn)
+{
+    const cembed_ft_data *x = c->x;
+    const int64_t dim = c->dim, nl = c->nlabels;
+    if (c->loss == CEMBED_FT_HS) {
+        for (int64_t s = 0; s < nb; s++) {
+            const int32_t *nodes = c->nodes + s * c->stride;
+            const float *alpha = c->alpha + s * c->stride;
+            for (int64_t k = 0; k < c->count[s]; k++)
+                if (nodes[k] % tn == t)
+                    ft_axpy(c->wo + (int64_t)nodes[k] * dim, alpha[k], c->hidden + s * dim, dim);
+        }
+    } else {
+        const int64_t lo = nl * t / tn, hi = nl * (t + 1) / tn;
+        for (int64_t s = 0; s < nb; s++) {
+            if (c->count[s] < 0)
+                continue;
+            const float *alpha = c->alpha + s * c->stride;
+            for (int64_t i = lo; i < hi; i++)
+                ft_axpy(c->wo + i * dim, alpha[i], c->hidden + s * dim, dim);
+        }
+    }
+    for (int64_t s = 0; s < nb; s++) {
+        if (c->count[s] < 0)
+            continue;
+        const int64_t r0 = x->row_off.data[e0 + s], r1 = x->row_off.data[e0 + s + 1];
+        const int32_t *rows = x->rows.data;
+        const float *g = c->grad + s * dim;
+        for (int64_t j = r0; j < r1; j++) {
+            if (j + FT_AHEAD < r1 && rows[j + FT_AHEAD] % tn == t)
+                cembed_prefetch_bytes_w(c->wi + (int64_t)rows[j + FT_AHEAD] * dim, dim * 4);
+            if (rows[j] % tn == t)
+                ft_axpy(c->wi + (int64_t)rows[j] * dim, 1.0f, g, dim);
+        }
+    }
+}
+
+int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, int64_t dim,
+                              const cembed_ft_data *x, int loss, const int32_t *parent,
+                              const uint8_t *binary, double lr, int64_t epoch, int64_t epochs,
+                              int64_t batch, uint64_t seed, double *loss_sum, int64_t *n_used,
+                              int64_t *bad_pos)
+{
+    const int64_t n = cembed_ft_data_size(x);
+    if (dim < 1 || nlabels < 1 || batch < 1 || epochs < 1 || epoch < 0 || epoch >= epochs
+        || (loss != CEMBED_FT_SOFTMAX && loss != CEMBED_FT_HS && loss != CEMBED_FT_OVA)
+        || (loss == CEMBED_FT_HS && (!parent || !binary)))
+        return CEMBED_ERR_VALUE;
+    int64_t bad = -1;
+    for (int64_t j = 0; j < x->rows.size && bad < 0; j++)
+        if (x->rows.data[j] < 0 || x->rows.data[j] >= in_rows)
+            bad = j;
+    if (bad < 0)
+        for (int64_t j = 0; j < x->labels.size && bad < 0; j++)
+            if (x->labels.data[j] < 0 || x->labels.data[j] >= nlabels)
+                bad = x->rows.size + j;
+    if (bad >= 0) {
+        *bad_pos = bad;
+        return CEMBED_ERR_INDEX;
+    }
+    train_ctx c;
+    memset(&c, 0, sizeof(c));
+    c.wi = wi;
+    c.wo = wo;
+    c.dim = dim;
+    c.nlabels = nlabels;
+    c.x = x;
+    c.loss = loss;
+    c.parent = parent;
+    c.binary = binary;
+    c.lr0 = lr;
+    const double tokens = (double)x->tok.data[n];
+    c.t0 = (double)epoch * tokens;
+    c.t_total = (double)epochs * tokens > 0 ? (double)epochs * tokens : 1.0;
+    c.epoch = epoch;
+    c.seed = seed;
+    c.stride = nlabels;
+    const int64_t B = batch < n ? batch : (n > 0 ? n : 1);
+    c.hidden = (float *)malloc((size_t)(B * dim) * sizeof(float));
+    c.grad = (float *)malloc((size_t)(B * dim) * sizeof(float));
+    c.alpha = (float *)malloc((size_t)(B * c.stride) * sizeof(float));
+    c.nodes = (int32_t *)malloc((size_t)(B * c.stride) * sizeof(int32_t));
+    c.count = (int64_t *)malloc((size_t)B * sizeof(int64_t));
+    c.lossv = (double *)malloc((size_t)B * sizeof(double));
+    int st = CEMBED_OK;
+    if (!c.hidden || !c.grad || !c.alpha || !c.nodes || !c.count || !c.lossv) {
+        st = CEMBED_ERR_NOMEM;
+        goto done;
+    }
+    double total = 0.0;
+    int64_t used = 0;
+    /* Two barriers a batch: threads pay only when a batch is a lot of
+     * work (measured: at 16 examples of dim 50 and 45 labels a second
+     * thread's barriers cost more than it gives on a busy machine). */
+    int64_t out_rows = loss == CEMBED_FT_HS ? 2 + (int64_t)log2((double)nlabels + 1.0) : nlabels;
+    int64_t per_batch = B * dim * (x->rows.size / (n > 0 ? n : 1) + 3 * out_rows);
+    int nt = cembed_get_num_threads();
+    if ((int64_t)nt > per_batch / FT_WORK_PER_THREAD)
+        nt = (int)(per_batch / FT_WORK_PER_THREAD);
+    if (nt > B)
+        nt = (int)B;
+    if (nt < 1)
+        nt = 1;
+    CEMBED_OMP(parallel num_threads(nt))
+    {
+        int t, tn;
+        cembed_thread_id(&t, &tn);
+        for (int64_t e0 = 0; e0 < n; e0 += B) {
+            const int64_t nb = n - e0 < B ? n - e0 : B;
+            for (int64_t s = nb * t / tn; s < nb * (t + 1) / tn; s++)
+                train_example(&c, e0 + s, s);
+            CEMBED_OMP(barrier)
+            apply_updates(&c, e0, nb, t, tn);
+            if (t == 0)
+                for (int64_t s = 0; s < nb; s++)
+                    if (c.count[s] >= 0) {
+                        total += c.lossv[s];
+                        used++;
+                    }
+            CEMBED_OMP(barrier)
+        }
+    }
+    if (loss_sum)
+        *loss_sum = total;
+    if (n_used)
+        *n_used = used;
+done:
+    free(c.hidden);
+    free(c.grad);
+    free(c.alpha);
+    free(c.nodes);
+    free(c.count);
+    free(c.lossv);
+    return st;
+}
+
+/* ---- prediction ------------------------------------------------------------ */
+
+int cembed_ft_hidden_f32(const float *wi, int64_t in_rows, int64_t dim, const cembed_ft_data *x,
+                         float *out, int64_t *bad_pos)
+{
+    const int64_t n = cembed_ft_data_size(x);
+    for (int64_t j = 0; j < x->rows.size; j++)
+        if (x->rows.data[j] < 0 || x->rows.data[j] >= in_rows) {
+            *bad_pos = j;
+            return CEMBED_ERR_INDEX;
+        }
+    const int nt = cembed_threads_for(x->rows.size * dim * 4);
+    CEMBED_OMP(parallel for schedule(static) num_threads(nt))
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t r0 = x->row_off.data[i];
+        ft_mean_rows(out + i * dim, wi, dim, x->rows.data + r0, x->row_off.data[i + 1] - r0);
+    }
+    return CEMBED_OK;
+}
+
+/* The probability of every label for one hidden vector: softmax, one
+ * sigmoid a label (one-vs-all), or the product of the decisions on the
+ * path to the root (hs; scratch holds nlabels floats). */
+static void label_probs(const float *h, int64_t dim, const float *wo, int64_t nl, int loss,
+                        const int32_t *parent, const uint8_t *binary, float *p, float *scratch)
+{
+    if (loss == CEMBED_FT_SOFTMAX) {
+        ft_dots(p, wo, nl, dim, h);
+        softmax_inplace(p, nl);
+    } else if (loss == CEMBED_FT_OVA) {
+        ft_dots(p, wo, nl, dim, h);
+        for (int64_t i = 0; i < nl; i++)
+            p[i] = sigmoidf(p[i]);
+    } else {
+        ft_dots(scratch, wo, nl - 1, dim, h);
+        for (int64_t i = 0; i < nl - 1; i++)
+            scratch[i] = sigmoidf(scratch[i]);
+        for (int64_t i = 0; i < nl; i++) {
+            float q = 1.0f;
+            for (int64_t j = i; parent[j] != -1; j = parent[j]) {
+                const float f = scratch[parent[j] - nl];
+                q *= binary[j] ? f : 1.0f - f;
+            }
+            p[i] = q;
+        }
+    }
+}
+
+int cembed_ft_predict_f32(const float *hidden, int64_t n, int64_t dim, const float *wo,
+                          int64_t nlabels, int loss, const int32_t *parent, const uint8_t *binary,
+                          int64_t k, double threshold, float *proba, int32_t *top, float *top_p)
+{
+    if (dim < 1 || nlabels < 1 || k < 0
+        || (loss != CEMBED_FT_SOFTMAX && loss != CEMBED_FT_HS && loss != CEMBED_FT_OVA)
+        || (loss == CEMBED_FT_HS && (!parent || !binary)))
+        return CEMBED_ERR_VALUE;
+    const int nt = cembed_threads_for(n * nlabels * dim * 4);
+    int st = CEMBED_OK;
+    CEMBED_OMP(parallel num_threads(nt))
+    {
+        float *p = (float *)malloc((size_t)(2 * nlabels) * sizeof(float));
+        if (!p) {
+            CEMBED_OMP(atomic write)
+            st = CEMBED_ERR_NOMEM;
+        }
+        CEMBED_OMP(for schedule(static))
+        for (int64_t i = 0; i < n; i++) {
+            if (!p)
+                continue;
+            float *pi = proba ? proba + i * nlabels : p;
+            label_probs(hidden + i * dim, dim, wo, nlabels, loss, parent, binary, pi, p + nlabels);
+            if (!top || k == 0)
+                continue;
+            /* the k best at or above the threshold, best first, ties to
+             * the smaller label id; -1 and 0 fill the rest */
+            int32_t *ti = top + i * k;
+            float *tp = top_p + i * k;
+            int64_t m = 0;
+            for (int64_t j = 0; j < nlabels; j++) {
+                const float q = pi[j];
+                if (!(q >= threshold) || (m == k && !(q > tp[k - 1])))
+                    continue;
+                int64_t at = m < k ? m++ : k - 1;
+                while (at > 0 && q > tp[at - 1]) {
+                    tp[at] = tp[at - 1];
+                    ti[at] = ti[at - 1];
+                    at--;
+                }
+                tp[at] = q;
+                ti[at] = (int32_t)j;
+            }
+            for (int64_t j = m; j < k; j++) {
+                ti[j] = -1;
+                tp[j] = 0.0f;
+            }
+        }
+        free(p);
+    }
+    return st;
+}

@@ -76,9 +76,9 @@ def build_parser():
                       help="a TSV file (or .tsv.gz), one 'label<TAB>text' a line (default: the "
                       "shipped WordNet 3.0 glosses, labelled by lexicographer file)")
     demo.add_argument("--dim", type=_positive_int, default=32, help="word vector size (32)")
-    demo.add_argument("--epochs", type=_positive_int, default=25, help="passes over the data (25)")
-    demo.add_argument("--learning-rate", type=_positive_float, default=1.0,
-                      help="initial learning rate, decaying linearly to 0 (1.0)")
+    demo.add_argument("--epochs", type=_positive_int, default=10, help="passes over the data (10)")
+    demo.add_argument("--learning-rate", type=_positive_float, default=0.5,
+                      help="initial learning rate, decaying linearly to 0 (0.5)")
     demo.add_argument("--word-ngrams", type=_positive_int, default=2,
                       help="word n-grams: 1 = words only, 2 = also bigrams (2)")
     demo.add_argument("--buckets", type=_positive_int, default=200_000,

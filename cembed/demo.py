@@ -9,7 +9,7 @@ Canis ...``. ``examples/make_wordnet_corpus.py`` wrote it (at most 1200
 synsets of each file); WordNet's license is ``cembed/data/WORDNET_LICENSE``.
 
 The demo trains fastText's classifier on four fifths of it (the split is a
-stable hash of the text), prints the test accuracy beside the majority
+stable hash of the text; the training texts are shuffled with the seed), prints the test accuracy beside the majority
 label's, predicts a few sentences with their top labels and probabilities,
 and shows the nearest neighbours of familiar words among the model's word
 vectors.
@@ -32,14 +32,15 @@ LICENSE = os.path.join(DATA, "WORDNET_LICENSE")
 
 # Sentences the shipped corpus has never seen, in the style of its glosses.
 SENTENCES = (
-    "a large wild cat with a striped coat that hunts at night",
+    "a wild animal that hunts at night",
     "to move quickly on foot across the field",
     "a sweet baked food made of flour eggs and sugar",
-    "a tool with a sharp blade for cutting wood",
+    "a tall tree with needles and cones",
+    "to talk to someone on the telephone",
     "a feeling of great happiness and joy",
 )
 # Words whose neighbours everyone can judge.
-FAMILIAR = ("dog", "river", "bread", "music", "run", "angry", "quickly")
+FAMILIAR = ("fish", "river", "bread", "red", "run", "king", "tree")
 
 
 class CorpusError(ValueError):
@@ -113,7 +114,7 @@ def split(texts):
 
     >>> train, test = split(["a", "b", "c", "d", "e", "f", "g", "h"])
     >>> train.tolist(), test.tolist()
-    ([0, 1, 2, 4, 5, 7], [3, 6])
+    ([0, 1, 3, 4, 5, 6, 7], [2])
     >>> split(["x", "y"])
     (array([0]), array([1]))
     """
@@ -187,13 +188,13 @@ def _top(proba, classes, k):
     return ", ".join(f"{classes[i]} {proba[i]:.2f}" for i in order)
 
 
-def run(corpus=None, dim=32, epochs=25, learning_rate=1.0, word_ngrams=2, buckets=200_000,
+def run(corpus=None, dim=32, epochs=10, learning_rate=0.5, word_ngrams=2, buckets=200_000,
         seed=0, save=None, plot=None, out=None):
     """The whole demo; prints as it goes to ``out`` (stdout) and returns the test accuracy.
 
     >>> import io
-    >>> accuracy = run(epochs=5, out=io.StringIO())
-    >>> accuracy > 0.2  # 45 labels; the majority label is right on 3 % of the test texts
+    >>> accuracy = run(epochs=2, out=io.StringIO())
+    >>> accuracy > 0.3  # 45 labels; the majority label is right on 3 % of the test texts
     True
     """
     from cembed import TextClassifier, Tokenizer, get_num_threads
@@ -212,8 +213,10 @@ def run(corpus=None, dim=32, epochs=25, learning_rate=1.0, word_ngrams=2, bucket
     say(f"corpus: {os.path.basename(path)}{source}: {len(texts)} texts, {len(names)} labels "
         f"({shown}); {len(train)} train / {len(test)} test")
 
-    train_texts = [texts[i] for i in train]
-    train_labels = [labels[i] for i in train]
+    # SGD on texts grouped by label (WordNet's order) forgets the first labels: shuffle.
+    order = np.random.default_rng(seed).permutation(train)
+    train_texts = [texts[i] for i in order]
+    train_labels = [labels[i] for i in order]
     clf = TextClassifier(dim=dim, word_ngrams=word_ngrams, buckets=buckets, epochs=epochs,
                          learning_rate=learning_rate, seed=seed)
     say(f"model: TextClassifier(dim={dim}, word_ngrams={word_ngrams}, buckets={buckets:,}, "

@@ -358,7 +358,8 @@ def parse_args(argv):
     return args
 
 
-def main(argv=None, out=sys.stdout):
+def main(argv=None, out=None):
+    out = sys.stdout if out is None else out
     args = parse_args(argv)
     tools = make_tools(args.tools, args.threads)
     if not tools:

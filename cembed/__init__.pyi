@@ -40,3 +40,6 @@ from cembed.vectors import (
     load_word2vec as load_word2vec,
     save_word2vec as save_word2vec,
 )
+
+# Text classification (branch classifier).
+from cembed.models.classifier import TextClassifier as TextClassifier

@@ -389,16 +389,16 @@ void cembed_ft_init_uniform_f32(float *w, int64_t rows, int64_t dim, double boun
  * CEMBED_ERR_ORDER): parent and binary have 2n - 1 entries; leaves are
  * 0..n-1, internal node i uses output row i - n. */
 int cembed_ft_huffman(const int64_t *counts, int64_t n, int32_t *parent, uint8_t *binary);
-/* One epoch of SGD over mini-batches of `batch` examples, the learning
- * rate lr * (1 - tokens seen / (epochs * tokens)) per example. wi is
+/* `epochs` passes of SGD over mini-batches of `batch` examples, the
+ * learning rate lr * (1 - tokens seen / (epochs * tokens)) per example;
+ * epoch_loss (may be NULL) gets each epoch's mean loss. wi is
  * (in_rows, dim), wo (nlabels, dim), both contiguous; bitwise the same for
  * any number of threads. A row or label out of range: CEMBED_ERR_INDEX,
  * nothing written. */
-int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, int64_t dim,
-                              const cembed_ft_data *x, int loss, const int32_t *parent,
-                              const uint8_t *binary, double lr, int64_t epoch, int64_t epochs,
-                              int64_t batch, uint64_t seed, double *loss_sum, int64_t *n_used,
-                              int64_t *bad_pos);
+int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, int64_t dim,
+                        const cembed_ft_data *x, int loss, const int32_t *parent,
+                        const uint8_t *binary, double lr, int64_t epochs, int64_t batch,
+                        uint64_t seed, double *epoch_loss, int64_t *bad_pos);
 /* out (n, dim): the mean of each example's rows (zeros without rows). */
 int cembed_ft_hidden_f32(const float *wi, int64_t in_rows, int64_t dim, const cembed_ft_data *x,
                          float *out, int64_t *bad_pos);

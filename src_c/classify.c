@@ -743,7 +743,12 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
  * reassociating, so every instruction set gives the same bits. */
 #define FT_LANES 16
 /* Multiply-adds a thread must get per batch before a batch is split. */
-#define FT_WORK_PER_THREAD ((int64_t)1 << 17)
+#define FT_WORK_PER_THREAD ((int64_t)1 << 16)
+/* Batches timed together when choosing the thread count; every
+ * FT_EXPLORE-th such segment tries the count that was slower. */
+#define FT_SEGMENT 64
+#define FT_EXPLORE 8
+#define FT_EXPLORE_MAX 256
 
 static inline float dot_body(const float *CEMBED_RESTRICT a, const float *CEMBED_RESTRICT b,
                              int64_t dim)
@@ -1044,14 +1049,47 @@ static void apply_updates(const train_ctx *c, int64_t e0, int64_t nb, int t, int
     }
 }
 
-int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, int64_t dim,
-                              const cembed_ft_data *x, int loss, const int32_t *parent,
-                              const uint8_t *binary, double lr, int64_t epoch, int64_t epochs,
-                              int64_t batch, uint64_t seed, double *loss_sum, int64_t *n_used,
-                              int64_t *bad_pos)
+/* Examples [s0, s1) in batches of B, on thread t of a team of tn (inside
+ * a parallel region when tn > 1). */
+static void train_batches(train_ctx *c, int64_t s0, int64_t s1, int64_t B, int t, int tn,
+                          double *total, int64_t *used)
+{
+    for (int64_t e0 = s0; e0 < s1; e0 += B) {
+        const int64_t nb = s1 - e0 < B ? s1 - e0 : B;
+        for (int64_t s = nb * t / tn; s < nb * (t + 1) / tn; s++)
+            train_example(c, e0 + s, s);
+        if (tn > 1) {
+            CEMBED_OMP(barrier)
+        }
+        apply_updates(c, e0, nb, t, tn);
+        if (t == 0)
+            for (int64_t s = 0; s < nb; s++)
+                if (c->count[s] >= 0) {
+                    *total += c->lossv[s];
+                    (*used)++;
+                }
+        if (tn > 1) {
+            CEMBED_OMP(barrier)
+        }
+    }
+}
+
+static double wall_time(void)
+{
+#ifdef _OPENMP
+    return omp_get_wtime();
+#else
+    return 0.0;
+#endif
+}
+
+int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, int64_t dim,
+                        const cembed_ft_data *x, int loss, const int32_t *parent,
+                        const uint8_t *binary, double lr, int64_t epochs, int64_t batch,
+                        uint64_t seed, double *epoch_loss, int64_t *bad_pos)
 {
     const int64_t n = cembed_ft_data_size(x);
-    if (dim < 1 || nlabels < 1 || batch < 1 || epochs < 1 || epoch < 0 || epoch >= epochs
+    if (dim < 1 || nlabels < 1 || batch < 1 || epochs < 0
         || (loss != CEMBED_FT_SOFTMAX && loss != CEMBED_FT_HS && loss != CEMBED_FT_OVA)
         || (loss == CEMBED_FT_HS && (!parent || !binary)))
         return CEMBED_ERR_VALUE;
@@ -1079,9 +1117,7 @@ int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nla
     c.binary = binary;
     c.lr0 = lr;
     const double tokens = (double)x->tok.data[n];
-    c.t0 = (double)epoch * tokens;
     c.t_total = (double)epochs * tokens > 0 ? (double)epochs * tokens : 1.0;
-    c.epoch = epoch;
     c.seed = seed;
     c.stride = nlabels;
     const int64_t B = batch < n ? batch : (n > 0 ? n : 1);
@@ -1096,43 +1132,66 @@ int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nla
         st = CEMBED_ERR_NOMEM;
         goto done;
     }
-    double total = 0.0;
-    int64_t used = 0;
-    /* Two barriers a batch: threads pay only when a batch is a lot of
-     * work (measured: at 16 examples of dim 50 and 45 labels a second
-     * thread's barriers cost more than it gives on a busy machine). */
+    /* Two barriers a batch: a second thread pays only when a batch is
+     * enough work, and on a busy machine, where a thread that waits at a
+     * barrier for one that lost its core wastes a time slice, not even
+     * then. The model does not depend on the thread count, so the count is
+     * chosen as training goes: segments of FT_SEGMENT batches are timed
+     * and the faster of one thread and all threads runs; the slower is
+     * tried again after `explore` segments, an interval that doubles (up
+     * to FT_EXPLORE_MAX) each time it loses again. */
     int64_t out_rows = loss == CEMBED_FT_HS ? 2 + (int64_t)log2((double)nlabels + 1.0) : nlabels;
     int64_t per_batch = B * dim * (x->rows.size / (n > 0 ? n : 1) + 3 * out_rows);
-    int nt = cembed_get_num_threads();
-    if ((int64_t)nt > per_batch / FT_WORK_PER_THREAD)
-        nt = (int)(per_batch / FT_WORK_PER_THREAD);
-    if (nt > B)
-        nt = (int)B;
-    if (nt < 1)
-        nt = 1;
-    CEMBED_OMP(parallel num_threads(nt))
-    {
-        int t, tn;
-        cembed_thread_id(&t, &tn);
-        for (int64_t e0 = 0; e0 < n; e0 += B) {
-            const int64_t nb = n - e0 < B ? n - e0 : B;
-            for (int64_t s = nb * t / tn; s < nb * (t + 1) / tn; s++)
-                train_example(&c, e0 + s, s);
-            CEMBED_OMP(barrier)
-            apply_updates(&c, e0, nb, t, tn);
-            if (t == 0)
-                for (int64_t s = 0; s < nb; s++)
-                    if (c.count[s] >= 0) {
-                        total += c.lossv[s];
-                        used++;
-                    }
-            CEMBED_OMP(barrier)
+    int nt_max = cembed_get_num_threads();
+    if ((int64_t)nt_max > per_batch / FT_WORK_PER_THREAD)
+        nt_max = (int)(per_batch / FT_WORK_PER_THREAD);
+    if (nt_max > B)
+        nt_max = (int)B;
+    if (nt_max < 1)
+        nt_max = 1;
+    double cost[2] = {-1.0, -1.0}; /* seconds an example: 1 thread, nt_max */
+    int64_t seg = 0, explore = FT_EXPLORE, next_explore = FT_EXPLORE;
+    for (int64_t epoch = 0; epoch < epochs; epoch++) {
+        double total = 0.0;
+        int64_t used = 0;
+        c.epoch = epoch;
+        c.t0 = (double)epoch * tokens;
+        for (int64_t s0 = 0; s0 < n; s0 += FT_SEGMENT * B, seg++) {
+            const int64_t s1 = n - s0 < FT_SEGMENT * B ? n : s0 + FT_SEGMENT * B;
+            int many, exploring = 0;
+            if (nt_max == 1) {
+                many = 0;
+            } else if (cost[0] < 0.0 || cost[1] < 0.0) {
+                many = cost[1] < 0.0;
+            } else {
+                many = cost[1] < cost[0];
+                if (seg >= next_explore) {
+                    many = !many;
+                    exploring = 1;
+                }
+            }
+            const double t0 = wall_time();
+            if (!many) {
+                train_batches(&c, s0, s1, B, 0, 1, &total, &used);
+            } else {
+                CEMBED_OMP(parallel num_threads(nt_max))
+                {
+                    int t, tn;
+                    cembed_thread_id(&t, &tn);
+                    train_batches(&c, s0, s1, B, t, tn, &total, &used);
+                }
+            }
+            const double dt = (wall_time() - t0) / (double)(s1 - s0);
+            if (exploring) {
+                const int won = dt < cost[!many];
+                explore = won ? FT_EXPLORE : (2 * explore < FT_EXPLORE_MAX ? 2 * explore : FT_EXPLORE_MAX);
+                next_explore = seg + explore;
+            }
+            cost[many] = cost[many] < 0.0 ? dt : 0.5 * (cost[many] + dt);
         }
+        if (epoch_loss)
+            epoch_loss[epoch] = used ? total / (double)used : 0.0;
     }
-    if (loss_sum)
-        *loss_sum = total;
-    if (n_used)
-        *n_used = used;
 done:
     free(c.hidden);
     free(c.grad);

@@ -243,11 +243,11 @@ cdef extern from "cembed.h" nogil:
                                     uint64_t seed) noexcept
     int cembed_ft_huffman(const int64_t *counts, int64_t n, int32_t *parent,
                           uint8_t *binary) noexcept
-    int cembed_ft_train_epoch_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels,
-                                  int64_t dim, const cembed_ft_data *x, int loss,
-                                  const int32_t *parent, const uint8_t *binary, double lr,
-                                  int64_t epoch, int64_t epochs, int64_t batch, uint64_t seed,
-                                  double *loss_sum, int64_t *n_used, int64_t *bad_pos) noexcept
+    int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels,
+                            int64_t dim, const cembed_ft_data *x, int loss,
+                            const int32_t *parent, const uint8_t *binary, double lr,
+                            int64_t epochs, int64_t batch, uint64_t seed, double *epoch_loss,
+                            int64_t *bad_pos) noexcept
     int cembed_ft_hidden_f32(const float *wi, int64_t in_rows, int64_t dim,
                              const cembed_ft_data *x, float *out, int64_t *bad_pos) noexcept
     int cembed_ft_predict_f32(const float *hidden, int64_t n, int64_t dim, const float *wo,

@@ -160,14 +160,14 @@ def test_one_batch_step_is_minus_lr_times_gradient(loss, batch):
     counts = np.array([5, 4, 3, 2, 1], dtype=np.int64)
     parent, binary = core.huffman(counts) if loss == "hs" else (None, None)
     wi1, wo1 = wi.copy(), wo.copy()
-    lr, epochs = 0.3, 2
-    core.train_epoch(wi1, wo1, x, core.LOSSES[loss], parent, binary, lr, 0, epochs, batch, 0)
+    lr = 0.3
+    core.train(wi1, wo1, x, core.LOSSES[loss], parent, binary, lr, 1, batch, 0)
     # the reference: every example's gradient at the same parameters
     wi64, wo64 = wi.astype(np.float64), wo.astype(np.float64)
     step_i, step_o = np.zeros_like(wi64), np.zeros_like(wo64)
     for e in range(batch):
         rows = rows_all[off[e]:off[e + 1]]
-        lr_e = lr * (1 - tok[e] / (epochs * tok[-1]))
+        lr_e = lr * (1 - tok[e] / tok[-1])
         gi, go = numeric_grad(
             lambda: forward_loss(loss, wi64, wo64, rows, labels[e], parent, binary), [wi64, wo64])
         step_i -= lr_e * gi

@@ -389,24 +389,25 @@ cdef inline const uint8_t *_tree_binary(object binary):
     return &b[0]
 
 
-def train_epoch(float[:, ::1] wi, float[:, ::1] wo, Examples x, int loss, parent, binary,
-                double lr, int64_t epoch, int64_t epochs, int64_t batch, uint64_t seed):
-    """One epoch over x; returns (sum of the losses, examples used)."""
-    cdef double loss_sum = 0.0
-    cdef int64_t used = 0, bad = -1
+def train(float[:, ::1] wi, float[:, ::1] wo, Examples x, int loss, parent, binary,
+          double lr, int64_t epochs, int64_t batch, uint64_t seed):
+    """The whole run; returns each epoch's mean loss."""
+    cdef int64_t bad = -1
     cdef int st
     cdef const int32_t *pp = _tree_parent(parent)
     cdef const uint8_t *bp = _tree_binary(binary)
     if wi.shape[1] != wo.shape[1]:
         raise ValueError("the tables have different dims")
+    losses = np.zeros(epochs, dtype=np.float64)
+    cdef double[::1] lv = losses
     with nogil:
-        st = cembed_ft_train_epoch_f32(&wi[0, 0], wi.shape[0], &wo[0, 0], wo.shape[0],
-                                       wi.shape[1], x.x, loss, pp, bp, lr, epoch, epochs, batch,
-                                       seed, &loss_sum, &used, &bad)
+        st = cembed_ft_train_f32(&wi[0, 0], wi.shape[0], &wo[0, 0], wo.shape[0], wi.shape[1],
+                                 x.x, loss, pp, bp, lr, epochs, batch, seed,
+                                 &lv[0] if epochs else NULL, &bad)
     if st == CEMBED_ERR_INDEX:
         raise IndexError(f"example row or label at position {bad} is out of range")
     _check(st)
-    return loss_sum, used
+    return losses
 
 
 def hidden(float[:, ::1] wi, Examples x):

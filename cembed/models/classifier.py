@@ -380,12 +380,8 @@ class TextClassifier:
         if self.loss == "hs":
             parent, binary = core.huffman(np.ascontiguousarray(counts, dtype=np.int64))
         loss_code = core.LOSSES[self.loss]
-        self.loss_ = []
-        for epoch in range(int(self.epochs)):
-            total, used = core.train_epoch(wi, wo, x, loss_code, parent, binary,
-                                           float(self.learning_rate), epoch, int(self.epochs),
-                                           int(self.batch_size), int(self.seed))
-            self.loss_.append(total / used if used else 0.0)
+        self.loss_ = core.train(wi, wo, x, loss_code, parent, binary, float(self.learning_rate),
+                                int(self.epochs), int(self.batch_size), int(self.seed)).tolist()
         self._install(core, d, wi, wo, id_names, counts, multi, analyzer, file_labels, self.loss,
                       parent, binary)
 

@@ -273,7 +273,51 @@ def word2vec(data: bytes):
         os.unlink(path)
 
 
-TARGETS = {"kernels": kernels, "pad": pad, "tokenizer_json": tokenizer_json, "word2vec": word2vec}
+def fasttext_file(data: bytes):
+    """TextClassifier.fit on arbitrary bytes as a fastText training file: it
+    trains, or raises ValueError naming the first line without a label;
+    the examples, words and labels are those of a Python reading of the
+    lines (split at fastText's white space, labels by their prefix)."""
+    try:
+        from cembed.models.classifier import TextClassifier
+    except ImportError:  # the classifier is not in this build yet
+        return
+    fd, path = tempfile.mkstemp(suffix=".txt")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        lines, words, labels, bad = 0, {"</s>"}, set(), None
+        for number, line in enumerate(data.split(b"\n"), 1):
+            for space in b"\t\v\f\r\0":  # fastText's white space
+                line = line.replace(bytes([space]), b" ")
+            tokens = [t for t in line.split(b" ") if t]
+            if not tokens:
+                continue
+            lines += 1
+            labs = [t[len(b"__label__"):] for t in tokens if t.startswith(b"__label__")]
+            if not labs and bad is None:
+                bad = number
+            labels.update(t.decode("utf-8", "surrogateescape") for t in labs)
+            words.update(t.decode("utf-8", "surrogateescape") for t in tokens
+                         if not t.startswith(b"__label__"))
+        try:
+            clf = TextClassifier(dim=2, epochs=1).fit(path)
+        except ValueError as e:
+            _expect(bad is not None and f"line {bad} has no label" in str(e)
+                    or (bad is None and lines == 0 and "no labels" in str(e)),
+                    f"unexpected error {e!r} (first line without a label: {bad})")
+            return
+        _expect(bad is None and lines > 0, f"trained although line {bad} has no label")
+        _expect(set(clf.words_) == words, "words differ from a Python reading")
+        _expect(set(clf.classes_.tolist()) == labels, "labels differ from a Python reading")
+        n, _, _ = clf.test(path)
+        _expect(n == lines, f"test read {n} examples, the file has {lines}")
+    finally:
+        os.unlink(path)
+
+
+TARGETS = {"kernels": kernels, "pad": pad, "tokenizer_json": tokenizer_json, "word2vec": word2vec,
+           "fasttext_file": fasttext_file}
 
 
 def main(argv):

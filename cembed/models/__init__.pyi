@@ -1,0 +1,3 @@
+from cembed.models.classifier import TextClassifier as TextClassifier
+
+__all__ = ["TextClassifier"]

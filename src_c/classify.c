@@ -27,6 +27,15 @@
 #include "cembed.h"
 #include "parallel.h"
 
+/* The hot kernels below are static inline bodies with thin dispatched
+ * wrappers (ft_mean_rows, ft_dots, ft_dot, ft_axpy, ft_combine), so the
+ * dispatch mechanism can be swapped; without one they build for the
+ * baseline. Every path gives the same bits: dot products sum in fixed
+ * lanes, the rest is element by element. */
+#ifndef CEMBED_DISPATCH
+#define CEMBED_DISPATCH
+#endif
+
 /* ---- growable arrays ---------------------------------------------------- */
 
 #define VEC_RESERVE(v, need, type)                                                        \
@@ -258,23 +267,6 @@ static int count_spans(cembed_ft_dict *d, const char *text, const int64_t *spans
     return st;
 }
 
-int cembed_ft_dict_count_texts(cembed_ft_dict *d, const char *const *texts, const int64_t *lens,
-                               const uint8_t *lower, int64_t n)
-{
-    for (int64_t i = 0; i < n; i++) {
-        const char *t;
-        int has_label;
-        int st = lowered(texts[i], lens[i], lower ? lower[i] : 0, &d->low, &d->low_cap, &t);
-        if (st == CEMBED_OK)
-            st = split_spans(d->delim, t, lens[i], &d->spans);
-        if (st == CEMBED_OK)
-            st = count_spans(d, t, d->spans.data, d->spans.size / 2, &has_label);
-        if (st != CEMBED_OK)
-            return st;
-    }
-    return CEMBED_OK;
-}
-
 /* token lists: text i's tokens are j in [text_off[i], text_off[i+1]), token
  * j being buf[tok_off[j] .. tok_off[j+1]) */
 static int token_spans(const int64_t *tok_off, int64_t j0, int64_t j1, i64buf *spans)
@@ -288,18 +280,55 @@ static int token_spans(const int64_t *tok_off, int64_t j0, int64_t j1, i64buf *s
     return CEMBED_OK;
 }
 
-int cembed_ft_dict_count_tokens(cembed_ft_dict *d, const char *buf, const int64_t *tok_off,
-                                const int64_t *text_off, int64_t n)
+/* Texts as the caller gives them: str texts (texts, lens, lower) or token
+ * lists (buf, tok_off, text_off; texts NULL). */
+typedef struct {
+    const char *const *texts;
+    const int64_t *lens;
+    const uint8_t *lower;
+    const char *buf;
+    const int64_t *tok_off, *text_off;
+} text_source;
+
+/* Text i as its tokens: base[spans[2k] .. spans[2k] + spans[2k+1]). */
+static int source_spans(const text_source *src, int64_t i, const uint8_t *delim, char **low,
+                        int64_t *low_cap, i64buf *spans, const char **base)
+{
+    if (!src->texts) {
+        *base = src->buf;
+        return token_spans(src->tok_off, src->text_off[i], src->text_off[i + 1], spans);
+    }
+    int st = lowered(src->texts[i], src->lens[i], src->lower ? src->lower[i] : 0, low, low_cap,
+                     base);
+    return st == CEMBED_OK ? split_spans(delim, *base, src->lens[i], spans) : st;
+}
+
+static int count_source(cembed_ft_dict *d, const text_source *src, int64_t n)
 {
     for (int64_t i = 0; i < n; i++) {
+        const char *base;
         int has_label;
-        int st = token_spans(tok_off, text_off[i], text_off[i + 1], &d->spans);
+        int st = source_spans(src, i, d->delim, &d->low, &d->low_cap, &d->spans, &base);
         if (st == CEMBED_OK)
-            st = count_spans(d, buf, d->spans.data, d->spans.size / 2, &has_label);
+            st = count_spans(d, base, d->spans.data, d->spans.size / 2, &has_label);
         if (st != CEMBED_OK)
             return st;
     }
     return CEMBED_OK;
+}
+
+int cembed_ft_dict_count_texts(cembed_ft_dict *d, const char *const *texts, const int64_t *lens,
+                               const uint8_t *lower, int64_t n)
+{
+    const text_source src = {texts, lens, lower, NULL, NULL, NULL};
+    return count_source(d, &src, n);
+}
+
+int cembed_ft_dict_count_tokens(cembed_ft_dict *d, const char *buf, const int64_t *tok_off,
+                                const int64_t *text_off, int64_t n)
+{
+    const text_source src = {NULL, NULL, NULL, buf, tok_off, text_off};
+    return count_source(d, &src, n);
 }
 
 /* ---- reading a training file ---------------------------------------------- */
@@ -664,18 +693,15 @@ static int add_labels(cembed_ft_data *x, const int32_t *labels, const int64_t *l
     return i64_push(&x->lab_off, x->labels.size);
 }
 
-int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d, const char *const *texts,
-                             const int64_t *lens, const uint8_t *lower, int64_t n,
-                             const int32_t *labels, const int64_t *label_off)
+static int add_source(cembed_ft_data *x, const cembed_ft_dict *d, const text_source *src,
+                      int64_t n, const int32_t *labels, const int64_t *label_off)
 {
     for (int64_t i = 0; i < n; i++) {
-        const char *t;
+        const char *base;
         int has_label;
-        int st = lowered(texts[i], lens[i], lower ? lower[i] : 0, &x->low, &x->low_cap, &t);
+        int st = source_spans(src, i, d->delim, &x->low, &x->low_cap, &x->spans, &base);
         if (st == CEMBED_OK)
-            st = split_spans(d->delim, t, lens[i], &x->spans);
-        if (st == CEMBED_OK)
-            st = encode_spans(d, x, t, x->spans.data, x->spans.size / 2, 0, &has_label);
+            st = encode_spans(d, x, base, x->spans.data, x->spans.size / 2, 0, &has_label);
         if (st == CEMBED_OK)
             st = add_labels(x, labels, label_off, i);
         if (st != CEMBED_OK)
@@ -684,21 +710,20 @@ int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d, const c
     return CEMBED_OK;
 }
 
+int cembed_ft_data_add_texts(cembed_ft_data *x, const cembed_ft_dict *d, const char *const *texts,
+                             const int64_t *lens, const uint8_t *lower, int64_t n,
+                             const int32_t *labels, const int64_t *label_off)
+{
+    const text_source src = {texts, lens, lower, NULL, NULL, NULL};
+    return add_source(x, d, &src, n, labels, label_off);
+}
+
 int cembed_ft_data_add_tokens(cembed_ft_data *x, const cembed_ft_dict *d, const char *buf,
                               const int64_t *tok_off, const int64_t *text_off, int64_t n,
                               const int32_t *labels, const int64_t *label_off)
 {
-    for (int64_t i = 0; i < n; i++) {
-        int has_label;
-        int st = token_spans(tok_off, text_off[i], text_off[i + 1], &x->spans);
-        if (st == CEMBED_OK)
-            st = encode_spans(d, x, buf, x->spans.data, x->spans.size / 2, 0, &has_label);
-        if (st == CEMBED_OK)
-            st = add_labels(x, labels, label_off, i);
-        if (st != CEMBED_OK)
-            return st;
-    }
-    return CEMBED_OK;
+    const text_source src = {NULL, NULL, NULL, buf, tok_off, text_off};
+    return add_source(x, d, &src, n, labels, label_off);
 }
 
 int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const char *path,
@@ -739,8 +764,8 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
 /* Rows are prefetched this many ahead: a text's rows are scattered. */
 #define FT_AHEAD 4
 /* Dot products sum in 16 lanes (lane k takes the elements d = k mod 16),
- * then the lanes in order: the compiler vectorizes that without
- * reassociating, so every instruction set gives the same bits. */
+ * then the lanes pairwise in a fixed tree: the compiler vectorizes that
+ * without reassociating, so every instruction set gives the same bits. */
 #define FT_LANES 16
 /* Multiply-adds a thread must get per batch before a batch is split. */
 #define FT_WORK_PER_THREAD ((int64_t)1 << 16)
@@ -761,10 +786,11 @@ static inline float dot_body(const float *CEMBED_RESTRICT a, const float *CEMBED
     float tail = 0.0f;
     for (; d < dim; d++)
         tail += a[d] * b[d];
-    float s = 0.0f;
-    for (int k = 0; k < FT_LANES; k++)
-        s += lane[k];
-    return s + tail;
+    /* the lanes added pairwise, halves onto halves: 4 vector steps */
+    for (int w = FT_LANES / 2; w >= 1; w /= 2)
+        for (int k = 0; k < w; k++)
+            lane[k] += lane[k + w];
+    return lane[0] + tail;
 }
 
 static inline void axpy_body(float *CEMBED_RESTRICT y, float a, const float *CEMBED_RESTRICT x,
@@ -930,6 +956,8 @@ typedef struct {
     int64_t epoch;
     uint64_t seed;
     int64_t stride; /* alpha entries per slot */
+    int64_t streams; /* batch j holds examples j, j + streams, j + 2 streams, ... */
+    double seen;     /* tokens of the batches before this one, this epoch */
     /* per batch slot */
     float *hidden, *grad, *alpha;
     int32_t *nodes;
@@ -947,7 +975,7 @@ static inline int has_label(const int32_t *labels, int64_t j0, int64_t j1, int64
 
 /* Forward and backward of example e into batch slot s, against the
  * current parameters (read only). */
-static void train_example(const train_ctx *c, int64_t e, int64_t s)
+static void train_example(const train_ctx *c, int64_t e, int64_t s, double before)
 {
     const cembed_ft_data *x = c->x;
     const int64_t r0 = x->row_off.data[e], nr = x->row_off.data[e + 1] - r0;
@@ -958,7 +986,7 @@ static void train_example(const train_ctx *c, int64_t e, int64_t s)
         c->lossv[s] = 0.0;
         return;
     }
-    const float lr = (float)(c->lr0 * (1.0 - (c->t0 + (double)x->tok.data[e]) / c->t_total));
+    const float lr = (float)(c->lr0 * (1.0 - (c->t0 + before) / c->t_total));
     float *h = c->hidden + s * dim, *g = c->grad + s * dim, *alpha = c->alpha + s * c->stride;
     const int32_t *labels = x->labels.data;
     ft_mean_rows(h, c->wi, dim, x->rows.data + r0, nr);
@@ -1012,7 +1040,7 @@ static void train_example(const train_ctx *c, int64_t e, int64_t s)
 /* Thread t of tn applies the batch's updates to the rows it owns: output
  * rows of its share (softmax, one-vs-all) or numbered t mod tn (hs), and
  * input rows numbered t mod tn, each adding the slots in order. */
-static void apply_updates(const train_ctx *c, int64_t e0, int64_t nb, int t, int tn)
+static void apply_updates(const train_ctx *c, int64_t j, int64_t nb, int t, int tn)
 {
     const cembed_ft_data *x = c->x;
     const int64_t dim = c->dim, nl = c->nlabels;
@@ -1037,7 +1065,8 @@ static void apply_updates(const train_ctx *c, int64_t e0, int64_t nb, int t, int
     for (int64_t s = 0; s < nb; s++) {
         if (c->count[s] < 0)
             continue;
-        const int64_t r0 = x->row_off.data[e0 + s], r1 = x->row_off.data[e0 + s + 1];
+        const int64_t e = s * c->streams + j;
+        const int64_t r0 = x->row_off.data[e], r1 = x->row_off.data[e + 1];
         const int32_t *rows = x->rows.data;
         const float *g = c->grad + s * dim;
         for (int64_t j = r0; j < r1; j++) {
@@ -1049,25 +1078,47 @@ static void apply_updates(const train_ctx *c, int64_t e0, int64_t nb, int t, int
     }
 }
 
-/* Examples [s0, s1) in batches of B, on thread t of a team of tn (inside
- * a parallel region when tn > 1). */
-static void train_batches(train_ctx *c, int64_t s0, int64_t s1, int64_t B, int t, int tn,
+static inline int64_t example_tokens(const cembed_ft_data *x, int64_t e)
+{
+    return x->tok.data[e + 1] - x->tok.data[e];
+}
+
+/* Batches [j0, j1) on thread t of a team of tn (inside a parallel region
+ * when tn > 1). Batch j holds the examples j + k * streams (k < B): B
+ * streams read the data from B evenly spaced places, as fastText's threads
+ * start at evenly spaced offsets, so that the examples of a batch are not
+ * neighbours (sorted data would otherwise fill a batch with one label and
+ * sum B steps the same way). The learning rate follows the tokens seen in
+ * that order. */
+static void train_batches(train_ctx *c, int64_t j0, int64_t j1, int64_t B, int t, int tn,
                           double *total, int64_t *used)
 {
-    for (int64_t e0 = s0; e0 < s1; e0 += B) {
-        const int64_t nb = s1 - e0 < B ? s1 - e0 : B;
-        for (int64_t s = nb * t / tn; s < nb * (t + 1) / tn; s++)
-            train_example(c, e0 + s, s);
+    const int64_t n = cembed_ft_data_size(c->x);
+    for (int64_t j = j0; j < j1; j++) {
+        int64_t nb = (n - j + c->streams - 1) / c->streams;
+        if (nb > B)
+            nb = B;
+        const int64_t lo = nb * t / tn, hi = nb * (t + 1) / tn;
+        double before = c->seen;
+        for (int64_t s = 0; s < lo; s++)
+            before += (double)example_tokens(c->x, s * c->streams + j);
+        for (int64_t s = lo; s < hi; s++) {
+            const int64_t e = s * c->streams + j;
+            train_example(c, e, s, before);
+            before += (double)example_tokens(c->x, e);
+        }
         if (tn > 1) {
             CEMBED_OMP(barrier)
         }
-        apply_updates(c, e0, nb, t, tn);
+        apply_updates(c, j, nb, t, tn);
         if (t == 0)
-            for (int64_t s = 0; s < nb; s++)
+            for (int64_t s = 0; s < nb; s++) {
                 if (c->count[s] >= 0) {
                     *total += c->lossv[s];
                     (*used)++;
                 }
+                c->seen += (double)example_tokens(c->x, s * c->streams + j);
+            }
         if (tn > 1) {
             CEMBED_OMP(barrier)
         }
@@ -1121,6 +1172,7 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
     c.seed = seed;
     c.stride = nlabels;
     const int64_t B = batch < n ? batch : (n > 0 ? n : 1);
+    c.streams = (n + B - 1) / B;
     c.hidden = (float *)malloc((size_t)(B * dim) * sizeof(float));
     c.grad = (float *)malloc((size_t)(B * dim) * sizeof(float));
     c.alpha = (float *)malloc((size_t)(B * c.stride) * sizeof(float));
@@ -1156,8 +1208,9 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
         int64_t used = 0;
         c.epoch = epoch;
         c.t0 = (double)epoch * tokens;
-        for (int64_t s0 = 0; s0 < n; s0 += FT_SEGMENT * B, seg++) {
-            const int64_t s1 = n - s0 < FT_SEGMENT * B ? n : s0 + FT_SEGMENT * B;
+        c.seen = 0.0;
+        for (int64_t s0 = 0; s0 < c.streams; s0 += FT_SEGMENT, seg++) {
+            const int64_t s1 = c.streams - s0 < FT_SEGMENT ? c.streams : s0 + FT_SEGMENT;
             int many, exploring = 0;
             if (nt_max == 1) {
                 many = 0;

@@ -228,6 +228,12 @@ def test_same_seed_same_model_other_seed_other_model():
     assert not np.array_equal(a.input_, c.input_)
 
 
+def test_divergence_raises():
+    texts = [f"w{i % 7} w{i % 5}" for i in range(400)]
+    with pytest.raises(ValueError, match="training diverged.*lower learning_rate"):
+        TextClassifier(dim=8, learning_rate=1e4, batch_size=64).fit(texts, [i % 3 for i in range(400)])
+
+
 def test_init_as_fasttext():
     clf = TextClassifier(dim=20, epochs=1, learning_rate=0.0).fit(["a b", "c"], ["x", "y"])
     assert np.all(np.abs(clf.input_) <= 1 / 20) and clf.input_.std() > 0.01

@@ -121,6 +121,27 @@ cdef class _Chunk:
         return 0
 
 
+def _chunks(texts, bint lowercase):
+    """Yield (chunk, tokens, first): runs of up to CHUNK texts of one kind
+    (str, or token lists when tokens), the first being texts[first]. The
+    consumer resets the chunk before asking for the next."""
+    cdef _Chunk c = _Chunk(lowercase)
+    cdef bint tokens = False
+    cdef Py_ssize_t first = 0
+    for i, t in enumerate(texts):
+        is_str = isinstance(t, str)
+        if c.n and (c.n == CHUNK or tokens == is_str):
+            yield c, tokens, first
+            first = i
+        tokens = not is_str
+        if is_str:
+            c.add_str(t)
+        else:
+            c.add_tokens(t, i)
+    if c.n:
+        yield c, tokens, first
+
+
 def _pack(strings):
     """(bytes, offsets): the UTF-8 of the strings end to end."""
     encoded = [w.encode("utf-8", "surrogatepass") for w in strings]
@@ -151,19 +172,7 @@ cdef class Dictionary:
 
     def count(self, texts):
         """Count the words (and labels) of texts: str or token lists."""
-        cdef _Chunk c = _Chunk(self.lowercase)
-        cdef int st
-        cdef bint tokens = False
-        for i, t in enumerate(texts):
-            is_str = isinstance(t, str)
-            if c.n and (c.n == CHUNK or tokens == is_str):
-                self._count_chunk(c, tokens)
-            tokens = not is_str
-            if is_str:
-                c.add_str(t)
-            else:
-                c.add_tokens(t, i)
-        if c.n:
+        for c, tokens, _ in _chunks(texts, self.lowercase):
             self._count_chunk(c, tokens)
 
     cdef int _count_chunk(self, _Chunk c, bint tokens) except -1:
@@ -233,26 +242,24 @@ cdef class Dictionary:
 
     def words(self):
         """(words, counts): the kept words, most frequent first."""
-        cdef const char *key
-        cdef int64_t length, count
-        cdef int64_t i, n = cembed_ft_dict_nwords(self.d)
-        out = []
-        counts = np.empty(n, dtype=np.int64)
-        for i in range(n):
-            cembed_ft_dict_word(self.d, i, &key, &length, &count)
-            out.append(key[:length].decode("utf-8", "surrogateescape"))
-            counts[i] = count
-        return out, counts
+        return self._keys(False)
 
     def labels(self):
         """(labels, counts) read from files, without the prefix."""
+        return self._keys(True)
+
+    cdef tuple _keys(self, bint labels):
         cdef const char *key
         cdef int64_t length, count
-        cdef int64_t i, n = cembed_ft_dict_nlabels(self.d)
+        cdef int64_t i
+        cdef int64_t n = cembed_ft_dict_nlabels(self.d) if labels else cembed_ft_dict_nwords(self.d)
         out = []
         counts = np.empty(n, dtype=np.int64)
         for i in range(n):
-            cembed_ft_dict_label(self.d, i, &key, &length, &count)
+            if labels:
+                cembed_ft_dict_label(self.d, i, &key, &length, &count)
+            else:
+                cembed_ft_dict_word(self.d, i, &key, &length, &count)
             out.append(key[:length].decode("utf-8", "surrogateescape"))
             counts[i] = count
         return out, counts
@@ -276,20 +283,7 @@ cdef class Examples:
     def add(self, Dictionary d, texts, labels=None, label_off=None):
         """Append texts (str or token lists); text i's label ids are
         labels[label_off[i]:label_off[i + 1]] (int32, int64) when given."""
-        cdef _Chunk c = _Chunk(d.lowercase)
-        cdef bint tokens = False
-        cdef Py_ssize_t first = 0, i = 0
-        for i, t in enumerate(texts):
-            is_str = isinstance(t, str)
-            if c.n and (c.n == CHUNK or tokens == is_str):
-                self._add_chunk(d, c, tokens, labels, label_off, first)
-                first = i
-            tokens = not is_str
-            if is_str:
-                c.add_str(t)
-            else:
-                c.add_tokens(t, i)
-        if c.n:
+        for c, tokens, first in _chunks(texts, d.lowercase):
             self._add_chunk(d, c, tokens, labels, label_off, first)
 
     cdef int _add_chunk(self, Dictionary d, _Chunk c, bint tokens, object labels,

@@ -124,8 +124,12 @@ class TextClassifier:
         Examples per synchronous update. The threads compute a batch's
         forward and backward passes against the same parameters, then every
         row is updated once per batch, adding the examples in order: the
-        model is bitwise the same for any number of threads. 1 is
-        fastText's sequential SGD.
+        model is bitwise the same for any number of threads. Batch ``j``
+        holds examples ``j, j + S, j + 2S, ...``: the data is read from
+        ``batch_size`` evenly spaced places, as fastText's threads start at
+        evenly spaced offsets. 1 is fastText's sequential SGD from the
+        start of the data; a larger batch needs a smaller learning rate
+        (16 and 32 train at 0.5, 64 may diverge, which raises ValueError).
     analyzer : None, "whitespace" or callable, default None
         How ``str`` texts given to ``fit`` are split (see above).
 
@@ -139,6 +143,10 @@ class TextClassifier:
         Word and n-gram rows.
     output_ : ndarray of float32, shape (n_labels, dim)
         The linear layer (for ``"hs"``, row ``i`` is internal node ``i``).
+    loss_ : list of float
+        The mean training loss of each epoch.
+    multilabel_ : bool
+        Whether some text had several labels.
 
     Examples
     --------
@@ -380,8 +388,14 @@ class TextClassifier:
         if self.loss == "hs":
             parent, binary = core.huffman(np.ascontiguousarray(counts, dtype=np.int64))
         loss_code = core.LOSSES[self.loss]
-        self.loss_ = core.train(wi, wo, x, loss_code, parent, binary, float(self.learning_rate),
-                                int(self.epochs), int(self.batch_size), int(self.seed)).tolist()
+        losses = core.train(wi, wo, x, loss_code, parent, binary, float(self.learning_rate),
+                            int(self.epochs), int(self.batch_size), int(self.seed))
+        if not np.all(np.isfinite(losses)):
+            raise ValueError(
+                f"training diverged (the loss of epoch {int(np.argmin(np.isfinite(losses))) + 1} "
+                f"is not finite): lower learning_rate ({self.learning_rate}) or batch_size "
+                f"({self.batch_size}), whose examples' steps add up")
+        self.loss_ = losses.tolist()
         self._install(core, d, wi, wo, id_names, counts, multi, analyzer, file_labels, self.loss,
                       parent, binary)
 

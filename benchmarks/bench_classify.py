@@ -261,7 +261,11 @@ def run_setting(setting, data, tools, repeat, folder, out):
     for run in range(repeat):
         order = tools[run % len(tools):] + tools[:run % len(tools)]
         for tool in order:
-            seconds, model = _timed(lambda: tool.train(data["train_path"], setting, run))
+            try:
+                seconds, model = _timed(lambda: tool.train(data["train_path"], setting, run))
+            except (ValueError, RuntimeError) as e:  # a diverging run, said as an error
+                print(f"  {tool.name:>12}: training failed: {e}", file=out, flush=True)
+                continue
             predicted = tool.predict(model, test_texts)
             accuracy = sum(p == y for p, y in zip(predicted, test_labels)) / max(len(test_labels), 1)
             predict_seconds, _ = _timed(lambda: tool.predict(model, test_texts))
@@ -272,7 +276,8 @@ def run_setting(setting, data, tools, repeat, folder, out):
             s["predict"].append(len(test_texts) / predict_seconds)
             s["size"].append(size)
             del model
-    result = {name: {k: statistics.median(v) for k, v in s.items()} for name, s in samples.items()}
+    result = {name: {k: statistics.median(v) for k, v in s.items()}
+              for name, s in samples.items() if s["train"]}
     for name, r in result.items():
         print(f"  {name:>12}: accuracy {r['accuracy']:6.2f} %, train {r['train']:12,.0f} words/s, "
               f"predict {r['predict']:12,.0f} texts/s, file {r['size']:12,.0f} bytes", file=out, flush=True)

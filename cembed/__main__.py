@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 PROG = "python -m cembed"
-BENCHMARKS = ("kernels", "text", "vectors", "layer")
+BENCHMARKS = ("kernels", "text", "vectors", "layer", "classify")
 DEFAULT_BENCHMARKS = ("kernels", "text")
 # A tiny run of each script, for --quick, where the script has no --quick of its own.
 QUICK_ARGS = {
@@ -69,26 +69,26 @@ def build_parser():
     sub.required = True
 
     demo = sub.add_parser(
-        "demo", help="train an embedding classifier on a small corpus, in a few seconds",
-        description="Tokenize, pad, train Embedding + a pooled softmax classifier with lazy "
-        "Adam, then print accuracy, lookups and nearest neighbours.")
+        "demo", help="train a text classifier on WordNet's glosses, in a few seconds",
+        description="Train a TextClassifier (fastText's model) on a labelled corpus, then print "
+        "its test accuracy, predictions for a few sentences and nearest neighbours of words.")
     demo.add_argument("--corpus", metavar="FILE",
-                      help="a TSV file, one 'label<TAB>text' a line (default: the shipped "
-                      "synthetic review corpus)")
-    demo.add_argument("--dim", type=_positive_int, default=16, help="embedding size (16)")
-    demo.add_argument("--epochs", type=_positive_int, default=8, help="passes over the data (8)")
-    demo.add_argument("--batch-size", type=_positive_int, default=32, help="batch size (32)")
-    demo.add_argument("--maxlen", type=_positive_int, default=None,
-                      help="tokens per text after padding (default: the 95th percentile)")
-    demo.add_argument("--learning-rate", type=_positive_float, default=0.003,
-                      help="Adam learning rate (0.003)")
+                      help="a TSV file (or .tsv.gz), one 'label<TAB>text' a line (default: the "
+                      "shipped WordNet 3.0 glosses, labelled by lexicographer file)")
+    demo.add_argument("--dim", type=_positive_int, default=32, help="word vector size (32)")
+    demo.add_argument("--epochs", type=_positive_int, default=10, help="passes over the data (10)")
+    demo.add_argument("--learning-rate", type=_positive_float, default=0.5,
+                      help="initial learning rate, decaying linearly to 0 (0.5)")
+    demo.add_argument("--word-ngrams", type=_positive_int, default=2,
+                      help="word n-grams: 1 = words only, 2 = also bigrams (2)")
+    demo.add_argument("--buckets", type=_positive_int, default=200_000,
+                      help="hash buckets of the n-grams (200000)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (0)")
     demo.add_argument("--threads", type=_positive_int, default=None,
                       help="cembed threads (default: OMP_NUM_THREADS)")
-    demo.add_argument("--save", metavar="PATH",
-                      help="save the layer (Embedding.save) and the tokenizer JSON")
+    demo.add_argument("--save", metavar="PATH", help="save the classifier (TextClassifier.load)")
     demo.add_argument("--plot", metavar="FILE.png",
-                      help="draw the embeddings in 2-D (PCA); needs matplotlib (cembed[plot])")
+                      help="draw the word vectors in 2-D (PCA); needs matplotlib (cembed[plot])")
 
     bench = sub.add_parser(
         "bench", help="run the benchmarks of a source checkout and print their tables",
@@ -213,9 +213,8 @@ def main(argv=None):
             set_num_threads(args.threads)
         try:
             demo.run(corpus=args.corpus, dim=args.dim, epochs=args.epochs,
-                     batch_size=args.batch_size, maxlen=args.maxlen,
-                     learning_rate=args.learning_rate, seed=args.seed, save=args.save,
-                     plot=args.plot)
+                     learning_rate=args.learning_rate, word_ngrams=args.word_ngrams,
+                     buckets=args.buckets, seed=args.seed, save=args.save, plot=args.plot)
         except demo.CorpusError as e:
             raise UsageError(f"{PROG} demo: error: {e}") from None
         except OSError as e:

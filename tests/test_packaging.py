@@ -44,7 +44,7 @@ def test_sdist_holds_the_sources_and_no_build_products(tmp_path):
                if f.endswith((".py", ".pyx", ".pxd", ".pyi")) or f == "py.typed"]
     expected = {"src_c/" + f for f in sources} | {"cembed/" + f for f in package} | {
         "setup.py", "pyproject.toml", "README.md", "MANIFEST.in", ".ci/run",
-        "cembed/data/reviews.tsv", "tests/downstream/kernel_user.pyx",
+        "cembed/data/wordnet_glosses.tsv.gz", "cembed/data/WORDNET_LICENSE", "tests/downstream/kernel_user.pyx",
         "tests/downstream/use_cembed.c", "tests/downstream/c_api_user.pyx", "tests/conftest.py",
     }
     assert expected <= names, sorted(expected - names)
@@ -54,7 +54,8 @@ def test_sdist_holds_the_sources_and_no_build_products(tmp_path):
 
 
 def test_package_data_is_installed_with_the_package():
-    for path in ("py.typed", "_core.pxd", "__init__.pyi", "demo.pyi", "data/reviews.tsv"):
+    for path in ("py.typed", "_core.pxd", "__init__.pyi", "demo.pyi", "data/wordnet_glosses.tsv.gz",
+                 "data/WORDNET_LICENSE"):
         assert os.path.isfile(os.path.join(PACKAGE, path)), path
     assert os.path.isfile(os.path.join(cembed.get_include(), "cembed.h"))
     assert os.path.isfile(os.path.join(cembed.get_include(), "libcembed.pxd"))
@@ -71,4 +72,5 @@ def test_numpy_is_the_only_runtime_dependency_and_the_extras_are_there():
     assert {"torch", "keras-preprocessing", "tokenizers", "scikit-learn"} <= names["bench"]
     assert "matplotlib" in names["plot"]
     package_data = pyproject()["tool"]["setuptools"]["package-data"]["cembed"]
-    assert {"*.pxd", "*.pyi", "py.typed", "include/*.h", "include/*.pxd", "lib/*.a", "data/*.tsv"} <= set(package_data)
+    assert {"*.pxd", "*.pyi", "py.typed", "include/*.h", "include/*.pxd", "lib/*.a", "data/*.tsv.gz",
+            "data/WORDNET_LICENSE"} <= set(package_data)

@@ -151,6 +151,13 @@ extensions = [
         ["cembed/_text.pyx"] + c_sources("tokenize.c", "sequence.c", "murmur3.c"),
         **common,
     ),
+    # ---- compact tables (branch compact)
+    Extension(
+        "cembed._compact",
+        ["cembed/_compact.pyx"] + c_sources("quantize.c", "parallel.c", "check.c"),
+        **common,
+    ),
+    # ---- end of compact tables
 ]
 
 setup(

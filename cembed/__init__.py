@@ -79,8 +79,13 @@ _LAZY = {
     "Vectors": "cembed.vectors",
     "load_word2vec": "cembed.vectors",
     "save_word2vec": "cembed.vectors",
+    # compact tables (branch compact)
+    "CompactTable": "cembed.compact",
+    "load_compact": "cembed.compact",
+    "quantize": "cembed.compact",
 }
-_SUBMODULES = ("demo", "embedding", "optimizers", "sequence", "text", "vectors")
+_SUBMODULES = ("demo", "embedding", "optimizers", "sequence", "text", "vectors",
+               "compact")  # compact: branch compact
 
 
 def __getattr__(name):
@@ -167,4 +172,8 @@ __all__ = [
     "Vectors",
     "load_word2vec",
     "save_word2vec",
+    # compact tables (branch compact)
+    "CompactTable",
+    "load_compact",
+    "quantize",
 ]

@@ -40,3 +40,11 @@ from cembed.vectors import (
     load_word2vec as load_word2vec,
     save_word2vec as save_word2vec,
 )
+
+# Compact tables (branch compact).
+from cembed import compact as compact
+from cembed.compact import (
+    CompactTable as CompactTable,
+    load_compact as load_compact,
+    quantize as quantize,
+)

@@ -184,3 +184,21 @@ cdef extern from "cembed.h" nogil:
                         int64_t dim, int binary, cembed_w2v_error *err) noexcept
     int cembed_parse_double(const char *s, const char *end, double *out) noexcept
     int cembed_format_f32(float x, char *out) noexcept
+
+    # ---- compact tables (quantize.c)
+    enum:
+        CEMBED_COMPACT_F16
+        CEMBED_COMPACT_BF16
+        CEMBED_COMPACT_INT8
+        CEMBED_COMPACT_INT4
+    int64_t cembed_compact_row_bytes(int kind, int64_t dim) noexcept
+    int cembed_quantize(int kind, const void *table, int is_f64, int64_t num_rows, int64_t ld,
+                        int64_t dim, uint8_t *out, int64_t out_ld, int64_t *bad_row) noexcept
+    int cembed_compact_gather(int kind, const uint8_t *data, int64_t num_rows,
+                              int64_t ld_bytes, int64_t dim, const int64_t *idx, int64_t n,
+                              float *out, int64_t *bad_pos) noexcept
+    int cembed_compact_bag(int kind, const uint8_t *data, int64_t num_rows, int64_t ld_bytes,
+                           int64_t dim, const int64_t *idx, const int64_t *offsets,
+                           int64_t num_bags, int mode, const float *weights,
+                           int64_t padding_idx, float *out, int64_t *bad_pos) noexcept
+    const char *cembed_compact_isa() noexcept

@@ -702,7 +702,7 @@ class Embedding:
             if isinstance(topn, bool) or not isinstance(topn, numbers.Integral) or topn < 0:
                 raise ValueError(f"topn must be an int >= 0 or None, got {topn!r}")
         query_norm = float(np.sqrt(query @ query))
-        query_t = query.astype(table.dtype)
+        query_t = query.astype(self.dtype)  # a compact table computes in float32
         sims = np.empty(self.input_dim, np.float64)
         for start in range(0, self.input_dim, _SCAN_ROWS):
             block = table[start:start + _SCAN_ROWS]
@@ -730,6 +730,21 @@ class Embedding:
             candidates, sims_c, key = candidates[keep], sims_c[keep], key[keep]
         order = np.lexsort((candidates, -key))[:k]
         return [(int(candidates[i]), float(sims_c[i])) for i in order]
+
+    # ------------------------------------------------------- compact (branch compact)
+
+    def quantize(self, dtype):
+        """A frozen copy of this layer over a compact table
+        (:func:`cembed.quantize`); its lookups return float32.
+
+        >>> import numpy as np, cembed
+        >>> emb = cembed.Embedding(100, 8, seed=0).quantize("int8")
+        >>> emb.embeddings, emb.trainable, emb([1, 2]).dtype
+        (CompactTable(100 x 8, int8), False, dtype('float32'))
+        """
+        from cembed.compact import quantize_embedding
+
+        return quantize_embedding(self, dtype)
 
     # ------------------------------------------------------------- save / load
 

@@ -323,7 +323,204 @@ static void FN(gather_range)(int kind, const uint8_t *data, int64_t ld, int64_t 
     }
 }
 
-static const compact_kernels FN(kernels) = {FN(bag_range), FN(gather_range)};
+/* ---- quantizing ------------------------------------------------------- */
+
+/* The row's smallest and largest value; 0 when some value is inf or NaN
+ * (tested on the bits: an exponent of all ones), else 1. */
+static int FN(min_max)(const float *x, int64_t dim, float *lo, float *hi)
+{
+    float a = x[0], b = x[0];
+    uint32_t special = 0;
+    int64_t j = 0;
+#ifdef VW
+    if (dim >= VW) {
+#if VW == 16
+        __m512 va = _mm512_loadu_ps(x), vb = va;
+        __m512i vs = _mm512_setzero_si512();
+        const __m512i expo = _mm512_set1_epi32(0x7F800000);
+        for (; j + VW <= dim; j += VW) {
+            const __m512 v = _mm512_loadu_ps(x + j);
+            va = _mm512_min_ps(v, va);
+            vb = _mm512_max_ps(v, vb);
+            const __m512i e = _mm512_and_si512(_mm512_castps_si512(v), expo);
+            vs = _mm512_or_si512(vs, _mm512_maskz_mov_epi32(_mm512_cmpeq_epi32_mask(e, expo),
+                                                            expo));
+        }
+        a = _mm512_reduce_min_ps(va);
+        b = _mm512_reduce_max_ps(vb);
+        special = (uint32_t)_mm512_reduce_or_epi32(vs);
+#else
+        __m256 va = _mm256_loadu_ps(x), vb = va;
+        __m256i vs = _mm256_setzero_si256();
+        const __m256i expo = _mm256_set1_epi32(0x7F800000);
+        for (; j + VW <= dim; j += VW) {
+            const __m256 v = _mm256_loadu_ps(x + j);
+            va = _mm256_min_ps(v, va);
+            vb = _mm256_max_ps(v, vb);
+            const __m256i e = _mm256_and_si256(_mm256_castps_si256(v), expo);
+            vs = _mm256_or_si256(vs, _mm256_cmpeq_epi32(e, expo));
+        }
+        float ta[8], tb[8];
+        _mm256_storeu_ps(ta, va);
+        _mm256_storeu_ps(tb, vb);
+        for (int k = 0; k < 8; k++) {
+            a = ta[k] < a ? ta[k] : a;
+            b = tb[k] > b ? tb[k] : b;
+        }
+        special = (uint32_t)!_mm256_testz_si256(vs, vs);
+#endif
+    }
+#endif
+    for (; j < dim; j++) {
+        a = x[j] < a ? x[j] : a;
+        b = x[j] > b ? x[j] : b;
+        special |= (f32_bits(x[j]) & 0x7F800000u) == 0x7F800000u;
+    }
+    *lo = a;
+    *hi = b;
+    return special == 0;
+}
+
+/* Whether the row quantizes to finite values: no inf or NaN, nothing
+ * beyond float16's range (F16; INT4's bias and scale), bfloat16's (BF16),
+ * or a range that overflows float32 (INT8). */
+static int FN(row_ok)(int kind, const float *x, int64_t dim)
+{
+    if (dim == 0)
+        return 1;
+    float lo, hi;
+    if (!FN(min_max)(x, dim, &lo, &hi))
+        return 0;
+    switch (kind) {
+    case CEMBED_COMPACT_F16:
+        return fabsf(lo) < 65520.0f && fabsf(hi) < 65520.0f;
+    case CEMBED_COMPACT_BF16:
+        return f32_bits(fabsf(lo)) < 0x7F7F8000u && f32_bits(fabsf(hi)) < 0x7F7F8000u;
+    case CEMBED_COMPACT_INT8:
+        return isfinite(hi - lo);
+    default: {
+        const uint16_t bias = float_to_half(lo);
+        if ((bias & 0x7C00) == 0x7C00)
+            return 0;
+        const float range = hi - half_to_float(bias);
+        return isfinite(range) && (float_to_half(range / 15.0f) & 0x7C00) != 0x7C00;
+    }
+    }
+}
+
+/* codes[j] = clamp(round_even((x[j] - lo) * inverse), 0, top), as
+ * FBGEMM's lrintf; for nibbles (top = 15) two a byte, low first. */
+static inline __attribute__((always_inline)) void FN(codes)(const float *x, int64_t dim,
+                                                           float lo, float inverse,
+                                                           const int nibbles, uint8_t *out)
+{
+    int64_t j = 0;
+#ifdef VW
+    const FN(vf) vlo = V_SET1(lo), vinv = V_SET1(inverse);
+#if VW == 16
+    const __m512i top = _mm512_set1_epi32(nibbles ? 15 : 255), zero = _mm512_setzero_si512();
+    for (; j + VW <= dim; j += VW) {
+        __m512i q = _mm512_cvtps_epi32(V_MUL(_mm512_sub_ps(_mm512_loadu_ps(x + j), vlo), vinv));
+        q = _mm512_min_epi32(_mm512_max_epi32(q, zero), top);
+        const __m128i b = _mm512_cvtepi32_epi8(q);
+        if (nibbles) {
+            const __m128i t = _mm_and_si128(_mm_or_si128(b, _mm_srli_epi16(b, 4)),
+                                            _mm_set1_epi16(0xFF));
+            _mm_storel_epi64((__m128i *)(out + j / 2), _mm_packus_epi16(t, t));
+        } else {
+            _mm_storeu_si128((__m128i *)(out + j), b);
+        }
+    }
+#else
+    const __m256i top = _mm256_set1_epi32(nibbles ? 15 : 255), zero = _mm256_setzero_si256();
+    for (; j + VW <= dim; j += VW) {
+        __m256i q = _mm256_cvtps_epi32(V_MUL(_mm256_sub_ps(_mm256_loadu_ps(x + j), vlo), vinv));
+        q = _mm256_min_epi32(_mm256_max_epi32(q, zero), top);
+        /* 8 int32 to 8 bytes: two saturating packs, then the two halves */
+        __m128i b = _mm_packus_epi16(_mm_packus_epi32(_mm256_castsi256_si128(q),
+                                                      _mm256_extracti128_si256(q, 1)),
+                                     _mm_setzero_si128());
+        if (nibbles) {
+            const __m128i t = _mm_and_si128(_mm_or_si128(b, _mm_srli_epi16(b, 4)),
+                                            _mm_set1_epi16(0xFF));
+            const int32_t four = _mm_cvtsi128_si32(_mm_packus_epi16(t, t));
+            memcpy(out + j / 2, &four, 4);
+        } else {
+            _mm_storel_epi64((__m128i *)(out + j), b);
+        }
+    }
+#endif
+#endif
+    if (nibbles && (j < dim))
+        memset(out + j / 2, 0, (size_t)((dim + 1) / 2 - j / 2));
+    for (; j < dim; j++) {
+        long q = lrintf((x[j] - lo) * inverse);
+        q = q < 0 ? 0 : q > (nibbles ? 15 : 255) ? (nibbles ? 15 : 255) : q;
+        if (nibbles)
+            out[j >> 1] |= (uint8_t)(q << ((j & 1) * 4));
+        else
+            out[j] = (uint8_t)q;
+    }
+}
+
+static void FN(quantize_row)(int kind, const float *x, int64_t dim, uint8_t *out)
+{
+    if (kind == CEMBED_COMPACT_F16) {
+        int64_t j = 0;
+#if defined(VW) && VW == 16
+        for (; j + VW <= dim; j += VW)
+            _mm256_storeu_si256((__m256i *)(out + 2 * j),
+                                _mm512_cvtps_ph(_mm512_loadu_ps(x + j), _MM_FROUND_TO_NEAREST_INT));
+#elif defined(VW)
+        for (; j + VW <= dim; j += VW)
+            _mm_storeu_si128((__m128i *)(out + 2 * j),
+                             _mm256_cvtps_ph(_mm256_loadu_ps(x + j), _MM_FROUND_TO_NEAREST_INT));
+#endif
+        for (; j < dim; j++) {
+            const uint16_t h = float_to_half(x[j]);
+            memcpy(out + 2 * j, &h, 2);
+        }
+        return;
+    }
+    if (kind == CEMBED_COMPACT_BF16) {
+        /* the rows are finite (checked): round to nearest even on the bits,
+         * a loop the compiler vectorizes */
+        for (int64_t j = 0; j < dim; j++) {
+            const uint32_t b = f32_bits(x[j]);
+            const uint16_t h = (uint16_t)((b + 0x7FFF + ((b >> 16) & 1)) >> 16);
+            memcpy(out + 2 * j, &h, 2);
+        }
+        return;
+    }
+    float lo = 0, hi = 0;
+    if (dim > 0)
+        FN(min_max)(x, dim, &lo, &hi);
+    if (kind == CEMBED_COMPACT_INT8) {
+        const float range = hi - lo, scale = range / 255.0f;
+        FN(codes)(x, dim, lo, 255.0f / (range + INT8_EPSILON), 0, out);
+        memcpy(out + dim, &scale, 4);
+        memcpy(out + dim + 4, &lo, 4);
+        return;
+    }
+    /* INT4, as FloatOrHalfToFusedNBitRowwiseQuantizedSBHalf */
+    const uint16_t bias = float_to_half(lo);
+    lo = half_to_float(bias);
+    const float range = hi - lo;
+    float scale = half_to_float(float_to_half(range == 0 ? 1.0f : range / 15.0f));
+    if (scale == 0)
+        scale = 1.0f;
+    float inverse = 1.0f / scale;
+    if (isinf(inverse)) {
+        scale = 1.0f;
+        inverse = 1.0f;
+    }
+    FN(codes)(x, dim, lo, inverse, 1, out);
+    const uint16_t sb[2] = {float_to_half(scale), bias};
+    memcpy(out + (dim + 1) / 2, sb, 4);
+}
+
+static const compact_kernels FN(kernels) = {FN(bag_range), FN(gather_range), FN(row_ok),
+                                            FN(quantize_row)};
 
 #undef VW
 #undef VW_OR_1

@@ -136,165 +136,9 @@ static inline void scale_bias(int kind, const uint8_t *row, int64_t dim, float *
     }
 }
 
-/* ---- quantizing one row ------------------------------------------------ */
-
 #define INT8_EPSILON 1e-8f
 
-static void min_max(const float *x, int64_t dim, float *lo, float *hi)
-{
-    float a = x[0], b = x[0];
-    for (int64_t j = 1; j < dim; j++) {
-        a = x[j] < a ? x[j] : a;
-        b = x[j] > b ? x[j] : b;
-    }
-    *lo = a;
-    *hi = b;
-}
-
-/* Whether the row quantizes to finite values: no inf or NaN, nothing
- * beyond float16's range (F16; INT4's bias and scale), bfloat16's (BF16),
- * or a range that overflows float32 (INT8). */
-static int row_ok(int kind, const float *x, int64_t dim)
-{
-    float zero = 0;
-    for (int64_t j = 0; j < dim; j++)
-        zero += 0 * x[j]; /* NaN when any x[j] is inf or NaN */
-    if (zero != 0)
-        return 0;
-    if (dim == 0)
-        return 1;
-    float lo, hi;
-    min_max(x, dim, &lo, &hi);
-    switch (kind) {
-    case CEMBED_COMPACT_F16:
-        return fabsf(lo) < 65520.0f && fabsf(hi) < 65520.0f;
-    case CEMBED_COMPACT_BF16:
-        return f32_bits(fabsf(lo)) < 0x7F7F8000u && f32_bits(fabsf(hi)) < 0x7F7F8000u;
-    case CEMBED_COMPACT_INT8:
-        return isfinite(hi - lo);
-    default: {
-        const uint16_t bias = float_to_half(lo);
-        if ((bias & 0x7C00) == 0x7C00)
-            return 0;
-        const float range = hi - half_to_float(bias);
-        return isfinite(range) && (float_to_half(range / 15.0f) & 0x7C00) != 0x7C00;
-    }
-    }
-}
-
-static void quantize_row(int kind, const float *x, int64_t dim, uint8_t *out)
-{
-    if (kind == CEMBED_COMPACT_F16 || kind == CEMBED_COMPACT_BF16) {
-        for (int64_t j = 0; j < dim; j++) {
-            uint16_t h = kind == CEMBED_COMPACT_F16 ? float_to_half(x[j]) : float_to_bf16(x[j]);
-            memcpy(out + 2 * j, &h, 2);
-        }
-        return;
-    }
-    float lo = 0, hi = 0;
-    if (dim > 0)
-        min_max(x, dim, &lo, &hi);
-    if (kind == CEMBED_COMPACT_INT8) {
-        const float range = hi - lo, scale = range / 255.0f;
-        const float inverse = 255.0f / (range + INT8_EPSILON);
-        for (int64_t j = 0; j < dim; j++) {
-            long q = lrintf((x[j] - lo) * inverse);
-            out[j] = (uint8_t)(q < 0 ? 0 : q > 255 ? 255 : q);
-        }
-        memcpy(out + dim, &scale, 4);
-        memcpy(out + dim + 4, &lo, 4);
-        return;
-    }
-    /* INT4, as FloatOrHalfToFusedNBitRowwiseQuantizedSBHalf */
-    const uint16_t bias = float_to_half(lo);
-    lo = half_to_float(bias);
-    const float range = hi - lo;
-    float scale = half_to_float(float_to_half(range == 0 ? 1.0f : range / 15.0f));
-    if (scale == 0)
-        scale = 1.0f;
-    float inverse = 1.0f / scale;
-    if (isinf(inverse)) {
-        scale = 1.0f;
-        inverse = 1.0f;
-    }
-    const int64_t nbytes = (dim + 1) / 2;
-    memset(out, 0, (size_t)nbytes);
-    for (int64_t j = 0; j < dim; j++) {
-        long q = lrintf((x[j] - lo) * inverse);
-        q = q < 0 ? 0 : q > 15 ? 15 : q;
-        out[j >> 1] |= (uint8_t)(q << ((j & 1) * 4));
-    }
-    const uint16_t sb[2] = {float_to_half(scale), bias};
-    memcpy(out + nbytes, sb, 4);
-}
-
-/* Row r of the table as float32: the row itself (float32), or rounded into
- * buf (float64; to odd for the half formats, see round_to_odd). */
-static const float *row_f32(int kind, const void *table, int is_f64, int64_t ld, int64_t dim,
-                            int64_t r, float *buf)
-{
-    if (!is_f64)
-        return (const float *)table + r * ld;
-    const double *d = (const double *)table + r * ld;
-    if (kind == CEMBED_COMPACT_F16 || kind == CEMBED_COMPACT_BF16)
-        for (int64_t j = 0; j < dim; j++)
-            buf[j] = round_to_odd(d[j]);
-    else
-        for (int64_t j = 0; j < dim; j++)
-            buf[j] = (float)d[j];
-    return buf;
-}
-
-int cembed_quantize(int kind, const void *table, int is_f64, int64_t num_rows, int64_t ld,
-                    int64_t dim, uint8_t *out, int64_t out_ld, int64_t *bad_row)
-{
-    if (packed_row_bytes(kind, dim) < 0 || num_rows < 0)
-        return CEMBED_ERR_VALUE;
-    const int64_t bytes = num_rows * dim * (is_f64 ? 8 : 4);
-    const int nt = cembed_threads_for(bytes);
-    (void)nt;
-    int64_t bad = num_rows;
-    int nomem = 0;
-    /* every row checked before the first is written; the smallest bad row
-     * is reported, whatever the thread count */
-    CEMBED_OMP(parallel num_threads(nt) reduction(min : bad) reduction(| : nomem))
-    {
-        int64_t lo, hi;
-        cembed_thread_share(num_rows, &lo, &hi);
-        float *buf = is_f64 && hi > lo ? malloc((size_t)dim * sizeof(float) + 1) : NULL;
-        if (is_f64 && hi > lo && !buf)
-            nomem = 1;
-        else
-            for (int64_t r = lo; r < hi; r++)
-                if (!row_ok(kind, row_f32(kind, table, is_f64, ld, dim, r, buf), dim)) {
-                    bad = r;
-                    break;
-                }
-        free(buf);
-    }
-    if (nomem)
-        return CEMBED_ERR_NOMEM;
-    if (bad < num_rows) {
-        *bad_row = bad;
-        return CEMBED_ERR_VALUE;
-    }
-    CEMBED_OMP(parallel num_threads(nt) reduction(| : nomem))
-    {
-        int64_t lo, hi;
-        cembed_thread_share(num_rows, &lo, &hi);
-        float *buf = is_f64 && hi > lo ? malloc((size_t)dim * sizeof(float) + 1) : NULL;
-        if (is_f64 && hi > lo && !buf)
-            nomem = 1;
-        else
-            for (int64_t r = lo; r < hi; r++)
-                quantize_row(kind, row_f32(kind, table, is_f64, ld, dim, r, buf), dim,
-                             out + r * out_ld);
-        free(buf);
-    }
-    return nomem ? CEMBED_ERR_NOMEM : CEMBED_OK;
-}
-
-/* ---- lookups, one copy per instruction set ----------------------------- */
+/* ---- kernels, one copy per instruction set ----------------------------- */
 
 #define REAL float
 #define SUF f32
@@ -316,6 +160,8 @@ typedef struct {
                       int mode, const float *weights, int64_t padding_idx, float *out);
     void (*gather_range)(int kind, const uint8_t *data, int64_t ld, int64_t dim,
                          const int64_t *idx, int64_t lo, int64_t hi, float *out);
+    int (*row_ok)(int kind, const float *x, int64_t dim);
+    void (*quantize_row)(int kind, const float *x, int64_t dim, uint8_t *out);
 } compact_kernels;
 
 #define ISA baseline
@@ -372,6 +218,73 @@ const char *cembed_compact_isa(void)
 #endif
     (void)k;
     return "baseline";
+}
+
+/* Row r of the table as float32: the row itself (float32), or rounded into
+ * buf (float64; to odd for the half formats, see round_to_odd). */
+static const float *row_f32(int kind, const void *table, int is_f64, int64_t ld, int64_t dim,
+                            int64_t r, float *buf)
+{
+    if (!is_f64)
+        return (const float *)table + r * ld;
+    const double *d = (const double *)table + r * ld;
+    if (kind == CEMBED_COMPACT_F16 || kind == CEMBED_COMPACT_BF16)
+        for (int64_t j = 0; j < dim; j++)
+            buf[j] = round_to_odd(d[j]);
+    else
+        for (int64_t j = 0; j < dim; j++)
+            buf[j] = (float)d[j];
+    return buf;
+}
+
+int cembed_quantize(int kind, const void *table, int is_f64, int64_t num_rows, int64_t ld,
+                    int64_t dim, uint8_t *out, int64_t out_ld, int64_t *bad_row)
+{
+    if (packed_row_bytes(kind, dim) < 0 || num_rows < 0)
+        return CEMBED_ERR_VALUE;
+    const int64_t bytes = num_rows * dim * (is_f64 ? 8 : 4);
+    const int nt = cembed_threads_for(bytes);
+    (void)nt;
+    const compact_kernels *k = pick_kernels();
+    int64_t bad = num_rows;
+    int nomem = 0;
+    /* every row checked before the first is written; the smallest bad row
+     * is reported, whatever the thread count */
+    CEMBED_OMP(parallel num_threads(nt) reduction(min : bad) reduction(| : nomem))
+    {
+        int64_t lo, hi;
+        cembed_thread_share(num_rows, &lo, &hi);
+        float *buf = is_f64 && hi > lo ? malloc((size_t)dim * sizeof(float) + 1) : NULL;
+        if (is_f64 && hi > lo && !buf)
+            nomem = 1;
+        else
+            for (int64_t r = lo; r < hi; r++)
+                if (!k->row_ok(kind, row_f32(kind, table, is_f64, ld, dim, r, buf), dim)) {
+                    bad = r;
+                    break;
+                }
+        free(buf);
+    }
+    if (nomem)
+        return CEMBED_ERR_NOMEM;
+    if (bad < num_rows) {
+        *bad_row = bad;
+        return CEMBED_ERR_VALUE;
+    }
+    CEMBED_OMP(parallel num_threads(nt) reduction(| : nomem))
+    {
+        int64_t lo, hi;
+        cembed_thread_share(num_rows, &lo, &hi);
+        float *buf = is_f64 && hi > lo ? malloc((size_t)dim * sizeof(float) + 1) : NULL;
+        if (is_f64 && hi > lo && !buf)
+            nomem = 1;
+        else
+            for (int64_t r = lo; r < hi; r++)
+                k->quantize_row(kind, row_f32(kind, table, is_f64, ld, dim, r, buf), dim,
+                             out + r * out_ld);
+        free(buf);
+    }
+    return nomem ? CEMBED_ERR_NOMEM : CEMBED_OK;
 }
 
 int cembed_compact_gather(int kind, const uint8_t *data, int64_t num_rows, int64_t ld_bytes,

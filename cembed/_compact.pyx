@@ -27,6 +27,12 @@ def isa():
     return cembed_compact_isa().decode()
 
 
+cdef inline void _sync_threads():
+    """This module's copy of the thread setting follows cembed's (set by
+    cembed.set_num_threads, serial in a fork child)."""
+    cembed_set_num_threads(_core.get_num_threads())
+
+
 cdef inline const uint8_t *_bytes(cnp.ndarray a) noexcept:
     return <const uint8_t *>cnp.PyArray_DATA(a)
 
@@ -47,6 +53,7 @@ def quantize(table, int kind):
     cdef uint8_t *op = <uint8_t *>cnp.PyArray_DATA(out)
     cdef int is_f64 = t.dtype == np.float64
     cdef int status
+    _sync_threads()
     with nogil:
         status = cembed_quantize(kind, tp, is_f64, V, tld, D, op, rb, &bad)
     if status == CEMBED_ERR_NOMEM:
@@ -65,6 +72,7 @@ def gather(cnp.ndarray data, int kind, int64_t dim, indices, out):
     cdef const uint8_t *dp = _bytes(data)
     cdef int64_t n = ia.size
     cdef int status
+    _sync_threads()
     with nogil:
         status = cembed_compact_gather(kind, dp, V, ld, dim, ip, n, op, &bad)
     _core._compact_raise(status, shape, ia, bad, V)
@@ -78,6 +86,7 @@ def dequantize(cnp.ndarray data, int kind, int64_t dim):
     cdef float *op = <float *>cnp.PyArray_DATA(o)
     cdef const uint8_t *dp = _bytes(data)
     cdef int status
+    _sync_threads()
     with nogil:
         status = cembed_compact_gather(kind, dp, V, ld, dim, NULL, V, op, &bad)
     if status != CEMBED_OK:
@@ -101,6 +110,7 @@ def bag(cnp.ndarray data, int kind, int64_t dim, indices, offsets, mode, per_sam
     cdef const uint8_t *dp = _bytes(data)
     cdef int64_t B = fa.shape[0] - 1, padding = pad
     cdef int mm = m, status
+    _sync_threads()
     with nogil:
         status = cembed_compact_bag(kind, dp, V, ld, dim, ip, fp, B, mm, wp, padding, op, &bad)
     _core._compact_raise(status, shape, ia, bad, V)

@@ -41,6 +41,26 @@ typedef __m256 FN(vf);
 #define VW_OR_1 1
 #endif
 
+/* A row-wise row's scale and bias (the half pair of INT4 in one F16C
+ * conversion where the set has it). */
+static inline __attribute__((always_inline)) void FN(scale_bias)(const int kind,
+                                                                const uint8_t *row,
+                                                                int64_t dim, float *scale,
+                                                                float *bias)
+{
+#ifdef __F16C__
+    if (kind == CEMBED_COMPACT_INT4) {
+        int32_t pair;
+        memcpy(&pair, row + (dim + 1) / 2, 4);
+        const __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128(pair));
+        *scale = _mm_cvtss_f32(f);
+        *bias = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 1));
+        return;
+    }
+#endif
+    scale_bias(kind, row, dim, scale, bias);
+}
+
 /* A bag is pooled in chunks of this many columns, in registers. */
 #define CHUNK 64
 #define AHEAD 16
@@ -148,7 +168,7 @@ static inline __attribute__((always_inline)) void FN(pool)(
             continue;
         const uint8_t *row = data + idx[p] * ld;
         float scale = 0, bias = 0;
-        scale_bias(kind, row, dim, &scale, &bias);
+        FN(scale_bias)(kind, row, dim, &scale, &bias);
         const float wt = weights ? weights[p] : 1.0f;
 #ifdef VW
         const FN(vf) vs = V_SET1(scale), vb = V_SET1(bias), vw = V_SET1(wt);
@@ -293,7 +313,7 @@ static inline __attribute__((always_inline)) void FN(gather_kind)(
         const uint8_t *row = data + (idx ? idx[i] : i) * ld;
         float *o = out + i * dim;
         float scale = 0, bias = 0;
-        scale_bias(kind, row, dim, &scale, &bias);
+        FN(scale_bias)(kind, row, dim, &scale, &bias);
         int64_t c = 0;
 #ifdef VW
         const FN(vf) vs = V_SET1(scale), vb = V_SET1(bias);

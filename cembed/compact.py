@@ -79,7 +79,7 @@ class CompactTable:
     CompactTable(2 x 3, int8)
     >>> T.data.shape, T.nbytes
     ((2, 11), 22)
-    >>> cembed.embedding_bag(T, [[0, 1]], mode="sum").round(3)
+    >>> cembed.embedding_bag(T, [[0, 1]], mode="sum").round(2)
     array([[-1.,  0.,  1.]], dtype=float32)
     """
 
@@ -97,18 +97,43 @@ class CompactTable:
     # ---------------------------------------------------------------- basics
     @property
     def shape(self):
+        """``(V, D)``: rows and values per row.
+
+        >>> import numpy as np, cembed
+        >>> cembed.quantize(np.zeros((5, 3), np.float32), "int4").shape
+        (5, 3)
+        """
         return (int(self._data.shape[0]), self._dim)
 
     @property
     def dtype(self):
+        """The compact format: ``"float16"``, ``"bfloat16"``, ``"int8"`` or ``"int4"``.
+
+        >>> import numpy as np, cembed
+        >>> cembed.quantize(np.zeros((5, 3), np.float32), "bfloat16").dtype
+        'bfloat16'
+        """
         return self._dtype
 
     @property
     def nbytes(self):
+        """The bytes of the packed rows.
+
+        >>> import numpy as np, cembed
+        >>> [cembed.quantize(np.zeros((1, 64), np.float32), d).nbytes
+        ...  for d in ("float16", "bfloat16", "int8", "int4")]
+        [128, 128, 72, 36]
+        """
         return int(self._packed.shape[0] * self._packed.shape[1])
 
     @property
     def data(self):
+        """The packed rows themselves (not a copy).
+
+        >>> import numpy as np, cembed
+        >>> cembed.quantize(np.array([[1.0, -2.0]], np.float32), "float16").data
+        array([[ 1., -2.]], dtype=float16)
+        """
         return self._data
 
     def __len__(self):
@@ -163,7 +188,13 @@ class CompactTable:
         return out
 
     def row_norms(self):
-        """The Euclidean norm of every dequantized row, float32 ``(V,)``."""
+        """The Euclidean norm of every dequantized row, float32 ``(V,)``,
+        a block of rows at a time.
+
+        >>> import numpy as np, cembed
+        >>> cembed.quantize(np.array([[3.0, 4.0], [0, 1]], np.float32), "float16").row_norms()
+        array([5., 1.], dtype=float32)
+        """
         n = self.shape[0]
         out = np.empty(n, dtype=np.float32)
         for start in range(0, n, _BLOCK_ROWS):
@@ -315,7 +346,8 @@ def load_compact(path, mmap=True):
 
 def _row_error(table, dtype, row):
     """The ValueError for a row that cannot be packed in dtype."""
-    x = np.asarray(table[row], dtype=np.float32)
+    with np.errstate(over="ignore"):
+        x = np.asarray(table[row]).astype(np.float32)
     if not np.isfinite(x).all():
         return ValueError(f"table row {row} has inf or NaN values (or values beyond "
                           f"float32's range): they cannot be quantized")

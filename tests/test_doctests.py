@@ -15,6 +15,7 @@ MODULES = [
     "cembed._files",
     "cembed.demo",
     "cembed.__main__",
+    "cembed.compact",
 ]
 
 

@@ -7,8 +7,8 @@ On the headline workload (V = 1,000,000 rows, D = 64 and 256, indices
 times, at 2 threads:
 
 - cembed's ``embedding_bag`` (sum) and ``gather`` on each compact dtype,
-  with the widest kernels the CPU has and, where it has AVX-512, forced to
-  AVX2 (``CEMBED_ISA=avx2``);
+  on the widest instruction-set path the CPU has, or the one ``--isa``
+  names (``--isa avx2`` also holds PyTorch to AVX2);
 - torch's ``embedding_bag_byte_rowwise_offsets`` (int8) and
   ``embedding_bag_4bit_rowwise_offsets`` (int4) on the same packed rows,
   ``F.embedding_bag`` on a float16 table, and ``F.embedding_bag`` /
@@ -28,6 +28,7 @@ word2vec table trained on gensim's Lee corpus.
     python benchmarks/bench_compact.py               # D = 64 and 256
     python benchmarks/bench_compact.py --dims 64 --repeat 7
     python benchmarks/bench_compact.py --quick       # V = 100,000, a smoke run
+    python benchmarks/bench_compact.py --isa avx2    # both libraries on AVX2
 """
 import argparse
 import os
@@ -70,21 +71,7 @@ def race(contenders, repeat, calls=3):
     return {name: statistics.median(t) for name, t in results.items()}
 
 
-def with_isa(isa, fn):
-    def run():
-        old = os.environ.get("CEMBED_ISA")
-        os.environ["CEMBED_ISA"] = isa
-        try:
-            return fn()
-        finally:
-            if old is None:
-                del os.environ["CEMBED_ISA"]
-            else:
-                os.environ["CEMBED_ISA"] = old
-    return run
-
-
-def lookup_case(cembed, torch, table, tables, packed_t, idx, repeat, isas):
+def lookup_case(cembed, torch, table, tables, packed_t, idx, repeat):
     F = torch.nn.functional
     B, L = idx.shape
     idx_t = torch.from_numpy(idx)
@@ -103,12 +90,8 @@ def lookup_case(cembed, torch, table, tables, packed_t, idx, repeat, isas):
         "cembed fp32 bag": lambda: cembed.embedding_bag(table, idx),
     }
     for dtype in DTYPES:
-        for isa in isas:
-            tag = "" if isa is None else f" [{isa}]"
-            bag = (lambda T: lambda: cembed.embedding_bag(T, idx))(tables[dtype])
-            gather = (lambda T: lambda: cembed.gather(T, idx))(tables[dtype])
-            c[f"cembed {dtype} bag{tag}"] = bag if isa is None else with_isa(isa, bag)
-            c[f"cembed {dtype} gather{tag}"] = gather if isa is None else with_isa(isa, gather)
+        c[f"cembed {dtype} bag"] = (lambda T: lambda: cembed.embedding_bag(T, idx))(tables[dtype])
+        c[f"cembed {dtype} gather"] = (lambda T: lambda: cembed.gather(T, idx))(tables[dtype])
     # the results agree with torch's before anything is timed
     want = F.embedding_bag(idx_t, torch.from_numpy(tables["int8"].dequantize()), mode="sum")
     got = cembed.embedding_bag(tables["int8"], idx)
@@ -142,7 +125,8 @@ def quality(cembed):
 
     data = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
     tables = {"pang_lee_polarity_fasttext.vec":
-              cembed.load_word2vec(os.path.join(data, "pang_lee_polarity_fasttext.vec"))}
+              cembed.load_word2vec(os.path.join(data, "pang_lee_polarity_fasttext.vec"),
+                                         unicode_errors="replace")}
     from gensim.models import Word2Vec
     from gensim.models.word2vec import LineSentence
 
@@ -163,7 +147,18 @@ def main(argv=None):
     p.add_argument("--repeat", type=int, default=5, help="rounds of each contender")
     p.add_argument("--quick", action="store_true", help="V = 100,000")
     p.add_argument("--no-quality", action="store_true")
+    p.add_argument("--isa", choices=["baseline", "avx2", "avx512"],
+                   help="run cembed on this instruction-set path, and PyTorch on the same "
+                        "(ATEN_CPU_CAPABILITY, FBGEMM_ENABLE_INSTRUCTIONS), in a fresh process")
     args = p.parse_args(argv)
+    if args.isa and os.environ.get("CEMBED_ISA") != args.isa:
+        env = dict(os.environ, CEMBED_ISA=args.isa,
+                   ATEN_CPU_CAPABILITY={"baseline": "default"}.get(args.isa, args.isa))
+        env.pop("FBGEMM_ENABLE_INSTRUCTIONS", None)  # FBGEMM has no path below AVX2
+        if args.isa != "baseline":
+            env["FBGEMM_ENABLE_INSTRUCTIONS"] = args.isa.upper()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + argv, env)
 
     cembed = _import_cembed()
     import torch
@@ -173,7 +168,6 @@ def main(argv=None):
     from cembed import _compact
 
     native = _compact.isa()
-    isas = [None] + (["avx2"] if native == "avx512" else [])
     V = 100_000 if args.quick else 1_000_000
     print(f"cembed {cembed.__version__} ({native} kernels), torch {torch.__version__}, "
           f"{THREADS} threads, V = {V:,}, indices {BATCH_SHAPE[0]} x {BATCH_SHAPE[1]}; "
@@ -196,26 +190,20 @@ def main(argv=None):
                           2 * q["float32 pass (copy)"] / q["quantize int4"], 1.0))
         for dist in args.dists:
             idx = make_indices(dist, V, BATCH_SHAPE, SEED + (dist == "zipf"))
-            r = lookup_case(cembed, torch, table, tables, packed_t, idx, args.repeat, isas)
+            r = lookup_case(cembed, torch, table, tables, packed_t, idx, args.repeat)
             print(f"D = {D}, {dist}:")
             for name in sorted(r, key=lambda n: (n.split()[-1] != "bag", n)):
                 print(f"  {name:<34} {r[name] * 1e3:8.3f} ms")
             if D == 64:
-                for isa in isas:
-                    tag = "" if isa is None else f" [{isa}]"
-                    f32, i8, i4 = r["torch fp32 bag"], r["torch int8 bag"], r["torch int4 bag"]
-                    goals += [
-                        (f"{dist}: int8 bag{tag} vs torch fp32 (>= 2.5)",
-                         f32 / r[f"cembed int8 bag{tag}"], 2.5),
-                        (f"{dist}: int8 bag{tag} vs torch int8 (>= 1.3)",
-                         i8 / r[f"cembed int8 bag{tag}"], 1.3),
-                        (f"{dist}: int4 bag{tag} vs torch fp32 (>= 3)",
-                         f32 / r[f"cembed int4 bag{tag}"], 3.0),
-                        (f"{dist}: int4 bag{tag} vs torch 4-bit (>= 2)",
-                         i4 / r[f"cembed int4 bag{tag}"], 2.0),
-                        (f"{dist}: float16 bag{tag} vs torch fp32 (>= 1.6)",
-                         f32 / r[f"cembed float16 bag{tag}"], 1.6),
-                    ]
+                f32, i8, i4 = r["torch fp32 bag"], r["torch int8 bag"], r["torch int4 bag"]
+                goals += [
+                    (f"{dist}: int8 bag vs torch fp32 (>= 2.5)", f32 / r["cembed int8 bag"], 2.5),
+                    (f"{dist}: int8 bag vs torch int8 (>= 1.3)", i8 / r["cembed int8 bag"], 1.3),
+                    (f"{dist}: int4 bag vs torch fp32 (>= 3)", f32 / r["cembed int4 bag"], 3.0),
+                    (f"{dist}: int4 bag vs torch 4-bit (>= 2)", i4 / r["cembed int4 bag"], 2.0),
+                    (f"{dist}: float16 bag vs torch fp32 (>= 1.6)",
+                     f32 / r["cembed float16 bag"], 1.6),
+                ]
         del table, tables, packed_t
     if goals:
         print("\ngoals at D = 64 (ratio = how many times faster; noisy machine: indicative)")

@@ -357,8 +357,9 @@ int cembed_compact_bag(int kind, const uint8_t *data, int64_t num_rows, int64_t 
                        int64_t dim, const int64_t *idx, const int64_t *offsets,
                        int64_t num_bags, int mode, const float *weights, int64_t padding_idx,
                        float *out, int64_t *bad_pos);
-/* The instruction set the compact kernels use now: "avx512", "avx2" or
- * "baseline" (CEMBED_ISA in the environment can ask for a narrower one). */
+/* The instruction-set path of the compact kernels: "avx512", "avx2" or
+ * "baseline", chosen at the first call (CEMBED_ISA in the environment asks
+ * for one the CPU has; else the widest). */
 const char *cembed_compact_isa(void);
 /* ---- end of compact tables --------------------------------------------- */
 

@@ -174,50 +174,77 @@ typedef struct {
 #include <immintrin.h>
 
 #pragma GCC push_options
-#pragma GCC target("avx2,f16c")
+#pragma GCC target("avx2,fma,f16c")
 #define ISA avx2
 #include "compact_real.h"
 #undef ISA
 #pragma GCC pop_options
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx2,f16c")
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")
 #define ISA avx512
 #include "compact_real.h"
 #undef ISA
 #pragma GCC pop_options
 #endif
 
-/* The widest kernels the CPU runs; CEMBED_ISA=avx512|avx2|baseline in the
- * environment asks for a narrower set (for benchmarks and tests), read at
- * each call. */
+/* The instruction-set path, chosen once as cembed's other kernels choose
+ * theirs: CEMBED_ISA=baseline|avx2|avx512 in the environment when the CPU
+ * has it, else the widest the CPU has. (avx2 means AVX2, FMA and F16C;
+ * avx512 adds AVX-512 F/BW/VL/DQ.) Every path gives the same bits. */
+enum { PATH_BASELINE = 0, PATH_AVX2 = 1, PATH_AVX512 = 2 };
+static const char *const PATH_NAMES[] = {"baseline", "avx2", "avx512"};
+static int chosen_path = -1;
+
+static int path_supported(int path)
+{
+    if (path == PATH_BASELINE)
+        return 1;
+#ifdef COMPACT_X86
+    __builtin_cpu_init();
+    const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+                     && __builtin_cpu_supports("f16c");
+    if (path == PATH_AVX2)
+        return avx2;
+    return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+           && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+#else
+    return 0;
+#endif
+}
+
+static int compact_path(void)
+{
+    int path = chosen_path;
+    if (CEMBED_UNLIKELY(path < 0)) {
+        const char *want = getenv("CEMBED_ISA");
+        path = PATH_AVX512;
+        while (path > 0 && !path_supported(path))
+            path--;
+        for (int p = 0; want && p <= PATH_AVX512; p++)
+            if (strcmp(want, PATH_NAMES[p]) == 0 && path_supported(p))
+                path = p;
+        chosen_path = path; /* two threads choosing at once store the same value */
+    }
+    return path;
+}
+
 static const compact_kernels *pick_kernels(void)
 {
 #ifdef COMPACT_X86
-    const char *want = getenv("CEMBED_ISA");
-    const int forced_base = want && strcmp(want, "baseline") == 0;
-    const int forced_avx2 = want && strcmp(want, "avx2") == 0;
-    if (!forced_base && !forced_avx2 && __builtin_cpu_supports("avx512f")
-        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
-        && __builtin_cpu_supports("f16c"))
+    switch (compact_path()) {
+    case PATH_AVX512:
         return &kernels_avx512;
-    if (!forced_base && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
+    case PATH_AVX2:
         return &kernels_avx2;
+    }
 #endif
     return &kernels_baseline;
 }
 
 const char *cembed_compact_isa(void)
 {
-    const compact_kernels *k = pick_kernels();
-#ifdef COMPACT_X86
-    if (k == &kernels_avx512)
-        return "avx512";
-    if (k == &kernels_avx2)
-        return "avx2";
-#endif
-    (void)k;
-    return "baseline";
+    return PATH_NAMES[compact_path()];
 }
 
 /* Row r of the table as float32: the row itself (float32), or rounded into

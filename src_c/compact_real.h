@@ -63,7 +63,11 @@ static inline __attribute__((always_inline)) void FN(scale_bias)(const int kind,
 
 /* A bag is pooled in chunks of this many columns, in registers. */
 #define CHUNK 64
-#define AHEAD 16
+/* Rows are prefetched this many positions ahead: about 4 KiB of rows in
+ * flight (as the float32 bag's 16 rows of 256 bytes), so more of the short
+ * compact rows, within [16, 64]. */
+#define AHEAD(row_bytes) \
+    ((row_bytes) >= 256 ? 16 : (row_bytes) <= 64 ? 64 : (int64_t)(4096 / (row_bytes)))
 
 /* Element c of a packed row, as float32. */
 static inline __attribute__((always_inline)) float FN(decode1)(const int kind,
@@ -161,7 +165,7 @@ static inline __attribute__((always_inline)) void FN(pool)(
     int first = 1;
     for (int64_t p = lo; p < hi; p++) {
         if (c0 == 0) {
-            const int64_t ahead = idx[p + AHEAD < n ? p + AHEAD : p];
+            const int64_t ahead = idx[p + AHEAD(row_bytes) < n ? p + AHEAD(row_bytes) : p];
             cembed_prefetch_bytes(data + ahead * ld, row_bytes);
         }
         if (idx[p] == padding_idx)
@@ -308,8 +312,8 @@ static inline __attribute__((always_inline)) void FN(gather_kind)(
 {
     const int64_t row_bytes = packed_row_bytes(kind, dim);
     for (int64_t i = lo; i < hi; i++) {
-        if (idx && i + AHEAD < hi)
-            cembed_prefetch_bytes(data + idx[i + AHEAD] * ld, row_bytes);
+        if (idx && i + AHEAD(row_bytes) < hi)
+            cembed_prefetch_bytes(data + idx[i + AHEAD(row_bytes)] * ld, row_bytes);
         const uint8_t *row = data + (idx ? idx[i] : i) * ld;
         float *o = out + i * dim;
         float scale = 0, bias = 0;

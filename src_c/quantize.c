@@ -264,6 +264,39 @@ static const float *row_f32(int kind, const void *table, int is_f64, int64_t ld,
     return buf;
 }
 
+/* One pass over the rows, each thread over its share: with out NULL,
+ * check them and return the smallest row that cannot be packed (num_rows
+ * if none, whatever the thread count); else pack them into out. */
+static int64_t rows_pass(const compact_kernels *k, int kind, const void *table, int is_f64,
+                         int64_t num_rows, int64_t ld, int64_t dim, uint8_t *out,
+                         int64_t out_ld, int nt, int *nomem)
+{
+    int64_t bad = num_rows;
+    int oom = 0;
+    (void)nt;
+    CEMBED_OMP(parallel num_threads(nt) reduction(min : bad) reduction(| : oom))
+    {
+        int64_t lo, hi;
+        cembed_thread_share(num_rows, &lo, &hi);
+        float *buf = is_f64 && hi > lo ? malloc((size_t)dim * sizeof(float) + 1) : NULL;
+        if (is_f64 && hi > lo && !buf)
+            oom = 1;
+        else
+            for (int64_t r = lo; r < hi; r++) {
+                const float *x = row_f32(kind, table, is_f64, ld, dim, r, buf);
+                if (out) {
+                    k->quantize_row(kind, x, dim, out + r * out_ld);
+                } else if (!k->row_ok(kind, x, dim)) {
+                    bad = r;
+                    break;
+                }
+            }
+        free(buf);
+    }
+    *nomem = oom;
+    return bad;
+}
+
 int cembed_quantize(int kind, const void *table, int is_f64, int64_t num_rows, int64_t ld,
                     int64_t dim, uint8_t *out, int64_t out_ld, int64_t *bad_row)
 {
@@ -271,46 +304,16 @@ int cembed_quantize(int kind, const void *table, int is_f64, int64_t num_rows, i
         return CEMBED_ERR_VALUE;
     const int64_t bytes = num_rows * dim * (is_f64 ? 8 : 4);
     const int nt = cembed_threads_for(bytes);
-    (void)nt;
     const compact_kernels *k = pick_kernels();
-    int64_t bad = num_rows;
     int nomem = 0;
-    /* every row checked before the first is written; the smallest bad row
-     * is reported, whatever the thread count */
-    CEMBED_OMP(parallel num_threads(nt) reduction(min : bad) reduction(| : nomem))
-    {
-        int64_t lo, hi;
-        cembed_thread_share(num_rows, &lo, &hi);
-        float *buf = is_f64 && hi > lo ? malloc((size_t)dim * sizeof(float) + 1) : NULL;
-        if (is_f64 && hi > lo && !buf)
-            nomem = 1;
-        else
-            for (int64_t r = lo; r < hi; r++)
-                if (!k->row_ok(kind, row_f32(kind, table, is_f64, ld, dim, r, buf), dim)) {
-                    bad = r;
-                    break;
-                }
-        free(buf);
-    }
-    if (nomem)
-        return CEMBED_ERR_NOMEM;
-    if (bad < num_rows) {
+    /* every row checked before the first is written */
+    const int64_t bad = rows_pass(k, kind, table, is_f64, num_rows, ld, dim, NULL, 0, nt, &nomem);
+    if (!nomem && bad < num_rows) {
         *bad_row = bad;
         return CEMBED_ERR_VALUE;
     }
-    CEMBED_OMP(parallel num_threads(nt) reduction(| : nomem))
-    {
-        int64_t lo, hi;
-        cembed_thread_share(num_rows, &lo, &hi);
-        float *buf = is_f64 && hi > lo ? malloc((size_t)dim * sizeof(float) + 1) : NULL;
-        if (is_f64 && hi > lo && !buf)
-            nomem = 1;
-        else
-            for (int64_t r = lo; r < hi; r++)
-                k->quantize_row(kind, row_f32(kind, table, is_f64, ld, dim, r, buf), dim,
-                             out + r * out_ld);
-        free(buf);
-    }
+    if (!nomem)
+        rows_pass(k, kind, table, is_f64, num_rows, ld, dim, out, out_ld, nt, &nomem);
     return nomem ? CEMBED_ERR_NOMEM : CEMBED_OK;
 }
 

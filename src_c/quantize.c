@@ -43,18 +43,30 @@ static inline float bits_f32(uint32_t u)
 
 static inline float half_to_float(uint16_t h)
 {
+#if defined(__aarch64__) && defined(__GNUC__)
+    __fp16 half; /* ARMv8 converts halves in hardware (fcvt), exactly */
+    memcpy(&half, &h, 2);
+    return (float)half;
+#else
     const uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 31, mant = h & 1023;
     if (exp == 0) /* zero or subnormal: mant * 2**-24, exact in float32 */
         return bits_f32(sign | f32_bits((float)mant * 5.9604644775390625e-8f));
     if (exp == 31)
         return bits_f32(sign | 0x7F800000u | (mant << 13));
     return bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
+#endif
 }
 
 /* Round to nearest even (F. Giesen's float_to_half_fast3_rtne); values at
  * or beyond 65520 become inf, NaN stays NaN. */
 static inline uint16_t float_to_half(float f)
 {
+#if defined(__aarch64__) && defined(__GNUC__)
+    const __fp16 half = (__fp16)f; /* rounds to nearest even (the default FPCR mode) */
+    uint16_t h;
+    memcpy(&h, &half, 2);
+    return h;
+#else
     uint32_t x = f32_bits(f);
     const uint32_t sign = x & 0x80000000u;
     x ^= sign;
@@ -71,6 +83,7 @@ static inline uint16_t float_to_half(float f)
         o = x >> 13;
     }
     return (uint16_t)(o | (sign >> 16));
+#endif
 }
 
 static inline float bf16_to_float(uint16_t h)

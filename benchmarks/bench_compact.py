@@ -147,6 +147,8 @@ def main(argv=None):
     p.add_argument("--repeat", type=int, default=5, help="rounds of each contender")
     p.add_argument("--quick", action="store_true", help="V = 100,000")
     p.add_argument("--no-quality", action="store_true")
+    p.add_argument("--threads", type=int, default=THREADS,
+                   help=f"threads for both libraries (default {THREADS}, the goals' setting)")
     p.add_argument("--isa", choices=["baseline", "avx2", "avx512"],
                    help="run cembed on this instruction-set path, and PyTorch on the same "
                         "(ATEN_CPU_CAPABILITY, FBGEMM_ENABLE_INSTRUCTIONS), in a fresh process")
@@ -163,14 +165,14 @@ def main(argv=None):
     cembed = _import_cembed()
     import torch
 
-    torch.set_num_threads(THREADS)
-    cembed.set_num_threads(THREADS)
+    torch.set_num_threads(args.threads)
+    cembed.set_num_threads(args.threads)
     from cembed import _compact
 
     native = _compact.isa()
     V = 100_000 if args.quick else 1_000_000
     print(f"cembed {cembed.__version__} ({native} kernels), torch {torch.__version__}, "
-          f"{THREADS} threads, V = {V:,}, indices {BATCH_SHAPE[0]} x {BATCH_SHAPE[1]}; "
+          f"{args.threads} threads, V = {V:,}, indices {BATCH_SHAPE[0]} x {BATCH_SHAPE[1]}; "
           "median ms (noisy when the machine is shared)\n")
     goals = []
     for D in args.dims:

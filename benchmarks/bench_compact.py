@@ -216,6 +216,9 @@ def main(argv=None):
         print(f"  {'table':<34} {'rows x dim':>11}  " + "  ".join(f"{d:>8}" for d in DTYPES))
         for name, n, dim, ov in quality(cembed):
             print(f"  {name:<34} {f'{n} x {dim}':>11}  " + "  ".join(f"{o:8.1%}" for o in ov))
+        print("  (the Lee word2vec table is nearly one direction: its 1st and 10th neighbours' "
+              "cosines differ by ~1e-4, so any rounding reorders them; the fastText table is "
+              "the meaningful one)")
         print("  demo classifier accuracy per dtype: pending (TextClassifier.quantize is not "
               "built yet)")
 

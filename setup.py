@@ -160,6 +160,13 @@ extensions = [
         **common,
     ),
     # ---- end of branch classifier ----
+    # ---- compact tables (branch compact)
+    Extension(
+        "cembed._compact",
+        ["cembed/_compact.pyx"] + c_sources("quantize.c", "parallel.c", "isa.c", "check.c"),
+        **common,
+    ),
+    # ---- end of compact tables
 ]
 
 setup(

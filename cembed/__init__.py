@@ -49,14 +49,14 @@ _LAZY = {
     "Vectors": "cembed.vectors",
     "load_word2vec": "cembed.vectors",
     "save_word2vec": "cembed.vectors",
-    # -- branch dask: mergeable vocabulary counts (cembed.dask itself needs Dask)
     "VocabCounts": "cembed.vocab",
-    # -- end branch dask
-    "TextClassifier": "cembed.models.classifier",  # branch classifier
+    "TextClassifier": "cembed.models.classifier",
+    "CompactTable": "cembed.compact",
+    "load_compact": "cembed.compact",
+    "quantize": "cembed.compact",
 }
-_SUBMODULES = ("constraints", "demo", "embedding", "initializers", "optimizers", "regularizers",
-               "sequence", "similarity", "text", "vectors")
-_SUBMODULES += ("dask", "vocab")  # branch dask
+_SUBMODULES = ("compact", "constraints", "dask", "demo", "embedding", "initializers", "optimizers",
+               "regularizers", "sequence", "similarity", "text", "vectors", "vocab")
 
 
 def __getattr__(name):
@@ -145,8 +145,9 @@ __all__ = [
     "Vectors",
     "load_word2vec",
     "save_word2vec",
-    # -- branch dask
     "VocabCounts",
-    # -- end branch dask
-    "TextClassifier",  # branch classifier
+    "TextClassifier",
+    "CompactTable",
+    "load_compact",
+    "quantize",
 ]

@@ -51,3 +51,11 @@ from cembed.vocab import VocabCounts as VocabCounts
 
 # Text classification (branch classifier).
 from cembed.models.classifier import TextClassifier as TextClassifier
+
+# Compact tables (branch compact).
+from cembed import compact as compact
+from cembed.compact import (
+    CompactTable as CompactTable,
+    load_compact as load_compact,
+    quantize as quantize,
+)

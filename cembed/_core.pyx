@@ -464,6 +464,8 @@ def gather(table, indices, out=None):
     ...
     IndexError: index 5 at position (0, 0) is out of range [0, 3)
     """
+    if not isinstance(table, np.ndarray) and hasattr(table, "_compact_gather"):  # compact
+        return table._compact_gather(indices, out)  # tables: cembed.compact
     cdef cnp.ndarray t, idx, o
     cdef int64_t ld
     t, ld = _table(table)
@@ -506,6 +508,8 @@ def embedding_bag(table, indices, offsets=None, mode="sum", per_sample_weights=N
     array([[0., 1.],
            [6., 8.]], dtype=float32)
     """
+    if not isinstance(table, np.ndarray) and hasattr(table, "_compact_bag"):  # compact tables:
+        return table._compact_bag(indices, offsets, mode, per_sample_weights, padding_idx, out)
     cdef cnp.ndarray t, idx, offs, w = None, o
     cdef int64_t ld
     t, ld = _table(table)
@@ -1010,3 +1014,42 @@ cdef uint32_t murmurhash3_bytes(const void *key, int64_t length, uint32_t seed) 
 
 cdef uint32_t murmurhash3_int32(int32_t key, uint32_t seed) noexcept nogil:
     return cembed_murmurhash3_int32(key, seed)
+
+# ------------------------------------ compact tables (branch compact)
+# The argument checks of gather and embedding_bag, for cembed._compact,
+# which runs them over packed rows: one home for their rules and messages.
+
+def _compact_table(table):
+    """(the float32 or float64 table, its leading dimension)."""
+    return _table(table)
+
+
+def _compact_gather_args(indices, int64_t num_rows, int64_t dim, out):
+    """(int64 indices, their shape, the float32 output)."""
+    idx, shape = _indices(indices, "index", num_rows)
+    out_shape = shape + (dim,)
+    o = _empty_aligned(out_shape, _F32) if out is None else _out_array(out, out_shape, _F32)
+    return idx, shape, o
+
+
+def _compact_bag_args(indices, int64_t num_rows, int64_t dim, offsets, mode,
+                      per_sample_weights, padding_idx, out):
+    """(int64 indices, their shape, offsets with n appended, mode code,
+    padding row or -1, float32 weights or None, the float32 output)."""
+    cdef int m = _mode(mode)
+    idx, shape = _indices(indices, "index", num_rows)
+    offs = _offsets(shape, offsets)
+    B = offs.shape[0] - 1
+    pad = _padding(padding_idx, num_rows)
+    w = None
+    if per_sample_weights is not None:
+        if m == CEMBED_BAG_MAX:
+            raise ValueError("per_sample_weights are not supported with mode='max'")
+        w = _floats(per_sample_weights, _F32, shape, "per_sample_weights")
+    o = _empty_aligned((B, dim), _F32) if out is None else _out_array(out, (B, dim), _F32)
+    return idx, shape, offs, m, pad, w, o
+
+
+def _compact_raise(int status, tuple shape, cnp.ndarray idx, int64_t bad, int64_t num_rows):
+    _raise_index(status, "index", shape, idx, bad, num_rows)
+# ------------------------------------ end of compact tables

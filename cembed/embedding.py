@@ -549,6 +549,21 @@ class Embedding:
         rows, cosines = similarity.most_similar(self.embeddings, query, topn, exclude)
         return list(zip(rows.tolist(), cosines.tolist()))
 
+    # ------------------------------------------------------- compact (branch compact)
+
+    def quantize(self, dtype):
+        """A frozen copy of this layer over a compact table
+        (:func:`cembed.quantize`); its lookups return float32.
+
+        >>> import numpy as np, cembed
+        >>> emb = cembed.Embedding(100, 8, seed=0).quantize("int8")
+        >>> emb.embeddings, emb.trainable, emb([1, 2]).dtype
+        (CompactTable(100 x 8, int8), False, dtype('float32'))
+        """
+        from cembed.compact import quantize_embedding
+
+        return quantize_embedding(self, dtype)
+
     # ------------------------------------------------------------- save / load
 
     def save(self, path, include_optimizer=True):

@@ -241,6 +241,19 @@ class Vectors:
         table[0] = 0
         return table, len(dst)
 
+    def quantize(self, dtype):
+        """The same words over a compact table (:func:`cembed.quantize`):
+        smaller, read-only; neighbours are ranked on the dequantized rows.
+
+        >>> import numpy as np, cembed
+        >>> v = cembed.Vectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
+        >>> v.quantize("int8").most_similar("a", topn=1)[0][0] in ("b", "c")
+        True
+        """
+        from cembed.compact import quantize_vectors  # branch compact
+
+        return quantize_vectors(self, dtype)
+
     def save(self, path, binary=False):
         """``save_word2vec(path, self.words, self.matrix, binary)``.
 

@@ -31,6 +31,7 @@ class Vectors:
         initializer: _Initializer = "uniform",
         seed: Union[None, int, np.random.SeedSequence, np.random.Generator] = None,
     ) -> tuple[np.ndarray, int]: ...
+    def quantize(self, dtype: str) -> Vectors: ...  # branch compact
     def save(self, path: _Path, binary: bool = False) -> None: ...
 
 def load_word2vec(

@@ -466,6 +466,48 @@ int cembed_ft_predict_f32(const float *hidden, int64_t n, int64_t dim, const flo
                           int64_t k, double threshold, float *proba, int32_t *top, float *top_p);
 /* ==== end of text classification ========================================== */
 
+/* ---- compact tables (quantize.c) --------------------------------------- */
+/* Packed row formats (FBGEMM's):
+ *   CEMBED_COMPACT_F16   dim float16
+ *   CEMBED_COMPACT_BF16  dim bfloat16 (the upper 16 bits of a float32)
+ *   CEMBED_COMPACT_INT8  dim uint8 codes, float32 scale, float32 bias
+ *   CEMBED_COMPACT_INT4  ceil(dim/2) bytes (low nibble first), float16
+ *                        scale, float16 bias
+ * A row-wise element is code * scale + bias, rounded after the product and
+ * after the sum. Packed rows are ld_bytes apart. */
+enum {
+    CEMBED_COMPACT_F16 = 0,
+    CEMBED_COMPACT_BF16 = 1,
+    CEMBED_COMPACT_INT8 = 2,
+    CEMBED_COMPACT_INT4 = 3
+};
+/* The bytes of one packed row (-1 for an unknown kind or dim < 0). */
+int64_t cembed_compact_row_bytes(int kind, int64_t dim);
+/* Pack a (num_rows, dim) float32 (is_f64 = 0) or float64 table, ld
+ * elements between rows, into out (rows out_ld bytes apart). Every row is
+ * checked first: one with inf or NaN, or one whose packed values would not
+ * be finite (beyond float16's range for F16, and for INT4's bias and scale;
+ * beyond bfloat16's for BF16; a range beyond float32's for INT8) is
+ * CEMBED_ERR_VALUE with *bad_row the first such row, and nothing written. */
+int cembed_quantize(int kind, const void *table, int is_f64, int64_t num_rows, int64_t ld,
+                    int64_t dim, uint8_t *out, int64_t out_ld, int64_t *bad_row);
+/* out[i, :] = packed row idx[i] as float32 (row i when idx is NULL, the
+ * whole table when n = num_rows); out (n, dim) contiguous. */
+int cembed_compact_gather(int kind, const uint8_t *data, int64_t num_rows, int64_t ld_bytes,
+                          int64_t dim, const int64_t *idx, int64_t n, float *out,
+                          int64_t *bad_pos);
+/* cembed_bag_f32 over packed rows: the same bags, modes, weights, padding
+ * and errors, and bitwise the float32 bag over the dequantized table.
+ * A single bag (num_bags = 1, offsets {0, n}) gives one text's pooled
+ * vector, serially for small bags, so it can be called from a thread. */
+int cembed_compact_bag(int kind, const uint8_t *data, int64_t num_rows, int64_t ld_bytes,
+                       int64_t dim, const int64_t *idx, const int64_t *offsets,
+                       int64_t num_bags, int mode, const float *weights, int64_t padding_idx,
+                       float *out, int64_t *bad_pos);
+/* ---- end of compact tables --------------------------------------------- */
+
+
+
 #ifdef __cplusplus
 }
 #endif

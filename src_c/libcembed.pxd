@@ -214,7 +214,7 @@ cdef extern from "cembed.h" nogil:
     const char *cembed_compiler() noexcept
 
 
-# ==== text classification (classify.c) ====================================
+# ==== text classification (classify.c) =============================
 cdef extern from "cembed.h" nogil:
     enum:
         CEMBED_FT_SOFTMAX
@@ -283,3 +283,20 @@ cdef extern from "cembed.h" nogil:
                               const uint8_t *binary, int64_t k, double threshold, float *proba,
                               int32_t *top, float *top_p) noexcept
 # ==== end of text classification ==========================================
+=======
+    # ---- compact tables (quantize.c)
+    enum:
+        CEMBED_COMPACT_F16
+        CEMBED_COMPACT_BF16
+        CEMBED_COMPACT_INT8
+        CEMBED_COMPACT_INT4
+    int64_t cembed_compact_row_bytes(int kind, int64_t dim) noexcept
+    int cembed_quantize(int kind, const void *table, int is_f64, int64_t num_rows, int64_t ld,
+                        int64_t dim, uint8_t *out, int64_t out_ld, int64_t *bad_row) noexcept
+    int cembed_compact_gather(int kind, const uint8_t *data, int64_t num_rows,
+                              int64_t ld_bytes, int64_t dim, const int64_t *idx, int64_t n,
+                              float *out, int64_t *bad_pos) noexcept
+    int cembed_compact_bag(int kind, const uint8_t *data, int64_t num_rows, int64_t ld_bytes,
+                           int64_t dim, const int64_t *idx, const int64_t *offsets,
+                           int64_t num_bags, int mode, const float *weights,
+                           int64_t padding_idx, float *out, int64_t *bad_pos) noexcept

@@ -23,6 +23,7 @@ MODULES = [
     "cembed.vocab",
     "cembed.dask",
     "cembed.models.classifier",  # branch classifier
+    "cembed.compact",
 ]
 
 

@@ -1272,6 +1272,69 @@ static void test_parallel_paths(void)
     free(val4);
 }
 
+/* ---- compact tables (branch compact) --------------------------------------- */
+
+/* Every kind at a random size, buffers malloc'ed at the packed size: pack,
+ * a row that cannot be packed (nothing written), gather and every bag
+ * against the float32 kernels on the dequantized table, bitwise. */
+static void test_compact(void)
+{
+    const int64_t v = rnd_size(40), d = rnd_size(90), nb = rnd_size(8);
+    const int64_t n = v ? rnd_size(60) : 0; /* no valid index into no rows */
+    float *table = new_f32(v * d), *deq = new_f32(v * d);
+    for (int64_t i = 0; i < v * d; i++)
+        table[i] = (float)(rnd_unit() * (i % 5 == 0 ? 1e-4 : 2.0));
+    int64_t *idx = new_i64(n), *offsets = new_i64(nb + 1), bad = -7;
+    fill_indices(idx, n, v);
+    offsets[0] = 0;
+    for (int64_t b = 1; b <= nb; b++)
+        offsets[b] = b == nb ? n : offsets[b - 1] + rnd_below(n - offsets[b - 1] + 1);
+    const int64_t rows_out = n > nb ? n : nb; /* gathers write n rows, bags nb */
+    float *weights = new_f32(n), *out = new_f32(rows_out * d), *want = new_f32(rows_out * d);
+    for (int64_t i = 0; i < n; i++)
+        weights[i] = (float)(rnd_unit() + 1.5);
+    for (int kind = CEMBED_COMPACT_F16; kind <= CEMBED_COMPACT_INT4; kind++) {
+        const int64_t rb = cembed_compact_row_bytes(kind, d);
+        uint8_t *packed = (uint8_t *)xmalloc((size_t)(v * rb));
+        CHECK(cembed_quantize(kind, table, 0, v, d, d, packed, rb, &bad) == CEMBED_OK);
+        CHECK(cembed_compact_gather(kind, packed, v, rb, d, NULL, v, deq, &bad) == CEMBED_OK);
+        CHECK(cembed_compact_gather(kind, packed, v, rb, d, idx, n, out, &bad) == CEMBED_OK);
+        CHECK(cembed_gather(deq, v, d * 4, d * 4, idx, n, want, &bad) == CEMBED_OK);
+        CHECK(same_bytes(out, want, (size_t)(n * d) * sizeof(float)));
+        for (int mode = CEMBED_BAG_SUM; mode <= CEMBED_BAG_MAX; mode++) {
+            const float *w = mode == CEMBED_BAG_MAX || rnd_below(2) ? NULL : weights;
+            const int64_t pad = v && rnd_below(2) ? rnd_below(v) : -1;
+            CHECK(cembed_compact_bag(kind, packed, v, rb, d, idx, offsets, nb, mode, w, pad, out,
+                                     &bad)
+                  == CEMBED_OK);
+            CHECK(cembed_bag_f32(deq, v, d, d, idx, offsets, nb, mode, w, pad, want, &bad)
+                  == CEMBED_OK);
+            CHECK(same_bytes(out, want, (size_t)(nb * d) * sizeof(float)));
+        }
+        if (v > 0 && d > 0) { /* a NaN in the last row: reported, nothing written */
+            float keep = table[v * d - 1];
+            table[v * d - 1] = NAN;
+            uint8_t *copy = (uint8_t *)dup_bytes(packed, (size_t)(v * rb));
+            CHECK(cembed_quantize(kind, table, 0, v, d, d, packed, rb, &bad) == CEMBED_ERR_VALUE);
+            CHECK(bad == v - 1 && same_bytes(copy, packed, (size_t)(v * rb)));
+            table[v * d - 1] = keep;
+            free(copy);
+        }
+        if (n > 0) {
+            int64_t keep = idx[n - 1];
+            idx[n - 1] = v;
+            CHECK(cembed_compact_gather(kind, packed, v, rb, d, idx, n, out, &bad)
+                  == CEMBED_ERR_INDEX);
+            CHECK(bad == n - 1);
+            idx[n - 1] = keep;
+        }
+        free(packed);
+    }
+    CHECK(cembed_compact_row_bytes(7, d) == -1 && cembed_compact_row_bytes(0, -1) == -1);
+    free(table), free(deq), free(idx), free(offsets), free(weights), free(out), free(want);
+}
+/* ---- end of compact tables ------------------------------------------------ */
+
 static void test_threads_api(void)
 {
     int enabled = cembed_openmp_enabled();
@@ -1358,6 +1421,7 @@ int main(int argc, char **argv)
         test_text();
         test_pad();
         test_vectors();
+        test_compact(); /* branch compact */
     }
     remove(tmp_path);
     test_parallel_paths();

@@ -1,0 +1,562 @@
+/*
+ * compact_real.h - the kernels over compact rows for one instruction set;
+ * quantize.c includes it once per set (ISA the suffix of the names) under
+ * GCC's `#pragma GCC target`, which also defines the set's macros
+ * (__AVX512F__, __AVX2__, __F16C__) tested below.
+ *
+ * Every element is decoded exactly (a half or bfloat16 widens to float32
+ * exactly; a code to its float) and then, for the row-wise formats,
+ * x = code * scale + bias in two roundings (no fused multiply-add), so each
+ * instruction set gives the same bits, and a bag equals the float32 bag
+ * over the dequantized table, bitwise.
+ */
+#define CAT_(a, b) a##_##b
+#define CAT(a, b) CAT_(a, b)
+#define FN(name) CAT(name, ISA)
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__F16C__)
+#define VW 16
+typedef __m512 FN(vf);
+#define V_ZERO() _mm512_setzero_ps()
+#define V_SET1(x) _mm512_set1_ps(x)
+#define V_ADD(a, b) _mm512_add_ps(a, b)
+#define V_MUL(a, b) _mm512_mul_ps(a, b)
+#define V_DIV(a, b) _mm512_div_ps(a, b)
+#define V_MAX(a, b) _mm512_max_ps(a, b)
+#define V_STORE(p, v) _mm512_storeu_ps(p, v)
+#elif defined(__AVX2__) && defined(__F16C__)
+#define VW 8
+typedef __m256 FN(vf);
+#define V_ZERO() _mm256_setzero_ps()
+#define V_SET1(x) _mm256_set1_ps(x)
+#define V_ADD(a, b) _mm256_add_ps(a, b)
+#define V_MUL(a, b) _mm256_mul_ps(a, b)
+#define V_DIV(a, b) _mm256_div_ps(a, b)
+#define V_MAX(a, b) _mm256_max_ps(a, b)
+#define V_STORE(p, v) _mm256_storeu_ps(p, v)
+#endif
+#ifdef VW
+#define VW_OR_1 VW
+#else
+#define VW_OR_1 1
+#endif
+
+/* A row-wise row's scale and bias (the half pair of INT4 in one F16C
+ * conversion where the set has it). */
+static inline __attribute__((always_inline)) void FN(scale_bias)(const int kind,
+                                                                const uint8_t *row,
+                                                                int64_t dim, float *scale,
+                                                                float *bias)
+{
+#ifdef __F16C__
+    if (kind == CEMBED_COMPACT_INT4) {
+        int32_t pair;
+        memcpy(&pair, row + (dim + 1) / 2, 4);
+        const __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128(pair));
+        *scale = _mm_cvtss_f32(f);
+        *bias = _mm_cvtss_f32(_mm_shuffle_ps(f, f, 1));
+        return;
+    }
+#endif
+    scale_bias(kind, row, dim, scale, bias);
+}
+
+/* A bag is pooled in chunks of this many columns, in registers. */
+#define CHUNK 64
+/* Rows are prefetched this many positions ahead: about 4 KiB of rows in
+ * flight (as the float32 bag's 16 rows of 256 bytes), so more of the short
+ * compact rows, within [16, 64]. */
+#define AHEAD(row_bytes) \
+    ((row_bytes) >= 256 ? 16 : (row_bytes) <= 64 ? 64 : (int64_t)(4096 / (row_bytes)))
+
+/* Element c of a packed row, as float32. */
+static inline __attribute__((always_inline)) float FN(decode1)(const int kind,
+                                                              const uint8_t *row, int64_t c,
+                                                              float scale, float bias)
+{
+    switch (kind) {
+    case CEMBED_COMPACT_F16: {
+        uint16_t h;
+        memcpy(&h, row + 2 * c, 2);
+        return half_to_float(h);
+    }
+    case CEMBED_COMPACT_BF16: {
+        uint16_t h;
+        memcpy(&h, row + 2 * c, 2);
+        return bf16_to_float(h);
+    }
+    case CEMBED_COMPACT_INT8:
+        return (float)row[c] * scale + bias;
+    default:
+        return (float)((row[c >> 1] >> ((c & 1) * 4)) & 15) * scale + bias;
+    }
+}
+
+#ifdef VW
+/* Elements [c, c + VW) of a packed row (c a multiple of VW, so even). */
+static inline __attribute__((always_inline)) FN(vf) FN(decode)(const int kind,
+                                                               const uint8_t *row, int64_t c,
+                                                               FN(vf) scale, FN(vf) bias)
+{
+#if VW == 16
+    switch (kind) {
+    case CEMBED_COMPACT_F16:
+        return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(row + 2 * c)));
+    case CEMBED_COMPACT_BF16:
+        return _mm512_castsi512_ps(_mm512_slli_epi32(
+            _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(row + 2 * c))), 16));
+    case CEMBED_COMPACT_INT8: {
+        __m512 q = _mm512_cvtepi32_ps(
+            _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(row + c))));
+        return V_ADD(V_MUL(q, scale), bias);
+    }
+    default: {
+        const __m128i b = _mm_loadl_epi64((const __m128i *)(row + c / 2));
+        const __m128i lo = _mm_and_si128(b, _mm_set1_epi8(15));
+        const __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), _mm_set1_epi8(15));
+        __m512 q = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi)));
+        return V_ADD(V_MUL(q, scale), bias);
+    }
+    }
+#else
+    switch (kind) {
+    case CEMBED_COMPACT_F16:
+        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + 2 * c)));
+    case CEMBED_COMPACT_BF16:
+        return _mm256_castsi256_ps(_mm256_slli_epi32(
+            _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(row + 2 * c))), 16));
+    case CEMBED_COMPACT_INT8: {
+        __m256 q = _mm256_cvtepi32_ps(
+            _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + c))));
+        return V_ADD(V_MUL(q, scale), bias);
+    }
+    default: {
+        int32_t four;
+        memcpy(&four, row + c / 2, 4);
+        const __m128i b = _mm_cvtsi32_si128(four);
+        const __m128i lo = _mm_and_si128(b, _mm_set1_epi8(15));
+        const __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), _mm_set1_epi8(15));
+        __m256 q = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi)));
+        return V_ADD(V_MUL(q, scale), bias);
+    }
+    }
+#endif
+}
+#endif
+
+/* Pool columns [c0, c0 + w) of the bag idx[lo..hi) into out (divided by
+ * denom when it is not 1): NV whole vectors in registers, then the columns
+ * past them one by one. Rows are added in order of p. */
+static inline __attribute__((always_inline)) void FN(pool)(
+    const int kind, const uint8_t *data, int64_t ld, int64_t dim, int64_t row_bytes,
+    const int64_t *idx, int64_t lo, int64_t hi, int64_t n, const int mode,
+    const float *weights, int64_t padding_idx, int64_t c0, const int NV, int64_t w,
+    float denom, float *CEMBED_RESTRICT out)
+{
+#ifdef VW
+    FN(vf) acc[CHUNK / VW > 0 ? CHUNK / VW : 1];
+    for (int k = 0; k < NV; k++)
+        acc[k] = V_ZERO();
+#endif
+    float tail[CHUNK];
+    const int64_t t0 = c0 + (int64_t)NV * VW_OR_1, tw = w - (int64_t)NV * VW_OR_1;
+    for (int64_t j = 0; j < tw; j++)
+        tail[j] = 0;
+    int first = 1;
+    for (int64_t p = lo; p < hi; p++) {
+        if (c0 == 0) {
+            const int64_t ahead = idx[p + AHEAD(row_bytes) < n ? p + AHEAD(row_bytes) : p];
+            cembed_prefetch_bytes(data + ahead * ld, row_bytes);
+        }
+        if (idx[p] == padding_idx)
+            continue;
+        const uint8_t *row = data + idx[p] * ld;
+        float scale = 0, bias = 0;
+        FN(scale_bias)(kind, row, dim, &scale, &bias);
+        const float wt = weights ? weights[p] : 1.0f;
+#ifdef VW
+        const FN(vf) vs = V_SET1(scale), vb = V_SET1(bias), vw = V_SET1(wt);
+        for (int k = 0; k < NV; k++) {
+            const FN(vf) x = FN(decode)(kind, row, c0 + k * VW, vs, vb);
+            if (mode == CEMBED_BAG_MAX)
+                acc[k] = first ? x : V_MAX(x, acc[k]);
+            else if (weights)
+                acc[k] = V_ADD(acc[k], V_MUL(vw, x));
+            else
+                acc[k] = V_ADD(acc[k], x);
+        }
+#endif
+        for (int64_t j = 0; j < tw; j++) {
+            const float x = FN(decode1)(kind, row, t0 + j, scale, bias);
+            if (mode == CEMBED_BAG_MAX)
+                tail[j] = first || x > tail[j] ? x : tail[j];
+            else if (weights)
+                tail[j] += wt * x;
+            else
+                tail[j] += x;
+        }
+        first = 0;
+    }
+#ifdef VW
+    const FN(vf) vd = V_SET1(denom);
+    for (int k = 0; k < NV; k++)
+        V_STORE(out + c0 + k * VW, denom != 1 ? V_DIV(acc[k], vd) : acc[k]);
+#endif
+    for (int64_t j = 0; j < tw; j++)
+        out[t0 + j] = denom != 1 ? tail[j] / denom : tail[j];
+}
+
+/* One instance of pool per vector count, so that the accumulators stay in
+ * registers; the mode and weights tested once per call, not per row. */
+static inline __attribute__((always_inline)) void FN(pool_any)(
+    const int kind, const uint8_t *data, int64_t ld, int64_t dim, int64_t row_bytes,
+    const int64_t *idx, int64_t lo, int64_t hi, int64_t n, int mode, const float *weights,
+    int64_t padding_idx, int64_t c0, int64_t w, float denom, float *out)
+{
+    const int nv = (int)(w / VW_OR_1);
+#define POOL_MODE(NV)                                                                         \
+    if (mode == CEMBED_BAG_MAX)                                                               \
+        FN(pool)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, CEMBED_BAG_MAX, NULL,        \
+                 padding_idx, c0, NV, w, denom, out);                                         \
+    else if (weights)                                                                         \
+        FN(pool)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, CEMBED_BAG_SUM, weights,     \
+                 padding_idx, c0, NV, w, denom, out);                                         \
+    else                                                                                      \
+        FN(pool)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, CEMBED_BAG_SUM, NULL,        \
+                 padding_idx, c0, NV, w, denom, out);
+#ifdef VW
+    switch (nv) {
+    case 0:
+        POOL_MODE(0) break;
+    case 1:
+        POOL_MODE(1) break;
+    case 2:
+        POOL_MODE(2) break;
+    case 3:
+        POOL_MODE(3) break;
+    case 4:
+        POOL_MODE(4) break;
+#if VW == 8
+    case 5:
+        POOL_MODE(5) break;
+    case 6:
+        POOL_MODE(6) break;
+    case 7:
+        POOL_MODE(7) break;
+    case 8:
+        POOL_MODE(8) break;
+#endif
+    }
+#else
+    (void)nv;
+    POOL_MODE(0)
+#endif
+#undef POOL_MODE
+}
+
+static inline __attribute__((always_inline)) void FN(bag_kind)(
+    const int kind, const uint8_t *data, int64_t ld, int64_t dim, const int64_t *idx,
+    const int64_t *offsets, int64_t b0, int64_t b1, int mode, const float *weights,
+    int64_t padding_idx, float *out)
+{
+    const int64_t n = offsets[b1], row_bytes = packed_row_bytes(kind, dim);
+    const int scaled = mode == CEMBED_BAG_MEAN || mode == CEMBED_BAG_SQRTN;
+    for (int64_t b = b0; b < b1; b++) {
+        const int64_t lo = offsets[b], hi = offsets[b + 1];
+        float *o = out + b * dim;
+        float denom = 1;
+        if (scaled) {
+            int64_t count;
+            denom = bag_denominator_f32(idx, lo, hi, mode, weights, padding_idx, &count);
+            if (count == 0 || denom == 0) {
+                memset(o, 0, (size_t)dim * sizeof(float));
+                continue;
+            }
+        }
+        for (int64_t c0 = 0; c0 < dim; c0 += CHUNK) {
+            const int64_t w = dim - c0 < CHUNK ? dim - c0 : CHUNK;
+            FN(pool_any)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, mode, weights,
+                         padding_idx, c0, w, denom, o);
+        }
+    }
+}
+
+static void FN(bag_range)(int kind, const uint8_t *data, int64_t ld, int64_t dim,
+                          const int64_t *idx, const int64_t *offsets, int64_t b0, int64_t b1,
+                          int mode, const float *weights, int64_t padding_idx, float *out)
+{
+    switch (kind) {
+    case CEMBED_COMPACT_F16:
+        FN(bag_kind)(CEMBED_COMPACT_F16, data, ld, dim, idx, offsets, b0, b1, mode, weights,
+                     padding_idx, out);
+        break;
+    case CEMBED_COMPACT_BF16:
+        FN(bag_kind)(CEMBED_COMPACT_BF16, data, ld, dim, idx, offsets, b0, b1, mode, weights,
+                     padding_idx, out);
+        break;
+    case CEMBED_COMPACT_INT8:
+        FN(bag_kind)(CEMBED_COMPACT_INT8, data, ld, dim, idx, offsets, b0, b1, mode, weights,
+                     padding_idx, out);
+        break;
+    default:
+        FN(bag_kind)(CEMBED_COMPACT_INT4, data, ld, dim, idx, offsets, b0, b1, mode, weights,
+                     padding_idx, out);
+    }
+}
+
+/* Rows [lo, hi) of the output: out[i, :] = row idx[i] (row i when idx is
+ * NULL), dequantized. */
+static inline __attribute__((always_inline)) void FN(gather_kind)(
+    const int kind, const uint8_t *data, int64_t ld, int64_t dim, const int64_t *idx,
+    int64_t lo, int64_t hi, float *out)
+{
+    const int64_t row_bytes = packed_row_bytes(kind, dim);
+    for (int64_t i = lo; i < hi; i++) {
+        if (idx && i + AHEAD(row_bytes) < hi)
+            cembed_prefetch_bytes(data + idx[i + AHEAD(row_bytes)] * ld, row_bytes);
+        const uint8_t *row = data + (idx ? idx[i] : i) * ld;
+        float *o = out + i * dim;
+        float scale = 0, bias = 0;
+        FN(scale_bias)(kind, row, dim, &scale, &bias);
+        int64_t c = 0;
+#ifdef VW
+        const FN(vf) vs = V_SET1(scale), vb = V_SET1(bias);
+        for (; c + VW <= dim; c += VW)
+            V_STORE(o + c, FN(decode)(kind, row, c, vs, vb));
+#endif
+        for (; c < dim; c++)
+            o[c] = FN(decode1)(kind, row, c, scale, bias);
+    }
+}
+
+static void FN(gather_range)(int kind, const uint8_t *data, int64_t ld, int64_t dim,
+                             const int64_t *idx, int64_t lo, int64_t hi, float *out)
+{
+    switch (kind) {
+    case CEMBED_COMPACT_F16:
+        FN(gather_kind)(CEMBED_COMPACT_F16, data, ld, dim, idx, lo, hi, out);
+        break;
+    case CEMBED_COMPACT_BF16:
+        FN(gather_kind)(CEMBED_COMPACT_BF16, data, ld, dim, idx, lo, hi, out);
+        break;
+    case CEMBED_COMPACT_INT8:
+        FN(gather_kind)(CEMBED_COMPACT_INT8, data, ld, dim, idx, lo, hi, out);
+        break;
+    default:
+        FN(gather_kind)(CEMBED_COMPACT_INT4, data, ld, dim, idx, lo, hi, out);
+    }
+}
+
+/* ---- quantizing ------------------------------------------------------- */
+
+/* The row's smallest and largest value; 0 when some value is inf or NaN
+ * (tested on the bits: an exponent of all ones), else 1. */
+static int FN(min_max)(const float *x, int64_t dim, float *lo, float *hi)
+{
+    float a = x[0], b = x[0];
+    uint32_t special = 0;
+    int64_t j = 0;
+#ifdef VW
+    if (dim >= VW) {
+#if VW == 16
+        __m512 va = _mm512_loadu_ps(x), vb = va;
+        __m512i vs = _mm512_setzero_si512();
+        const __m512i expo = _mm512_set1_epi32(0x7F800000);
+        for (; j + VW <= dim; j += VW) {
+            const __m512 v = _mm512_loadu_ps(x + j);
+            va = _mm512_min_ps(v, va);
+            vb = _mm512_max_ps(v, vb);
+            const __m512i e = _mm512_and_si512(_mm512_castps_si512(v), expo);
+            vs = _mm512_or_si512(vs, _mm512_maskz_mov_epi32(_mm512_cmpeq_epi32_mask(e, expo),
+                                                            expo));
+        }
+        a = _mm512_reduce_min_ps(va);
+        b = _mm512_reduce_max_ps(vb);
+        special = (uint32_t)_mm512_reduce_or_epi32(vs);
+#else
+        __m256 va = _mm256_loadu_ps(x), vb = va;
+        __m256i vs = _mm256_setzero_si256();
+        const __m256i expo = _mm256_set1_epi32(0x7F800000);
+        for (; j + VW <= dim; j += VW) {
+            const __m256 v = _mm256_loadu_ps(x + j);
+            va = _mm256_min_ps(v, va);
+            vb = _mm256_max_ps(v, vb);
+            const __m256i e = _mm256_and_si256(_mm256_castps_si256(v), expo);
+            vs = _mm256_or_si256(vs, _mm256_cmpeq_epi32(e, expo));
+        }
+        float ta[8], tb[8];
+        _mm256_storeu_ps(ta, va);
+        _mm256_storeu_ps(tb, vb);
+        for (int k = 0; k < 8; k++) {
+            a = ta[k] < a ? ta[k] : a;
+            b = tb[k] > b ? tb[k] : b;
+        }
+        special = (uint32_t)!_mm256_testz_si256(vs, vs);
+#endif
+    }
+#endif
+    for (; j < dim; j++) {
+        a = x[j] < a ? x[j] : a;
+        b = x[j] > b ? x[j] : b;
+        special |= (f32_bits(x[j]) & 0x7F800000u) == 0x7F800000u;
+    }
+    *lo = a;
+    *hi = b;
+    return special == 0;
+}
+
+/* Whether the row quantizes to finite values: no inf or NaN, nothing
+ * beyond float16's range (F16; INT4's bias and scale), bfloat16's (BF16),
+ * or a range that overflows float32 (INT8). */
+static int FN(row_ok)(int kind, const float *x, int64_t dim)
+{
+    if (dim == 0)
+        return 1;
+    float lo, hi;
+    if (!FN(min_max)(x, dim, &lo, &hi))
+        return 0;
+    switch (kind) {
+    case CEMBED_COMPACT_F16:
+        return fabsf(lo) < 65520.0f && fabsf(hi) < 65520.0f;
+    case CEMBED_COMPACT_BF16:
+        return f32_bits(fabsf(lo)) < 0x7F7F8000u && f32_bits(fabsf(hi)) < 0x7F7F8000u;
+    case CEMBED_COMPACT_INT8:
+        return isfinite(hi - lo);
+    default: {
+        const uint16_t bias = float_to_half(lo);
+        if ((bias & 0x7C00) == 0x7C00)
+            return 0;
+        const float range = hi - half_to_float(bias);
+        return isfinite(range) && (float_to_half(range / 15.0f) & 0x7C00) != 0x7C00;
+    }
+    }
+}
+
+/* codes[j] = clamp(round_even((x[j] - lo) * inverse), 0, top), as
+ * FBGEMM's lrintf; for nibbles (top = 15) two a byte, low first. */
+static inline __attribute__((always_inline)) void FN(codes)(const float *x, int64_t dim,
+                                                           float lo, float inverse,
+                                                           const int nibbles, uint8_t *out)
+{
+    int64_t j = 0;
+#ifdef VW
+    const FN(vf) vlo = V_SET1(lo), vinv = V_SET1(inverse);
+#if VW == 16
+    const __m512i top = _mm512_set1_epi32(nibbles ? 15 : 255), zero = _mm512_setzero_si512();
+    for (; j + VW <= dim; j += VW) {
+        __m512i q = _mm512_cvtps_epi32(V_MUL(_mm512_sub_ps(_mm512_loadu_ps(x + j), vlo), vinv));
+        q = _mm512_min_epi32(_mm512_max_epi32(q, zero), top);
+        const __m128i b = _mm512_cvtepi32_epi8(q);
+        if (nibbles) {
+            const __m128i t = _mm_and_si128(_mm_or_si128(b, _mm_srli_epi16(b, 4)),
+                                            _mm_set1_epi16(0xFF));
+            _mm_storel_epi64((__m128i *)(out + j / 2), _mm_packus_epi16(t, t));
+        } else {
+            _mm_storeu_si128((__m128i *)(out + j), b);
+        }
+    }
+#else
+    const __m256i top = _mm256_set1_epi32(nibbles ? 15 : 255), zero = _mm256_setzero_si256();
+    for (; j + VW <= dim; j += VW) {
+        __m256i q = _mm256_cvtps_epi32(V_MUL(_mm256_sub_ps(_mm256_loadu_ps(x + j), vlo), vinv));
+        q = _mm256_min_epi32(_mm256_max_epi32(q, zero), top);
+        /* 8 int32 to 8 bytes: two saturating packs, then the two halves */
+        __m128i b = _mm_packus_epi16(_mm_packus_epi32(_mm256_castsi256_si128(q),
+                                                      _mm256_extracti128_si256(q, 1)),
+                                     _mm_setzero_si128());
+        if (nibbles) {
+            const __m128i t = _mm_and_si128(_mm_or_si128(b, _mm_srli_epi16(b, 4)),
+                                            _mm_set1_epi16(0xFF));
+            const int32_t four = _mm_cvtsi128_si32(_mm_packus_epi16(t, t));
+            memcpy(out + j / 2, &four, 4);
+        } else {
+            _mm_storel_epi64((__m128i *)(out + j), b);
+        }
+    }
+#endif
+#endif
+    if (nibbles && (j < dim))
+        memset(out + j / 2, 0, (size_t)((dim + 1) / 2 - j / 2));
+    for (; j < dim; j++) {
+        long q = lrintf((x[j] - lo) * inverse);
+        q = q < 0 ? 0 : q > (nibbles ? 15 : 255) ? (nibbles ? 15 : 255) : q;
+        if (nibbles)
+            out[j >> 1] |= (uint8_t)(q << ((j & 1) * 4));
+        else
+            out[j] = (uint8_t)q;
+    }
+}
+
+static void FN(quantize_row)(int kind, const float *x, int64_t dim, uint8_t *out)
+{
+    if (kind == CEMBED_COMPACT_F16) {
+        int64_t j = 0;
+#if defined(VW) && VW == 16
+        for (; j + VW <= dim; j += VW)
+            _mm256_storeu_si256((__m256i *)(out + 2 * j),
+                                _mm512_cvtps_ph(_mm512_loadu_ps(x + j), _MM_FROUND_TO_NEAREST_INT));
+#elif defined(VW)
+        for (; j + VW <= dim; j += VW)
+            _mm_storeu_si128((__m128i *)(out + 2 * j),
+                             _mm256_cvtps_ph(_mm256_loadu_ps(x + j), _MM_FROUND_TO_NEAREST_INT));
+#endif
+        for (; j < dim; j++) {
+            const uint16_t h = float_to_half(x[j]);
+            memcpy(out + 2 * j, &h, 2);
+        }
+        return;
+    }
+    if (kind == CEMBED_COMPACT_BF16) {
+        /* the rows are finite (checked): round to nearest even on the bits,
+         * a loop the compiler vectorizes */
+        for (int64_t j = 0; j < dim; j++) {
+            const uint32_t b = f32_bits(x[j]);
+            const uint16_t h = (uint16_t)((b + 0x7FFF + ((b >> 16) & 1)) >> 16);
+            memcpy(out + 2 * j, &h, 2);
+        }
+        return;
+    }
+    float lo = 0, hi = 0;
+    if (dim > 0)
+        FN(min_max)(x, dim, &lo, &hi);
+    if (kind == CEMBED_COMPACT_INT8) {
+        const float range = hi - lo, scale = range / 255.0f;
+        FN(codes)(x, dim, lo, 255.0f / (range + INT8_EPSILON), 0, out);
+        memcpy(out + dim, &scale, 4);
+        memcpy(out + dim + 4, &lo, 4);
+        return;
+    }
+    /* INT4, as FloatOrHalfToFusedNBitRowwiseQuantizedSBHalf */
+    const uint16_t bias = float_to_half(lo);
+    lo = half_to_float(bias);
+    const float range = hi - lo;
+    float scale = half_to_float(float_to_half(range == 0 ? 1.0f : range / 15.0f));
+    if (scale == 0)
+        scale = 1.0f;
+    float inverse = 1.0f / scale;
+    if (isinf(inverse)) {
+        scale = 1.0f;
+        inverse = 1.0f;
+    }
+    FN(codes)(x, dim, lo, inverse, 1, out);
+    const uint16_t sb[2] = {float_to_half(scale), bias};
+    memcpy(out + (dim + 1) / 2, sb, 4);
+}
+
+static const compact_kernels FN(kernels) = {FN(bag_range), FN(gather_range), FN(row_ok),
+                                            FN(quantize_row)};
+
+#undef VW
+#undef VW_OR_1
+#undef V_ZERO
+#undef V_SET1
+#undef V_ADD
+#undef V_MUL
+#undef V_DIV
+#undef V_MAX
+#undef V_STORE
+#undef CHUNK
+#undef AHEAD
+#undef FN
+#undef CAT
+#undef CAT_

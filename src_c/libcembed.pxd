@@ -213,9 +213,7 @@ cdef extern from "cembed.h" nogil:
     int cembed_isa_select(const char *name) noexcept
     const char *cembed_compiler() noexcept
 
-
-# ==== text classification (classify.c) =============================
-cdef extern from "cembed.h" nogil:
+    # ---- text classification (classify.c)
     enum:
         CEMBED_FT_SOFTMAX
         CEMBED_FT_HS
@@ -282,8 +280,7 @@ cdef extern from "cembed.h" nogil:
                               int64_t nlabels, int loss, const int32_t *parent,
                               const uint8_t *binary, int64_t k, double threshold, float *proba,
                               int32_t *top, float *top_p) noexcept
-# ==== end of text classification ==========================================
-=======
+
     # ---- compact tables (quantize.c)
     enum:
         CEMBED_COMPACT_F16

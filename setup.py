@@ -151,6 +151,14 @@ extensions = [
         ["cembed/_text.pyx"] + c_sources("tokenize.c", "sequence.c", "murmur3.c"),
         **common,
     ),
+    # ---- word2vec (branch word2vec) ----
+    Extension(
+        "cembed.models._word2vec",
+        ["cembed/models/_word2vec.pyx"]
+        + c_sources("word2vec.c", "tokenize.c", "murmur3.c", "parallel.c"),
+        **common,
+    ),
+    # ---- end word2vec ----
 ]
 
 setup(

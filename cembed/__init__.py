@@ -79,6 +79,7 @@ _LAZY = {
     "Vectors": "cembed.vectors",
     "load_word2vec": "cembed.vectors",
     "save_word2vec": "cembed.vectors",
+    "Word2Vec": "cembed.models.word2vec",  # word2vec branch
 }
 _SUBMODULES = ("demo", "embedding", "optimizers", "sequence", "text", "vectors")
 
@@ -167,4 +168,5 @@ __all__ = [
     "Vectors",
     "load_word2vec",
     "save_word2vec",
+    "Word2Vec",  # word2vec branch
 ]

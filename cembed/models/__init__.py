@@ -1,0 +1,1 @@
+"""Models trained on cembed's C core."""

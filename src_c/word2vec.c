@@ -46,6 +46,13 @@
 #include "cembed.h"
 #include "parallel.h"
 
+/* The hot bodies must be compiled inside each per-ISA clone. */
+#if defined(__GNUC__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#else
+#define HOT_INLINE static inline
+#endif
+
 /* ---- splitting text at white space ------------------------------------- */
 
 /* Length of the valid UTF-8 character at p (< end), or 0 if it is not
@@ -423,7 +430,7 @@ static void fill_exp_table(float *table)
     }
 }
 
-static inline float logistic(const float *table, float f)
+HOT_INLINE float logistic(const float *table, float f)
 {
     return table[(int)((f + MAX_EXP) * ((double)EXP_TABLE_SIZE / MAX_EXP / 2))];
 }
@@ -439,36 +446,39 @@ static inline uint64_t lcg_next(uint64_t r)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 typedef float v16f __attribute__((vector_size(64)));
+
 typedef float v8f __attribute__((vector_size(32)));
 typedef float v4f __attribute__((vector_size(16)));
 
-static inline v16f load16(const float *p)
+HOT_INLINE v16f load16(const float *p)
 {
     v16f v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline void store16(float *p, v16f v)
+HOT_INLINE void store16(float *p, v16f v)
 {
     memcpy(p, &v, sizeof v);
 }
 
 /* the last `tail` (< 16) floats of a row, zero-padded */
-static inline v16f load_tail(const float *p, int64_t tail)
+HOT_INLINE v16f load_tail(const float *p, int64_t tail)
 {
     v16f v = {0};
-    memcpy(&v, p, (size_t)tail * sizeof(float));
+    for (int64_t k = 0; k < tail; k++) /* a masked load, not a memcpy call */
+        v[k] = p[k];
     return v;
 }
 
-static inline void store_tail(float *p, v16f v, int64_t tail)
+HOT_INLINE void store_tail(float *p, v16f v, int64_t tail)
 {
-    memcpy(p, &v, (size_t)tail * sizeof(float));
+    for (int64_t k = 0; k < tail; k++)
+        p[k] = v[k];
 }
 
 /* The sum of 16 lanes in a fixed tree order. */
-static inline float hsum16(v16f v)
+HOT_INLINE float hsum16(v16f v)
 {
     v8f a, b;
     memcpy(&a, &v, sizeof a);
@@ -483,7 +493,7 @@ static inline float hsum16(v16f v)
 
 /* x . y: lane k sums the products of columns k, k + 16, ..., in order;
  * then the lanes are added in a fixed tree. */
-static inline float dot_f32(const float *x, const float *y, int64_t dim)
+HOT_INLINE float dot_f32(const float *x, const float *y, int64_t dim)
 {
     v16f acc = {0};
     int64_t d = 0;
@@ -495,7 +505,7 @@ static inline float dot_f32(const float *x, const float *y, int64_t dim)
 }
 
 /* y += a * x */
-static inline void axpy_f32(float a, const float *x, float *y, int64_t dim)
+HOT_INLINE void axpy_f32(float a, const float *x, float *y, int64_t dim)
 {
     v16f av = a - (v16f){0};
     int64_t d = 0;
@@ -507,7 +517,7 @@ static inline void axpy_f32(float a, const float *x, float *y, int64_t dim)
 
 /* One output row of negative sampling: acc += g * out, then out += g * in
  * (gensim's two saxpy calls, in one pass over the row). */
-static inline void update_pair(float g, const float *in, float *out, float *acc, int64_t dim)
+HOT_INLINE void update_pair(float g, const float *in, float *out, float *acc, int64_t dim)
 {
     v16f gv = g - (v16f){0};
     int64_t d = 0;
@@ -544,7 +554,7 @@ typedef struct {
 
 /* gensim's draw: bisect_left(cum_table, (r >> 16) % cum_table[-1]); the
  * guide table narrows the search to one bucket's entries. */
-static inline int64_t draw_negative(const w2v_task *t, uint64_t r)
+HOT_INLINE int64_t draw_negative(const w2v_task *t, uint64_t r)
 {
     uint32_t x = (uint32_t)((r >> 16) % t->cum_table[t->num_words - 1]);
     int64_t lo = t->guide[x >> GUIDE_SHIFT], hi = t->guide[(x >> GUIDE_SHIFT) + 1] + 1;
@@ -571,7 +581,7 @@ typedef struct {
 } w2v_worker;
 
 /* gensim's train_batch_sg / train_batch_cbow on sentences [s0, s1). */
-static inline int64_t train_sentences_body(const w2v_task *t, w2v_worker *w, int64_t s0, int64_t s1)
+HOT_INLINE int64_t train_sentences_body(const w2v_task *t, w2v_worker *w, int64_t s0, int64_t s1)
 {
     const int64_t dim = t->dim, neg = t->negative;
     float *const syn0 = w->syn0, *const syn1 = w->syn1;
@@ -610,6 +620,8 @@ static inline int64_t train_sentences_body(const w2v_task *t, w2v_worker *w, int
                     if (j == i)
                         continue;
                     const int64_t ctx = w->sentence[j];
+                    if (j + 1 < j1)
+                        cembed_prefetch_bytes(syn0 + (int64_t)w->sentence[j + 1] * dim, dim * 4);
                     for (int64_t d = 1; d <= neg; d++) {
                         targets[d] = draw_negative(t, r);
                         r = lcg_next(r);
@@ -692,7 +704,7 @@ static void train_sentences(const w2v_task *t, w2v_worker *w, int64_t s0, int64_
 
 /* rows [lo, hi) of master become master + sum over replicas of
  * (replica - master); every replica then holds the merged row. */
-static inline void merge_rows_body(float *master, float *const *replicas, uint8_t *const *dirty,
+HOT_INLINE void merge_rows_body(float *master, float *const *replicas, uint8_t *const *dirty,
                                    int64_t workers, int64_t dim, int64_t lo, int64_t hi)
 {
     for (int64_t row = lo; row < hi; row++) {

@@ -80,6 +80,8 @@ _LAZY = {
     "load_word2vec": "cembed.vectors",
     "save_word2vec": "cembed.vectors",
     "Word2Vec": "cembed.models.word2vec",  # word2vec branch
+    "skipgrams": "cembed.sequence",  # word2vec branch
+    "make_sampling_table": "cembed.sequence",  # word2vec branch
 }
 _SUBMODULES = ("demo", "embedding", "optimizers", "sequence", "text", "vectors")
 
@@ -169,4 +171,6 @@ __all__ = [
     "load_word2vec",
     "save_word2vec",
     "Word2Vec",  # word2vec branch
+    "skipgrams",  # word2vec branch
+    "make_sampling_table",  # word2vec branch
 ]

@@ -40,3 +40,7 @@ from cembed.vectors import (
     load_word2vec as load_word2vec,
     save_word2vec as save_word2vec,
 )
+
+# word2vec branch
+from cembed.models.word2vec import Word2Vec as Word2Vec
+from cembed.sequence import make_sampling_table as make_sampling_table, skipgrams as skipgrams

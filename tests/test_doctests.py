@@ -15,6 +15,8 @@ MODULES = [
     "cembed._files",
     "cembed.demo",
     "cembed.__main__",
+    "cembed.models.word2vec",  # word2vec branch
+    "cembed.analogies",  # word2vec branch
 ]
 
 

@@ -418,7 +418,14 @@ class Word2Vec:
 
     @classmethod
     def load(cls, path):
-        """Load a model written by :meth:`save`."""
+        """Load a model written by :meth:`save`; training can go on.
+
+        >>> import cembed, os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "w2v.npz")
+        >>> cembed.Word2Vec(["x y z"] * 5, min_count=1, vector_size=4, epochs=1).save(path)
+        >>> cembed.Word2Vec.load(path)
+        Word2Vec(vocab=3, vector_size=4, cbow, window=5, negative=5)
+        """
         with np.load(path, allow_pickle=False) as z:
             try:
                 params = json.loads(str(z["params"]))

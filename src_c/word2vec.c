@@ -20,7 +20,7 @@
  * (gensim's 48-bit linear congruential generator, seeded from the seed, the
  * epoch and the region), which draws the subsampling, the reduced windows
  * and the negatives. With workers > 1 every region trains its own replica
- * of the two matrices for ROUND_WORDS words, then the replicas are merged:
+ * of the two matrices for ROUND_WORDS (4096) words, then the replicas are merged:
  * each row becomes old + sum over the replicas of (replica - old), in
  * replica order, and every replica restarts from the merged rows. Only rows
  * some replica changed are merged. The result depends on the corpus, the
@@ -418,7 +418,9 @@ int cembed_word2vec_ids_file(const cembed_vocab *vocab, const char *path, cembed
 
 #define EXP_TABLE_SIZE 1000
 #define MAX_EXP 6
-#define ROUND_WORDS 65536 /* words a replica trains between two merges */
+#ifndef ROUND_WORDS
+#define ROUND_WORDS 4096 /* words a replica trains between two merges */
+#endif
 #define LCG_MASK 281474976710655ULL
 
 /* gensim's EXP_TABLE: the logistic function at 1000 points of [-6, 6) */

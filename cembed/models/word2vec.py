@@ -185,7 +185,7 @@ class Word2Vec:
     (:func:`cembed.set_num_threads`), on every x86-64 instruction set. The
     corpus is cut into ``workers`` regions of equal word counts, each with
     its own random stream; with ``workers > 1`` each region trains its own
-    copy of the two matrices for 65,536 words, then the copies are merged
+    copy of the two matrices for 4,096 words, then the copies are merged
     in a fixed order (each changed row becomes old + the sum of the
     copies' changes) and training goes on from the merged rows. gensim and
     word2vec.c instead let threads update shared rows unsynchronised

@@ -480,3 +480,37 @@ def test_skipgrams_bad_inputs():
         cembed.skipgrams([1, 2], 4, window_size=-1)
     with pytest.raises(TypeError, match="vocabulary_size must be an int"):
         cembed.skipgrams([1, 2], 4.0)
+
+
+# ------------------------------------------------------------ every instruction set
+
+def test_training_is_bitwise_the_same_on_every_instruction_set(tmp_path):
+    """The training loop built for the baseline, AVX2 and AVX-512 (forced
+    at compile time, no dispatch) and run on 1 and 3 threads gives the same
+    bytes (the CPU must have AVX-512 for that build to run)."""
+    import shutil
+
+    if sys.platform != "linux" or not shutil.which("gcc"):
+        pytest.skip("needs gcc on Linux")
+    src = os.path.join(ROOT, "src_c")
+    files = [os.path.join(ROOT, "tests", "c", "word2vec_isa.c")] + [
+        os.path.join(src, f) for f in ("word2vec.c", "tokenize.c", "murmur3.c", "parallel.c")]
+    flags = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fopenmp", "-I" + src,
+             "-DCEMBED_NO_DISPATCH", "-Wno-psabi"]
+    with open("/proc/cpuinfo") as f:
+        cpu = f.read()
+    builds = {"baseline": []}
+    if " avx2" in cpu:
+        builds["avx2"] = ["-mavx2"]
+    if " avx512f" in cpu:
+        builds["avx512"] = ["-mavx512f"]
+    outputs = set()
+    for name, extra in builds.items():
+        exe = str(tmp_path / name)
+        subprocess.run(["gcc", *flags, *extra, *files, "-lm", "-o", exe], check=True, capture_output=True)
+        for threads in ("1", "3"):
+            env = dict(os.environ, OMP_NUM_THREADS=threads)
+            out = subprocess.run([exe], check=True, capture_output=True, env=env).stdout
+            assert len(out) == 2 * 50 * 37 * 4
+            outputs.add(hashlib.sha256(out).hexdigest())
+    assert len(builds) > 1 and len(outputs) == 1, (builds, outputs)

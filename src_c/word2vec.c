@@ -464,7 +464,23 @@ HOT_INLINE void store16(float *p, v16f v)
     memcpy(p, &v, sizeof v);
 }
 
-/* the last `tail` (< 16) floats of a row, zero-padded */
+typedef int32_t v16i __attribute__((vector_size(64)));
+
+/* Rows of 16 columns or more end with an overlapping vector of their last
+ * 16 columns, of which the last `tail` lanes are new: a full load and store
+ * instead of a partial one (GCC turns element loops into memcpy calls). */
+HOT_INLINE v16i tail_mask(int64_t tail)
+{
+    const v16i lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    return lane >= (int32_t)(16 - tail);
+}
+
+HOT_INLINE v16f select16(v16i mask, v16f a, v16f b)
+{
+    return (v16f)(((v16i)a & mask) | ((v16i)b & ~mask));
+}
+
+/* the last `tail` (< 16) floats of a row shorter than 16, zero-padded */
 HOT_INLINE v16f load_tail(const float *p, int64_t tail)
 {
     v16f v = {0};
@@ -501,8 +517,12 @@ HOT_INLINE float dot_f32(const float *x, const float *y, int64_t dim)
     int64_t d = 0;
     for (; d + 16 <= dim; d += 16)
         acc += load16(x + d) * load16(y + d);
-    if (d < dim)
-        acc += load_tail(x + d, dim - d) * load_tail(y + d, dim - d);
+    if (d < dim) {
+        if (dim >= 16) /* the last 16 columns, the ones done already masked off */
+            acc += select16(tail_mask(dim - d), load16(x + dim - 16) * load16(y + dim - 16), (v16f){0});
+        else
+            acc += load_tail(x + d, dim - d) * load_tail(y + d, dim - d);
+    }
     return hsum16(acc);
 }
 
@@ -513,8 +533,13 @@ HOT_INLINE void axpy_f32(float a, const float *x, float *y, int64_t dim)
     int64_t d = 0;
     for (; d + 16 <= dim; d += 16)
         store16(y + d, load16(y + d) + av * load16(x + d));
-    if (d < dim)
-        store_tail(y + d, load_tail(y + d, dim - d) + av * load_tail(x + d, dim - d), dim - d);
+    if (d < dim) {
+        if (dim >= 16) {
+            v16f old = load16(y + dim - 16);
+            store16(y + dim - 16, select16(tail_mask(dim - d), old + av * load16(x + dim - 16), old));
+        } else
+            store_tail(y + d, load_tail(y + d, dim - d) + av * load_tail(x + d, dim - d), dim - d);
+    }
 }
 
 /* One output row of negative sampling: acc += g * out, then out += g * in
@@ -528,7 +553,13 @@ HOT_INLINE void update_pair(float g, const float *in, float *out, float *acc, in
         store16(acc + d, load16(acc + d) + gv * o);
         store16(out + d, o + gv * load16(in + d));
     }
-    if (d < dim) {
+    if (d < dim && dim >= 16) {
+        const v16i m = tail_mask(dim - d);
+        float *a = acc + dim - 16, *po = out + dim - 16;
+        v16f o = load16(po), av = load16(a);
+        store16(a, select16(m, av + gv * o, av));
+        store16(po, select16(m, o + gv * load16(in + dim - 16), o));
+    } else if (d < dim) {
         int64_t t = dim - d;
         v16f o = load_tail(out + d, t);
         store_tail(acc + d, load_tail(acc + d, t) + gv * o, t);
@@ -558,7 +589,14 @@ typedef struct {
  * guide table narrows the search to one bucket's entries. */
 HOT_INLINE int64_t draw_negative(const w2v_task *t, uint64_t r)
 {
-    uint32_t x = (uint32_t)((r >> 16) % t->cum_table[t->num_words - 1]);
+    const uint64_t y = r >> 16, m = t->cum_table[t->num_words - 1];
+    uint32_t x;
+    if (m == 2147483647u) { /* gensim's domain, 2^31 - 1: y % m without a division */
+        uint64_t q = (y & m) + (y >> 31);
+        q = (q & m) + (q >> 31);
+        x = (uint32_t)(q >= m ? q - m : q);
+    } else
+        x = (uint32_t)(y % m);
     int64_t lo = t->guide[x >> GUIDE_SHIFT], hi = t->guide[(x >> GUIDE_SHIFT) + 1] + 1;
     if (hi > t->num_words)
         hi = t->num_words;

@@ -167,6 +167,14 @@ extensions = [
         **common,
     ),
     # ---- end of compact tables
+    # ---- word2vec (branch word2vec) ----
+    Extension(
+        "cembed.models._word2vec",
+        ["cembed/models/_word2vec.pyx"]
+        + c_sources("word2vec.c", "tokenize.c", "vocab.c", "murmur3.c", "parallel.c", "isa.c"),
+        **common,
+    ),
+    # ---- end word2vec ----
 ]
 
 setup(

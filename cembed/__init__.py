@@ -54,6 +54,9 @@ _LAZY = {
     "CompactTable": "cembed.compact",
     "load_compact": "cembed.compact",
     "quantize": "cembed.compact",
+    "Word2Vec": "cembed.models.word2vec",
+    "skipgrams": "cembed.sequence",
+    "make_sampling_table": "cembed.sequence",
 }
 _SUBMODULES = ("compact", "constraints", "dask", "demo", "embedding", "initializers", "optimizers",
                "regularizers", "sequence", "similarity", "text", "vectors", "vocab")
@@ -150,4 +153,7 @@ __all__ = [
     "CompactTable",
     "load_compact",
     "quantize",
+    "Word2Vec",
+    "skipgrams",
+    "make_sampling_table",
 ]

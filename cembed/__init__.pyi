@@ -59,3 +59,6 @@ from cembed.compact import (
     load_compact as load_compact,
     quantize as quantize,
 )
+# Word2Vec and Keras' skip-gram helpers.
+from cembed.models.word2vec import Word2Vec as Word2Vec
+from cembed.sequence import make_sampling_table as make_sampling_table, skipgrams as skipgrams

@@ -11,3 +11,16 @@ def pad_sequences(
     truncating: str = ...,
     value: Any = ...,
 ) -> np.ndarray: ...
+
+# word2vec branch
+def make_sampling_table(size: int, sampling_factor: float = ...) -> np.ndarray: ...
+def skipgrams(
+    sequence: Sequence[int],
+    vocabulary_size: int,
+    window_size: int = ...,
+    negative_samples: float = ...,
+    shuffle: bool = ...,
+    categorical: bool = ...,
+    sampling_table: Optional[Sequence[float]] = ...,
+    seed: Optional[int] = ...,
+) -> tuple[list[list[int]], list[Any]]: ...

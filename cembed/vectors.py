@@ -185,6 +185,23 @@ class Vectors:
             return 0.0
         return float(np.dot(va, vb) / (na * nb))
 
+    # ---- word2vec branch: analogy evaluation (logic in cembed.analogies)
+    def evaluate_word_analogies(self, path, restrict_vocab=300000, case_insensitive=True):
+        """gensim's analogy evaluation (``questions-words.txt``); see
+        :func:`cembed.analogies.evaluate_word_analogies`.
+
+        >>> import numpy as np, os, tempfile, cembed
+        >>> v = cembed.Vectors(["a", "b", "c", "d"], np.float32([[1, 0], [1, 1], [2, 0], [2, 1]]))
+        >>> path = os.path.join(tempfile.mkdtemp(), "q.txt")
+        >>> _ = open(path, "w").write(": s\\na b c d\\n")
+        >>> v.evaluate_word_analogies(path)[0]
+        1.0
+        """
+        from cembed.analogies import evaluate_word_analogies
+
+        return evaluate_word_analogies(self, path, restrict_vocab, case_insensitive)
+    # ---- end word2vec branch
+
     # ------------------------------------------------------------ tables
     def embedding_matrix(self, word_index, num_words=None, initializer="uniform", seed=None):
         """The initial table of an ``Embedding`` for a tokenizer's ``word_index``.

@@ -1,5 +1,5 @@
 import os
-from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,10 @@ class Vectors:
     ) -> tuple[np.ndarray, int]: ...
     def quantize(self, dtype: str) -> Vectors: ...  # branch compact
     def save(self, path: _Path, binary: bool = False) -> None: ...
+    # word2vec branch
+    def evaluate_word_analogies(
+        self, path: _Path, restrict_vocab: Optional[int] = 300000, case_insensitive: bool = True
+    ) -> tuple[float, list[dict[str, Any]]]: ...
 
 def load_word2vec(
     path: _Path,

@@ -506,7 +506,55 @@ int cembed_compact_bag(int kind, const uint8_t *data, int64_t num_rows, int64_t 
                        float *out, int64_t *bad_pos);
 /* ---- end of compact tables --------------------------------------------- */
 
+/* ---- word2vec training (word2vec.c) ------------------------------------ */
+/* Sentences longer than this many tokens are cut into pieces this long. */
+#define CEMBED_W2V_MAX_SENTENCE 10000
 
+/* Count the words of num_sentences sentences into *vocab (entry value +
+ * count is a word's count; with max_vocab_size > 0 the table is pruned of
+ * words counted fewer than *min_reduce times whenever it grows past it,
+ * after a sentence piece, and *min_reduce grows by one: *vocab may then be
+ * a new table). Sentence s is buf[sent[s], sent[s+1]) split at white space
+ * as Python's str.split() (tok == NULL), or the tokens tok[sent[s]] ..
+ * tok[sent[s+1]) with token i = buf[tok[i], tok[i+1]). *raw_words grows by
+ * the tokens read. Invalid UTF-8 is CEMBED_ERR_FORMAT, *bad_sentence its
+ * sentence. */
+int cembed_word2vec_scan(cembed_vocab **vocab, const char *buf, const int64_t *tok,
+                         const int64_t *sent, int64_t num_sentences, int64_t max_vocab_size,
+                         int64_t *min_reduce, int64_t *raw_words, int64_t *bad_sentence);
+/* The same for a UTF-8 file, one sentence a line ('\n'); *num_sentences
+ * grows by the sentence pieces. Errors name the line in err. */
+int cembed_word2vec_scan_file(cembed_vocab **vocab, const char *path, int64_t max_vocab_size,
+                              int64_t *min_reduce, int64_t *raw_words, int64_t *num_sentences,
+                              cembed_w2v_error *err);
+/* Append to ids the entry ids in `vocab` of the known words of each
+ * sentence piece, and to ends the position one past each piece's last id
+ * (pieces without a known word add nothing). */
+int cembed_word2vec_ids(const cembed_vocab *vocab, const char *buf, const int64_t *tok,
+                        const int64_t *sent, int64_t num_sentences, cembed_i64vec *ids,
+                        cembed_i64vec *ends, int64_t *raw_words, int64_t *bad_sentence);
+int cembed_word2vec_ids_file(const cembed_vocab *vocab, const char *path, cembed_i64vec *ids,
+                             cembed_i64vec *ends, int64_t *raw_words, cembed_w2v_error *err);
+/* One epoch of skip-gram (sg = 1) or CBOW (mean of the context) with
+ * negative sampling over the sentences ids[ends[s-1], ends[s]) (each 1 ..
+ * CEMBED_W2V_MAX_SENTENCE ids in [0, num_words), else CEMBED_ERR_ORDER /
+ * CEMBED_ERR_INDEX and *bad_pos). syn0, syn1neg: (num_words, dim)
+ * contiguous. sample_int (NULL: no subsampling) keeps a word when >= the
+ * next 32-bit draw; cum_table: gensim's cumulative unigram^ns_exponent
+ * table (non-decreasing, last entry > 0). The rate decays linearly from
+ * alpha to min_alpha over positions words_done .. words_total. The corpus
+ * is cut into `workers` regions, each with its own random stream from
+ * (seed, epoch, region); unless hogwild, they train replicas merged every
+ * few thousand words, so the result is bitwise the same for any number of
+ * threads. *effective_words: the words kept by subsampling. */
+int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, int64_t dim,
+                                const int32_t *ids, const int64_t *ends, int64_t num_sentences,
+                                const uint32_t *sample_int, const uint32_t *cum_table, int sg,
+                                int64_t window, int64_t negative, double alpha, double min_alpha,
+                                int64_t words_done, int64_t words_total, uint64_t seed,
+                                int64_t epoch, int64_t workers, int hogwild,
+                                int64_t *effective_words, int64_t *bad_pos);
+/* ---- end of word2vec training ------------------------------------------ */
 
 #ifdef __cplusplus
 }

@@ -297,3 +297,25 @@ cdef extern from "cembed.h" nogil:
                            int64_t dim, const int64_t *idx, const int64_t *offsets,
                            int64_t num_bags, int mode, const float *weights,
                            int64_t padding_idx, float *out, int64_t *bad_pos) noexcept
+
+    # ---- word2vec training (word2vec.c)
+    enum: CEMBED_W2V_MAX_SENTENCE
+    int cembed_word2vec_scan(cembed_vocab **vocab, const char *buf, const int64_t *tok,
+                             const int64_t *sent, int64_t num_sentences, int64_t max_vocab_size,
+                             int64_t *min_reduce, int64_t *raw_words, int64_t *bad_sentence) noexcept
+    int cembed_word2vec_scan_file(cembed_vocab **vocab, const char *path, int64_t max_vocab_size,
+                                  int64_t *min_reduce, int64_t *raw_words, int64_t *num_sentences,
+                                  cembed_w2v_error *err) noexcept
+    int cembed_word2vec_ids(const cembed_vocab *vocab, const char *buf, const int64_t *tok,
+                            const int64_t *sent, int64_t num_sentences, cembed_i64vec *ids,
+                            cembed_i64vec *ends, int64_t *raw_words, int64_t *bad_sentence) noexcept
+    int cembed_word2vec_ids_file(const cembed_vocab *vocab, const char *path, cembed_i64vec *ids,
+                                 cembed_i64vec *ends, int64_t *raw_words,
+                                 cembed_w2v_error *err) noexcept
+    int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, int64_t dim,
+                                    const int32_t *ids, const int64_t *ends, int64_t num_sentences,
+                                    const uint32_t *sample_int, const uint32_t *cum_table, int sg,
+                                    int64_t window, int64_t negative, double alpha, double min_alpha,
+                                    int64_t words_done, int64_t words_total, uint64_t seed,
+                                    int64_t epoch, int64_t workers, int hogwild,
+                                    int64_t *effective_words, int64_t *bad_pos) noexcept

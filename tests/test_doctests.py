@@ -24,6 +24,8 @@ MODULES = [
     "cembed.dask",
     "cembed.models.classifier",  # branch classifier
     "cembed.compact",
+    "cembed.models.word2vec",
+    "cembed.analogies",
 ]
 
 

@@ -316,8 +316,62 @@ def fasttext_file(data: bytes):
         os.unlink(path)
 
 
+def corpus_file(data: bytes):
+    """Word2Vec's corpus-file reader on arbitrary bytes: the counts, the
+    totals and the word ids equal Python's (lines at b'\\n', decoded as
+    UTF-8, str.split(), cut every 10,000 tokens as gensim's LineSentence);
+    a file Python cannot decode raises ValueError naming its first bad
+    line; an empty one ValueError."""
+    from collections import Counter
+
+    from cembed.models import _word2vec
+
+    fd, path = tempfile.mkstemp(suffix=".txt")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        lines = data.split(b"\n")
+        bad = next((i for i, line in enumerate(lines) if not _decodes(line)), None)
+        model = cembed.Word2Vec(min_count=1, vector_size=2, workers=1)
+        try:
+            model.build_vocab(corpus_file=path)
+        except ValueError as e:
+            if bad is not None:
+                _expect(f"line {bad + 1}:" in str(e), f"wrong line in {e}")
+            else:
+                _expect("empty" in str(e) and not data.decode("utf-8").split(), f"unexpected {e}")
+            return
+        _expect(bad is None, f"line {bad} is not UTF-8 but was read")
+        pieces = []
+        for line in lines:
+            tokens = line.decode("utf-8").split()
+            pieces += [tokens[i:i + 10000] for i in range(0, len(tokens), 10000)]
+        counts = Counter(t for p in pieces for t in p)
+        _expect(dict(zip(model.wv.words, model.counts.tolist())) == dict(counts), "counts differ")
+        _expect(model.corpus_count == len(pieces), "sentence count differs")
+        _expect(model.corpus_total_words == sum(map(len, pieces)), "word count differs")
+        corpus = _word2vec.Corpus()
+        corpus.add_file(model._vocab, path)
+        ids, ends = corpus.arrays()
+        want = [model.wv.index[t] for p in pieces for t in p]
+        _expect(ids.tolist() == want, "word ids differ")
+        _expect(ends.tolist() == np.cumsum([len(p) for p in pieces]).tolist(), "sentence ends differ")
+        model.train(corpus_file=path, total_words=model.corpus_total_words, epochs=1)
+        _expect(bool(np.isfinite(model.wv.matrix).all()), "training gave non-finite vectors")
+    finally:
+        os.unlink(path)
+
+
+def _decodes(line):
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 TARGETS = {"kernels": kernels, "pad": pad, "tokenizer_json": tokenizer_json, "word2vec": word2vec,
-           "fasttext_file": fasttext_file}
+           "fasttext_file": fasttext_file, "corpus_file": corpus_file}
 
 
 def main(argv):

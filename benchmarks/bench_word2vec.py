@@ -1,0 +1,129 @@
+"""cembed.Word2Vec against gensim's Word2Vec: training speed and analogy
+accuracy on real English text.
+
+The corpus is the GNU Collaborative International Dictionary of English
+(Debian's dict-gcide, /usr/share/dictd/gcide.dict.dz, gzip-readable),
+stripped of its markup (pronunciations, bracketed notes and etymologies),
+lowercased, one dictionary paragraph a line: about 4 million words. Both
+tools train from the same corpus_file with the same parameters and 2
+workers, skip-gram and CBOW, interleaved, and are scored with gensim's
+evaluate_word_analogies on gensim's questions-words.txt (cembed's vectors
+through cembed's own evaluation, which gives gensim's numbers).
+
+    python benchmarks/bench_word2vec.py            # 3 epochs, 3 runs each
+    python benchmarks/bench_word2vec.py --quick    # 1 epoch, a quarter of the text, 1 run
+
+Words/s counts the corpus tokens times the epochs over the wall time of
+training (vocabulary building excluded for both). The machine is shared:
+the numbers are indicative; medians of the runs are reported.
+"""
+import argparse
+import gzip
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # the checkout's cembed
+
+GCIDE = "/usr/share/dictd/gcide.dict.dz"
+
+
+def gcide_corpus(path, fraction=1.0):
+    """Write the stripped, lowercased dictionary text to path, one
+    paragraph a line; returns the number of words."""
+    with gzip.open(GCIDE, "rt", encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    text = text[: int(len(text) * fraction)]
+    text = re.sub(r"\\[^\\\n]*\\", " ", text)  # pronunciations \Ab*jure"\
+    text = re.sub(r"\[[^\]]*\]", " ", text)  # [1913 Webster], etymologies
+    words = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for para in re.split(r"\n\s*\n", text.lower()):
+            tokens = re.findall(r"[a-z]+(?:'[a-z]+)?", para)
+            if tokens:
+                out.write(" ".join(tokens) + "\n")
+                words += len(tokens)
+    return words
+
+
+def questions_words():
+    import gensim
+
+    return os.path.join(os.path.dirname(gensim.__file__), "test", "test_data", "questions-words.txt")
+
+
+def run_gensim(corpus, words, params, epochs):
+    from gensim.models import Word2Vec
+
+    model = Word2Vec(vector_size=params["vector_size"], window=params["window"],
+                     min_count=params["min_count"], sg=params["sg"], negative=params["negative"],
+                     workers=2, seed=1)
+    model.build_vocab(corpus_file=corpus)
+    start = time.perf_counter()
+    model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=epochs)
+    seconds = time.perf_counter() - start
+    accuracy, _ = model.wv.evaluate_word_analogies(questions_words())
+    return words * epochs / seconds, accuracy
+
+
+def run_cembed(corpus, words, params, epochs, hogwild=False):
+    import cembed
+
+    cembed.set_num_threads(2)
+    model = cembed.Word2Vec(vector_size=params["vector_size"], window=params["window"],
+                            min_count=params["min_count"], sg=params["sg"],
+                            negative=params["negative"], workers=2, seed=1, epochs=epochs)
+    model.build_vocab(corpus_file=corpus)
+    start = time.perf_counter()
+    if hogwild:  # the unsynchronised variant, to measure what determinism costs
+        from cembed.models import _word2vec
+
+        corpus_ids = _word2vec.Corpus()
+        corpus_ids.add_file(model._vocab, corpus)
+        ids, ends = corpus_ids.arrays()
+        model._train_ids(ids, ends, corpus_ids.raw_words, epochs, hogwild=True)
+    else:
+        model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=epochs)
+    seconds = time.perf_counter() - start
+    accuracy, _ = model.wv.evaluate_word_analogies(questions_words())
+    return words * epochs / seconds, accuracy
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 epoch on a quarter of the text, 1 run")
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--hogwild", action="store_true", help="also time cembed without synchronisation")
+    args = parser.parse_args(argv)
+    epochs = 1 if args.quick else 3
+    runs = args.runs or (1 if args.quick else 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = os.path.join(tmp, "gcide.txt")
+        words = gcide_corpus(corpus, 0.25 if args.quick else 1.0)
+        print(f"corpus: dict-gcide, {words:,} words; vector_size 100, window 5, min_count 5, "
+              f"negative 5, {epochs} epochs, 2 workers; {runs} run(s), medians")
+        print(f"{'model':6} {'tool':16} {'words/s':>12} {'analogies':>10} {'speed-up':>9}")
+        for sg, name in ((1, "sg"), (0, "cbow")):
+            params = dict(vector_size=100, window=5, min_count=5, sg=sg, negative=5)
+            results = {"gensim": [], "cembed": []}
+            if args.hogwild:
+                results["cembed hogwild"] = []
+            for _ in range(runs):  # interleaved
+                results["gensim"].append(run_gensim(corpus, words, params, epochs))
+                results["cembed"].append(run_cembed(corpus, words, params, epochs))
+                if args.hogwild:
+                    results["cembed hogwild"].append(run_cembed(corpus, words, params, epochs, True))
+            base = statistics.median(r[0] for r in results["gensim"])
+            for tool, rs in results.items():
+                speed = statistics.median(r[0] for r in rs)
+                acc = statistics.median(r[1] for r in rs)
+                print(f"{name:6} {tool:16} {speed:12,.0f} {100 * acc:9.1f}% {speed / base:8.2f}x")
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

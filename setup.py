@@ -152,29 +152,26 @@ extensions = [
         + c_sources("parallel.c", "tokenize.c", "vocab.c", "sequence.c", "murmur3.c"),
         **common,
     ),
-    # ---- branch classifier: cembed.TextClassifier ----
+    # ---- cembed.TextClassifier ----
     Extension(
         "cembed.models._classifier",
         ["cembed/models/_classifier.pyx"]
         + c_sources("classify.c", "tokenize.c", "vocab.c", "murmur3.c", "parallel.c", "isa.c"),
         **common,
     ),
-    # ---- end of branch classifier ----
-    # ---- compact tables (branch compact)
+    # ---- compact tables ----
     Extension(
         "cembed._compact",
         ["cembed/_compact.pyx"] + c_sources("quantize.c", "parallel.c", "isa.c", "check.c"),
         **common,
     ),
-    # ---- end of compact tables
-    # ---- word2vec (branch word2vec) ----
+    # ---- word2vec ----
     Extension(
         "cembed.models._word2vec",
         ["cembed/models/_word2vec.pyx"]
         + c_sources("word2vec.c", "tokenize.c", "vocab.c", "murmur3.c", "parallel.c", "isa.c"),
         **common,
     ),
-    # ---- end word2vec ----
 ]
 
 setup(

@@ -12,7 +12,7 @@ try:
         accumulate,
         adagrad_update,
         adam_update,
-        build_info,  # branch isa
+        build_info,
         embedding_bag,
         embedding_bag_backward,
         gather,

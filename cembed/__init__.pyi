@@ -2,7 +2,7 @@ from cembed._core import (
     accumulate as accumulate,
     adagrad_update as adagrad_update,
     adam_update as adam_update,
-    build_info as build_info,  # branch isa
+    build_info as build_info,
     embedding_bag as embedding_bag,
     embedding_bag_backward as embedding_bag_backward,
     gather as gather,
@@ -18,7 +18,7 @@ __version__: str
 
 def get_include() -> str: ...
 
-# The layer and its optimizers (branch layer).
+# The layer and its optimizers.
 from cembed import optimizers as optimizers
 from cembed import constraints as constraints, initializers as initializers
 from cembed import regularizers as regularizers, similarity as similarity
@@ -38,21 +38,21 @@ from cembed.text import (
     tokenizer_from_json as tokenizer_from_json,
 )
 
-# Pretrained vectors (branch vectors).
+# Pretrained vectors.
 from cembed.vectors import (
     Vectors as Vectors,
     load_word2vec as load_word2vec,
     save_word2vec as save_word2vec,
 )
 
-# Mergeable vocabulary counts and Dask (branch dask).
+# Mergeable vocabulary counts and Dask.
 from cembed import vocab as vocab
 from cembed.vocab import VocabCounts as VocabCounts
 
-# Text classification (branch classifier).
+# Text classification.
 from cembed.models.classifier import TextClassifier as TextClassifier
 
-# Compact tables (branch compact).
+# Compact tables.
 from cembed import compact as compact
 from cembed.compact import (
     CompactTable as CompactTable,

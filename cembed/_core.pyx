@@ -92,7 +92,7 @@ def get_num_threads():
     return cembed_get_num_threads()
 
 
-# ------------------------------------------- instruction-set path (branch isa)
+# ------------------------------------------- instruction-set path
 include "_isa.pxi"
 
 
@@ -1015,7 +1015,7 @@ cdef uint32_t murmurhash3_bytes(const void *key, int64_t length, uint32_t seed) 
 cdef uint32_t murmurhash3_int32(int32_t key, uint32_t seed) noexcept nogil:
     return cembed_murmurhash3_int32(key, seed)
 
-# ------------------------------------ compact tables (branch compact)
+# ------------------------------------ compact tables
 # The argument checks of gather and embedding_bag, for cembed._compact,
 # which runs them over packed rows: one home for their rules and messages.
 

@@ -549,7 +549,7 @@ class Embedding:
         rows, cosines = similarity.most_similar(self.embeddings, query, topn, exclude)
         return list(zip(rows.tolist(), cosines.tolist()))
 
-    # ------------------------------------------------------- compact (branch compact)
+    # ------------------------------------------------------- compact
 
     def quantize(self, dtype):
         """A frozen copy of this layer over a compact table

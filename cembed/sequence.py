@@ -4,7 +4,7 @@ import numpy as np
 
 from cembed import _text
 
-__all__ = ["pad_sequences", "make_sampling_table", "skipgrams"]  # word2vec branch: the last two
+__all__ = ["pad_sequences", "make_sampling_table", "skipgrams"]
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",
@@ -96,7 +96,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     return x
 
 
-# ---- word2vec branch: Keras' skip-gram helpers ---------------------------
+# ---- Keras' skip-gram helpers ---------------------------
 def make_sampling_table(size, sampling_factor=1e-5):
     """Keras' word-rank sampling table: entry ``i`` is the probability of
     keeping a word of frequency rank ``i`` (Zipf's law and word2vec's
@@ -218,4 +218,3 @@ def skipgrams(sequence, vocabulary_size, window_size=4, negative_samples=1.0, sh
         random.seed(seed)
         random.shuffle(labels)
     return couples, labels
-# ---- end word2vec branch --------------------------------------------------

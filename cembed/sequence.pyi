@@ -12,7 +12,7 @@ def pad_sequences(
     value: Any = ...,
 ) -> np.ndarray: ...
 
-# word2vec branch
+
 def make_sampling_table(size: int, sampling_factor: float = ...) -> np.ndarray: ...
 def skipgrams(
     sequence: Sequence[int],

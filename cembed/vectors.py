@@ -185,7 +185,7 @@ class Vectors:
             return 0.0
         return float(np.dot(va, vb) / (na * nb))
 
-    # ---- word2vec branch: analogy evaluation (logic in cembed.analogies)
+    # ---- analogy evaluation (logic in cembed.analogies)
     def evaluate_word_analogies(self, path, restrict_vocab=300000, case_insensitive=True):
         """gensim's analogy evaluation (``questions-words.txt``); see
         :func:`cembed.analogies.evaluate_word_analogies`.
@@ -200,7 +200,6 @@ class Vectors:
         from cembed.analogies import evaluate_word_analogies
 
         return evaluate_word_analogies(self, path, restrict_vocab, case_insensitive)
-    # ---- end word2vec branch
 
     # ------------------------------------------------------------ tables
     def embedding_matrix(self, word_index, num_words=None, initializer="uniform", seed=None):
@@ -267,7 +266,7 @@ class Vectors:
         >>> v.quantize("int8").most_similar("a", topn=1)[0][0] in ("b", "c")
         True
         """
-        from cembed.compact import quantize_vectors  # branch compact
+        from cembed.compact import quantize_vectors
 
         return quantize_vectors(self, dtype)
 

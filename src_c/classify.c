@@ -888,6 +888,7 @@ static inline uint64_t splitmix64(uint64_t x)
 void cembed_ft_init_uniform_f32(float *w, int64_t rows, int64_t dim, double bound, uint64_t seed)
 {
     const int nt = cembed_threads_for(rows * dim * 4);
+    (void)nt; /* unused without OpenMP */
     const float b = (float)bound;
     CEMBED_OMP(parallel for schedule(static) num_threads(nt))
     for (int64_t r = 0; r < rows; r++) {
@@ -1265,6 +1266,7 @@ int cembed_ft_hidden_f32(const float *wi, int64_t in_rows, int64_t dim, const ce
             return CEMBED_ERR_INDEX;
         }
     const int nt = cembed_threads_for(x->rows.size * dim * 4);
+    (void)nt; /* unused without OpenMP */
     CEMBED_OMP(parallel for schedule(static) num_threads(nt))
     for (int64_t i = 0; i < n; i++) {
         const int64_t r0 = x->row_off.data[i];
@@ -1310,6 +1312,7 @@ int cembed_ft_predict_f32(const float *hidden, int64_t n, int64_t dim, const flo
         || (loss == CEMBED_FT_HS && (!parent || !binary)))
         return CEMBED_ERR_VALUE;
     const int nt = cembed_threads_for(n * nlabels * dim * 4);
+    (void)nt; /* unused without OpenMP */
     int st = CEMBED_OK;
     CEMBED_OMP(parallel num_threads(nt))
     {

@@ -22,7 +22,7 @@ MODULES = [
     "cembed.__main__",
     "cembed.vocab",
     "cembed.dask",
-    "cembed.models.classifier",  # branch classifier
+    "cembed.models.classifier",
     "cembed.compact",
     "cembed.models.word2vec",
     "cembed.analogies",

@@ -1272,7 +1272,7 @@ static void test_parallel_paths(void)
     free(val4);
 }
 
-/* ---- compact tables (branch compact) --------------------------------------- */
+/* ---- compact tables --------------------------------------- */
 
 /* Every kind at a random size, buffers malloc'ed at the packed size: pack,
  * a row that cannot be packed (nothing written), gather and every bag
@@ -1421,7 +1421,7 @@ int main(int argc, char **argv)
         test_text();
         test_pad();
         test_vectors();
-        test_compact(); /* branch compact */
+        test_compact();
     }
     remove(tmp_path);
     test_parallel_paths();

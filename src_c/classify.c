@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "cembed.h"
+#include "buffer.h"
 #include "isa.h"
 #include "parallel.h"
 
@@ -35,18 +36,11 @@
 
 /* ---- growable arrays ---------------------------------------------------- */
 
-#define VEC_RESERVE(v, need, type)                                                        \
+/* Grow buffer v to hold `need` elements (buffer.h), or return NOMEM. */
+#define VEC_RESERVE(v, need)                                                              \
     do {                                                                                  \
-        if ((need) > (v)->cap) {                                                          \
-            int64_t cap_ = (v)->cap > 0 ? (v)->cap : 256;                                 \
-            while (cap_ < (need))                                                         \
-                cap_ *= 2;                                                                \
-            type *p_ = (type *)realloc((v)->data, (size_t)cap_ * sizeof(type));           \
-            if (!p_)                                                                      \
-                return CEMBED_ERR_NOMEM;                                                  \
-            (v)->data = p_;                                                               \
-            (v)->cap = cap_;                                                              \
-        }                                                                                 \
+        if (CEMBED_RESERVE((v)->data, (v)->cap, (need), 256) != CEMBED_OK)                \
+            return CEMBED_ERR_NOMEM;                                                      \
     } while (0)
 
 typedef struct {
@@ -61,14 +55,14 @@ typedef struct {
 
 static int i32_push(i32buf *v, int32_t x)
 {
-    VEC_RESERVE(v, v->size + 1, int32_t);
+    VEC_RESERVE(v, v->size + 1);
     v->data[v->size++] = x;
     return CEMBED_OK;
 }
 
 static int i64_push(i64buf *v, int64_t x)
 {
-    VEC_RESERVE(v, v->size + 1, int64_t);
+    VEC_RESERVE(v, v->size + 1);
     v->data[v->size++] = x;
     return CEMBED_OK;
 }
@@ -196,7 +190,7 @@ static int split_spans(const uint8_t *delim, const char *text, int64_t len, i64b
         const uint8_t *t = p;
         while (p < end && !delim[*p])
             p++;
-        VEC_RESERVE(spans, spans->size + 2, int64_t);
+        VEC_RESERVE(spans, spans->size + 2);
         spans->data[spans->size++] = (int64_t)(t - (const uint8_t *)text);
         spans->data[spans->size++] = (int64_t)(p - t);
     }
@@ -211,16 +205,8 @@ static int lowered(const char *text, int64_t len, int lower, char **low, int64_t
         *out = text;
         return CEMBED_OK;
     }
-    if (len > *low_cap) {
-        int64_t cap = *low_cap ? *low_cap : 4096;
-        while (cap < len)
-            cap *= 2;
-        char *p = (char *)realloc(*low, (size_t)cap);
-        if (!p)
-            return CEMBED_ERR_NOMEM;
-        *low = p;
-        *low_cap = cap;
-    }
+    if (CEMBED_RESERVE(*low, *low_cap, len, 4096) != CEMBED_OK)
+        return CEMBED_ERR_NOMEM;
     for (int64_t i = 0; i < len; i++) {
         uint8_t b = (uint8_t)text[i];
         (*low)[i] = (char)((uint8_t)(b - 'A') < 26 ? b + 32 : b);
@@ -269,7 +255,7 @@ static int count_spans(cembed_ft_dict *d, const char *text, const int64_t *spans
 static int token_spans(const int64_t *tok_off, int64_t j0, int64_t j1, i64buf *spans)
 {
     spans->size = 0;
-    VEC_RESERVE(spans, 2 * (j1 - j0), int64_t);
+    VEC_RESERVE(spans, 2 * (j1 - j0));
     for (int64_t j = j0; j < j1; j++) {
         spans->data[spans->size++] = tok_off[j];
         spans->data[spans->size++] = tok_off[j + 1] - tok_off[j];
@@ -394,13 +380,8 @@ static int reader_next(line_reader *r, const char **line, int64_t *len, int *got
             r->end -= r->start;
             r->start = 0;
         }
-        if (r->end == r->cap) {
-            char *p = (char *)realloc(r->buf, (size_t)(2 * r->cap));
-            if (!p)
-                return CEMBED_ERR_NOMEM;
-            r->buf = p;
-            r->cap *= 2;
-        }
+        if (r->end == r->cap && CEMBED_RESERVE(r->buf, r->cap, r->cap + 1, 1) != CEMBED_OK)
+            return CEMBED_ERR_NOMEM;
         size_t got_bytes = fread(r->buf + r->end, 1, (size_t)(r->cap - r->end), r->f);
         r->end += (int64_t)got_bytes;
         if (got_bytes == 0) {
@@ -642,7 +623,7 @@ static int encode_spans(const cembed_ft_dict *d, cembed_ft_data *x, const char *
     i32buf *h = &x->hashes;
     h->size = 0;
     *has_label = 0;
-    VEC_RESERVE(h, ns + 1, int32_t);
+    VEC_RESERVE(h, ns + 1);
     for (int64_t i = 0; i <= ns; i++) {
         const char *tok = i < ns ? text + spans[2 * i] : EOS;
         int64_t len = i < ns ? spans[2 * i + 1] : EOS_LEN;
@@ -663,7 +644,7 @@ static int encode_spans(const cembed_ft_dict *d, cembed_ft_data *x, const char *
     if (d->word_ngrams > 1 && d->buckets > 0) {
         const int64_t m = h->size, nw = d->nwords;
         const uint64_t b = (uint64_t)d->buckets;
-        VEC_RESERVE(&x->rows, x->rows.size + m * (d->word_ngrams - 1), int32_t);
+        VEC_RESERVE(&x->rows, x->rows.size + m * (d->word_ngrams - 1));
         for (int64_t i = 0; i < m; i++) {
             uint64_t hh = (uint64_t)(int64_t)h->data[i];
             for (int64_t j = i + 1; j < m && j < i + d->word_ngrams; j++) {

@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "cembed.h"
+#include "buffer.h"
 #include "isa.h"
 #include "parallel.h"
 
@@ -111,14 +112,8 @@ typedef struct {
 
 static int span_push(span_buf *b, int64_t s, int64_t e)
 {
-    if (b->size + 2 > b->capacity) {
-        int64_t cap = b->capacity ? b->capacity * 2 : 4096;
-        int64_t *p = (int64_t *)realloc(b->spans, (size_t)cap * sizeof(int64_t));
-        if (!p)
-            return CEMBED_ERR_NOMEM;
-        b->spans = p;
-        b->capacity = cap;
-    }
+    if (CEMBED_RESERVE(b->spans, b->capacity, b->size + 2, 4096) != CEMBED_OK)
+        return CEMBED_ERR_NOMEM;
     b->spans[b->size++] = s;
     b->spans[b->size++] = e;
     return CEMBED_OK;
@@ -222,14 +217,8 @@ typedef struct {
 
 static int i64_push(cembed_i64vec *v, int64_t x)
 {
-    if (v->size == v->capacity) {
-        int64_t cap = v->capacity ? v->capacity * 2 : 4096;
-        int64_t *p = (int64_t *)realloc(v->data, (size_t)cap * sizeof(int64_t));
-        if (!p)
-            return CEMBED_ERR_NOMEM;
-        v->data = p;
-        v->capacity = cap;
-    }
+    if (CEMBED_RESERVE(v->data, v->capacity, v->size + 1, 4096) != CEMBED_OK)
+        return CEMBED_ERR_NOMEM;
     v->data[v->size++] = x;
     return CEMBED_OK;
 }
@@ -319,14 +308,9 @@ static int each_line(const char *path, sentence_fn fn, void *state, cembed_w2v_e
     int st = buf ? CEMBED_OK : CEMBED_ERR_NOMEM, eof = 0;
     while (st == CEMBED_OK && !(eof && have == 0)) {
         if (!eof) {
-            if (have == cap) {
-                char *p = (char *)realloc(buf, (size_t)cap * 2);
-                if (!p) {
-                    st = CEMBED_ERR_NOMEM;
-                    break;
-                }
-                buf = p;
-                cap *= 2;
+            if (have == cap && CEMBED_RESERVE(buf, cap, cap + 1, 1) != CEMBED_OK) {
+                st = CEMBED_ERR_NOMEM;
+                break;
             }
             size_t got = fread(buf + have, 1, (size_t)(cap - have), f);
             have += (int64_t)got;

@@ -21,7 +21,7 @@ def blocks(language):
 def test_quick_start_is_two_commands():
     first = blocks("bash")[0].strip().splitlines()
     assert first == ['pip install -e . && python -m cembed demo',
-                     'pip install ".[test]" && python -m pytest']
+                     'pip install -e ".[test]" && python -m pytest']
     with open(os.path.join(os.path.dirname(README), ".ci", "run"), encoding="utf-8") as f:
         assert f.read().rstrip().endswith(first[1])
 

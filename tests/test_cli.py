@@ -190,7 +190,15 @@ def test_a_source_checkout_without_compiled_modules_says_what_to_do(tmp_path):
     for name in os.listdir(os.path.dirname(cembed.__file__)):
         if name.endswith(".py"):
             shutil.copy(os.path.join(os.path.dirname(cembed.__file__), name), source)
-    proc = cli("demo", "--epochs", "1", cwd=str(source.parent))  # a built cembed on PYTHONPATH
+    # A built cembed and NumPy on PYTHONPATH; -S keeps site's path hooks (an
+    # editable install's finder) out, so only sys.path decides.
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__))),
+         os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))])
+    proc = subprocess.run([sys.executable, "-S", "-m", "cembed", "demo", "--epochs", "1"],
+                          cwd=str(source.parent), capture_output=True, text=True, env=env,
+                          timeout=120)
     assert proc.returncode == 1, proc.stdout
     for words in ("ImportError: cembed's compiled modules are missing in " + str(source),
                   "python setup.py build_ext --inplace", "pip install -e ."):

@@ -1135,6 +1135,8 @@ static void test_vectors(void)
             /* documented: a binary file whose float bytes all read as plain
              * UTF-8 text is detected as text; binary=1 reads it */
             mode = 1;
+            free(m);
+            cembed_w2v_close(r); /* the text attempt's reader, which read_all handed back */
             st = read_all(tmp_path, mode, -1, &rows, &got_dim, &m, &r);
         }
         CHECK(st == CEMBED_OK);

@@ -274,6 +274,57 @@ static inline __attribute__((always_inline)) void FN(pool)(
     }
 }
 
+#ifdef VW
+/* pool's row-wise sum when the bag's columns are NV whole vectors (D = 16,
+ * 32, 64 ... up to CHUNK): the same operations in the same order, with the
+ * least work a row (no tail, a branch-free prefetch of the row `ahead` on,
+ * its 2 or 3 lines for rows of up to 128 bytes). */
+static inline __attribute__((always_inline)) void FN(pool_rowwise)(
+    const int kind, const uint8_t *data, int64_t ld, int64_t dim, int64_t row_bytes,
+    const int64_t *idx, int64_t lo, int64_t hi, int64_t n, const float *weights,
+    int64_t padding_idx, const int NV, float denom, float *CEMBED_RESTRICT out)
+{
+    FN(vf) acc[CHUNK / VW];
+    for (int k = 0; k < NV; k++)
+        acc[k] = V_ZERO();
+    float bsum = 0;
+    const int64_t ahead = AHEAD(row_bytes), last = n - 1;
+    const int64_t mid = row_bytes > 64 ? 64 : 0, end = row_bytes - 1;
+    for (int64_t p = lo; p < hi; p++) {
+        const uint8_t *next = data + idx[p + ahead < last ? p + ahead : last] * ld;
+        CEMBED_PREFETCH(next);
+        CEMBED_PREFETCH(next + mid);
+        CEMBED_PREFETCH(next + end);
+        if (row_bytes > 128)
+            for (int64_t o = 128; o < row_bytes; o += 64)
+                CEMBED_PREFETCH(next + o);
+        if (idx[p] == padding_idx)
+            continue;
+        const uint8_t *row = data + idx[p] * ld;
+        float scale, bias;
+        FN(scale_bias)(kind, row, dim, &scale, &bias);
+        if (weights) {
+            scale = weights[p] * scale;
+            bias = weights[p] * bias;
+        }
+        bsum += bias;
+        const FN(vf) vs = V_SET1(scale);
+        for (int k = 0; k < NV; k++)
+            acc[k] = V_ADD(acc[k], V_MUL(FN(codes_vec)(kind, row, k * VW), vs));
+    }
+    const FN(vf) vd = V_SET1(denom), vbs = V_SET1(bsum);
+    for (int k = 0; k < NV; k++) {
+        FN(vf) v = acc[k];
+#if VW == 16
+        if (kind == CEMBED_COMPACT_INT4)
+            v = _mm512_permutexvar_ps(UNPERM, v);
+#endif
+        v = V_ADD(v, vbs);
+        V_STORE(out + k * VW, denom != 1 ? V_DIV(v, vd) : v);
+    }
+}
+#endif
+
 /* One instance of pool per vector count, so that the accumulators stay in
  * registers; the mode and weights tested once per call, not per row. */
 static inline __attribute__((always_inline)) void FN(pool_any)(
@@ -282,6 +333,29 @@ static inline __attribute__((always_inline)) void FN(pool_any)(
     int64_t padding_idx, int64_t c0, int64_t w, float denom, float *out)
 {
     const int nv = (int)(w / VW_OR_1);
+#ifdef VW
+    if ((kind == CEMBED_COMPACT_INT8 || kind == CEMBED_COMPACT_INT4) && mode != CEMBED_BAG_MAX
+        && w == dim && nv * VW == dim) {
+#define POOL_ROWWISE(NV)                                                                      \
+    if (weights)                                                                              \
+        FN(pool_rowwise)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, weights, padding_idx, \
+                         NV, denom, out);                                                     \
+    else                                                                                      \
+        FN(pool_rowwise)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, NULL, padding_idx,    \
+                         NV, denom, out);
+        switch (nv) {
+        case 1:
+            POOL_ROWWISE(1) return;
+        case 2:
+            POOL_ROWWISE(2) return;
+        case 4:
+            POOL_ROWWISE(4) return;
+        case 8:
+            POOL_ROWWISE(8) return;
+        }
+#undef POOL_ROWWISE
+    }
+#endif
 #define POOL_MODE(NV)                                                                         \
     if (mode == CEMBED_BAG_MAX)                                                               \
         FN(pool)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, CEMBED_BAG_MAX, NULL,        \

@@ -16,6 +16,15 @@ times, at 2 threads:
 - quantizing the table against one float32 pass over it (``np.copyto``: one
   read, one write).
 
+With ``--touch`` (needs a C compiler: ``cc``) it also times a touch probe
+per row size, the least work any bag must do (benchmarks/memory_limit.c's
+idea for packed rows): one load from each cache line of every looked-up
+row, rows prefetched 16 positions ahead (every line), the same bags of 64
+handed to the threads, no arithmetic. ``bag / touch`` near 1 means the bag
+is as fast as the memory system lets any kernel be for its bytes, and
+``fp32 touch / dtype touch`` is the most any compact bag can lead torch's
+float32 bag by (when torch's runs at its touch limit).
+
 Contenders of a case run in a shuffled round-robin, a few calls each, and
 the figure is the median, so a noisy machine slows them alike. It prints
 one table of times and the goal ratios (the issue's: int8 bag >= 2.5x
@@ -29,12 +38,17 @@ word2vec table trained on gensim's Lee corpus.
     python benchmarks/bench_compact.py --dims 64 --repeat 7
     python benchmarks/bench_compact.py --quick       # V = 100,000, a smoke run
     python benchmarks/bench_compact.py --isa avx2    # both libraries on AVX2
+    python benchmarks/bench_compact.py --isa all --dims 64 --no-quality --touch
 """
 import argparse
+import ctypes
 import os
 import random
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -47,12 +61,63 @@ DTYPES = ("float16", "bfloat16", "int8", "int4")
 THREADS = 2
 
 
+TOUCH_C = r"""
+#include <stdint.h>
+uint32_t touch(const uint8_t *d, int64_t ld, int64_t rb, const int64_t *idx, int64_t nbags,
+               int64_t len, int ahead, int nt)
+{
+    uint32_t s = 0;
+    const int64_t n = nbags * len;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) reduction(+ : s)
+    for (int64_t b0 = 0; b0 < nbags; b0 += 64) {
+        const int64_t hi = (b0 + 64 < nbags ? b0 + 64 : nbags) * len;
+        for (int64_t p = b0 * len; p < hi; p++) {
+            if (p + ahead < n) {
+                const uint8_t *r = d + idx[p + ahead] * ld;
+                for (int64_t o = 0; o < rb; o += 64)
+                    __builtin_prefetch(r + o);
+                __builtin_prefetch(r + rb - 1);
+            }
+            const uint8_t *r = d + idx[p] * ld;
+            for (int64_t o = 0; o < rb; o += 64)
+                s += r[o];
+            s += r[rb - 1];
+        }
+    }
+    return s;
+}
+"""
+
+
+def touch_probe(tmp):
+    """The compiled touch loop (TOUCH_C), or None without a C compiler."""
+    cc = shutil.which(os.environ.get("CC", "cc"))
+    if cc is None:
+        return None
+    src, lib = os.path.join(tmp, "touch.c"), os.path.join(tmp, "touch.so")
+    with open(src, "w") as f:
+        f.write(TOUCH_C)
+    try:
+        subprocess.run([cc, "-O2", "-fopenmp", "-shared", "-fPIC", src, "-o", lib], check=True,
+                       capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    fn = ctypes.CDLL(lib).touch
+    fn.restype = ctypes.c_uint32
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
+                   ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int]
+    return fn
+
+
+CLOCK = time.perf_counter
+
+
 def timed(fn, calls):
     times = []
     for _ in range(calls):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(CLOCK() - t0)
     return times
 
 
@@ -71,7 +136,7 @@ def race(contenders, repeat, calls=3):
     return {name: statistics.median(t) for name, t in results.items()}
 
 
-def lookup_case(cembed, torch, table, tables, packed_t, idx, repeat):
+def lookup_case(cembed, torch, table, tables, packed_t, idx, repeat, touch=None, threads=2):
     F = torch.nn.functional
     B, L = idx.shape
     idx_t = torch.from_numpy(idx)
@@ -89,6 +154,12 @@ def lookup_case(cembed, torch, table, tables, packed_t, idx, repeat):
         "torch fp32 gather": lambda: F.embedding(idx_t, w32),
         "cembed fp32 bag": lambda: cembed.embedding_bag(table, idx),
     }
+    if touch is not None:
+        B, L = idx.shape
+        for name, a in [("float32", table)] + [(d, tables[d].data) for d in DTYPES]:
+            c[f"touch {name} rows"] = (lambda a: lambda: touch(
+                a.ctypes.data, a.strides[0], a.shape[1] * a.itemsize, idx.ctypes.data, B, L, 16,
+                threads))(a)
     for dtype in DTYPES:
         c[f"cembed {dtype} bag"] = (lambda T: lambda: cembed.embedding_bag(T, idx))(tables[dtype])
         c[f"cembed {dtype} gather"] = (lambda T: lambda: cembed.gather(T, idx))(tables[dtype])
@@ -149,10 +220,26 @@ def main(argv=None):
     p.add_argument("--no-quality", action="store_true")
     p.add_argument("--threads", type=int, default=THREADS,
                    help=f"threads for both libraries (default {THREADS}, the goals' setting)")
-    p.add_argument("--isa", choices=["baseline", "avx2", "avx512"],
+    p.add_argument("--isa", choices=["baseline", "avx2", "avx512", "all"],
                    help="run cembed on this instruction-set path, and PyTorch on the same "
-                        "(ATEN_CPU_CAPABILITY, FBGEMM_ENABLE_INSTRUCTIONS), in a fresh process")
+                        "(ATEN_CPU_CAPABILITY, FBGEMM_ENABLE_INSTRUCTIONS), in a fresh process; "
+                        "all: each path this CPU has, one after the other")
+    p.add_argument("--cpu-time", action="store_true",
+                   help="with --threads 1: time by the thread's CPU time (time.thread_time), "
+                        "which a busy machine's descheduling does not inflate")
+    p.add_argument("--touch", action="store_true",
+                   help="also time the touch probe per row size (compiled with cc)")
     args = p.parse_args(argv)
+    if args.isa == "all":
+        cembed = _import_cembed()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        i = argv.index("--isa")
+        rest = argv[:i] + argv[i + 2:]
+        for isa in cembed.build_info()["supported_isa"]:
+            print(f"==== path {isa}", flush=True)
+            subprocess.run([sys.executable, os.path.abspath(__file__), "--isa", isa] + rest,
+                           check=True)
+        return
     if args.isa and os.environ.get("CEMBED_ISA") != args.isa:
         env = dict(os.environ, CEMBED_ISA=args.isa,
                    ATEN_CPU_CAPABILITY={"baseline": "default"}.get(args.isa, args.isa))
@@ -162,6 +249,11 @@ def main(argv=None):
         argv = sys.argv[1:] if argv is None else list(argv)
         os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + argv, env)
 
+    if args.cpu_time:
+        if args.threads != 1:
+            p.error("--cpu-time needs --threads 1 (the work must run on the calling thread)")
+        global CLOCK
+        CLOCK = time.thread_time
     cembed = _import_cembed()
     import torch
 
@@ -173,8 +265,13 @@ def main(argv=None):
     V = 100_000 if args.quick else 1_000_000
     print(f"cembed {cembed.__version__} ({native} kernels), torch {torch.__version__}, "
           f"{args.threads} threads, V = {V:,}, indices {BATCH_SHAPE[0]} x {BATCH_SHAPE[1]}; "
-          "median ms (noisy when the machine is shared)\n")
+          f"median ms{' of CPU time' if args.cpu_time else ''} "
+          "(noisy when the machine is shared)\n")
     goals = []
+    tmp = tempfile.mkdtemp(prefix="bench_compact_")
+    touch = touch_probe(tmp) if args.touch else None
+    if args.touch and touch is None:
+        print("(no C compiler: the touch probe is left out)\n")
     for D in args.dims:
         rng = np.random.default_rng(SEED + D)
         table = rng.standard_normal((V, D), dtype=np.float32) * 0.1
@@ -192,7 +289,8 @@ def main(argv=None):
                           2 * q["float32 pass (copy)"] / q["quantize int4"], 1.0))
         for dist in args.dists:
             idx = make_indices(dist, V, BATCH_SHAPE, SEED + (dist == "zipf"))
-            r = lookup_case(cembed, torch, table, tables, packed_t, idx, args.repeat)
+            r = lookup_case(cembed, torch, table, tables, packed_t, idx, args.repeat, touch,
+                            args.threads)
             print(f"D = {D}, {dist}:")
             for name in sorted(r, key=lambda n: (n.split()[-1] != "bag", n)):
                 print(f"  {name:<34} {r[name] * 1e3:8.3f} ms")
@@ -206,7 +304,20 @@ def main(argv=None):
                     (f"{dist}: float16 bag vs torch fp32 (>= 1.6)",
                      f32 / r["cembed float16 bag"], 1.6),
                 ]
+            if touch is not None:
+                t32 = r["touch float32 rows"]
+                print("  bag / touch of its rows (1 = at the memory limit):")
+                print(f"    torch fp32 {r['torch fp32 bag'] / t32:.2f}, torch int8 "
+                      f"{r['torch int8 bag'] / r['touch int8 rows']:.2f}, torch int4 "
+                      f"{r['torch int4 bag'] / r['touch int4 rows']:.2f}; cembed " + ", ".join(
+                          f"{d} {r[f'cembed {d} bag'] / r[f'touch {d} rows']:.2f}"
+                          for d in DTYPES))
+                print("  the most a bag at its touch limit leads by: vs torch fp32 " + ", ".join(
+                    f"{d} {r['torch fp32 bag'] / r[f'touch {d} rows']:.2f}" for d in DTYPES)
+                    + f"; int8 vs torch int8 {r['torch int8 bag'] / r['touch int8 rows']:.2f}"
+                    + f", int4 vs torch 4-bit {r['torch int4 bag'] / r['touch int4 rows']:.2f}")
         del table, tables, packed_t
+    shutil.rmtree(tmp, ignore_errors=True)
     if goals:
         print("\ngoals at D = 64 (ratio = how many times faster; noisy machine: indicative)")
         for name, ratio, goal in goals:

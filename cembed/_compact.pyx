@@ -41,6 +41,15 @@ cdef int64_t _ld(cnp.ndarray data):
     return data.strides[0] if data.shape[0] > 1 else data.shape[1] * data.itemsize
 
 
+def _aligned_rows(int64_t V, int64_t rb):
+    """An uninitialised (V, rb) uint8 array starting on a 64-byte cache
+    line, so that a 128-byte half-float row (D = 64) spans two lines, not
+    three."""
+    buf = np.empty(V * rb + 64, dtype=np.uint8)
+    cdef int64_t skip = -buf.ctypes.data % 64
+    return buf[skip:skip + V * rb].reshape(V, rb)
+
+
 def quantize(table, int kind):
     """Pack a float32/float64 table; returns the packed array, or raises
     ValueError naming the first row that cannot be packed."""
@@ -48,7 +57,7 @@ def quantize(table, int kind):
     t, ld = _core._compact_table(table)
     cdef int64_t V = t.shape[0], D = t.shape[1], tld = ld, bad = -1
     cdef int64_t rb = cembed_compact_row_bytes(kind, D)
-    cdef cnp.ndarray out = np.empty((V, rb), dtype=np.uint8)
+    cdef cnp.ndarray out = _aligned_rows(V, rb)
     cdef const void *tp = cnp.PyArray_DATA(t)
     cdef uint8_t *op = <uint8_t *>cnp.PyArray_DATA(out)
     cdef int is_f64 = t.dtype == np.float64

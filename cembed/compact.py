@@ -21,8 +21,11 @@ PyTorch (``torch.ops.quantized.embedding_bag_byte_prepack`` /
 
 ``cembed.gather`` and ``cembed.embedding_bag`` take a :class:`CompactTable`
 wherever they take a table, with every mode and option, and return float32,
-bitwise equal to the same lookup on ``table.dequantize()``, for any number
-of threads.
+the same bits for any number of threads and on every instruction-set path.
+A gather, any float16/bfloat16 lookup and a max bag are bitwise the same
+lookup on ``table.dequantize()``; an int8/int4 sum, mean or sqrtn adds
+``code * scale`` per column and the biases apart (docs: compact tables), so
+it is within float rounding of that lookup, not bitwise.
 """
 import json
 import numbers

@@ -61,15 +61,22 @@ static inline __attribute__((always_inline)) void FN(scale_bias)(const int kind,
     scale_bias(kind, row, dim, scale, bias);
 }
 
-/* A bag is pooled in chunks of this many columns, in registers. */
+/* A bag is pooled in chunks of this many columns, in registers: eight
+ * vectors of the set (so D = 64 on AVX2 and D = 128 on AVX-512 take one
+ * pass over the bag's rows). */
+#ifdef VW
+#define CHUNK (8 * VW)
+#else
 #define CHUNK 64
+#endif
 /* Rows are prefetched this many positions ahead: about 4 KiB of rows in
  * flight (as the float32 bag's 16 rows of 256 bytes), so more of the short
  * compact rows, within [16, 64]. */
 #define AHEAD(row_bytes) \
     ((row_bytes) >= 256 ? 16 : (row_bytes) <= 64 ? 64 : (int64_t)(4096 / (row_bytes)))
 
-/* Element c of a packed row, as float32. */
+/* Element c of a packed row as float32: a half widened exactly, or a code
+ * as code * scale + bias (two roundings). */
 static inline __attribute__((always_inline)) float FN(decode1)(const int kind,
                                                               const uint8_t *row, int64_t c,
                                                               float scale, float bias)
@@ -85,15 +92,51 @@ static inline __attribute__((always_inline)) float FN(decode1)(const int kind,
         memcpy(&h, row + 2 * c, 2);
         return bf16_to_float(h);
     }
-    case CEMBED_COMPACT_INT8:
-        return (float)row[c] * scale + bias;
     default:
-        return (float)((row[c >> 1] >> ((c & 1) * 4)) & 15) * scale + bias;
+        return code_at(kind, row, c) * scale + bias;
     }
 }
 
 #ifdef VW
-/* Elements [c, c + VW) of a packed row (c a multiple of VW, so even). */
+#if VW == 16
+/* Nibble k of a broadcast 64-bit word lands in lane 2k (k < 8) or lane
+ * 2(k - 8) + 1 (k >= 8); UNPERM puts lanes back in column order. */
+#define NIBBLE_SHIFTS \
+    _mm512_setr_epi32(0, 0, 4, 4, 8, 8, 12, 12, 16, 16, 20, 20, 24, 24, 28, 28)
+#define UNPERM _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15)
+#endif
+
+/* The codes [c, c + VW) of a row-wise row as float32 (c a multiple of VW,
+ * so even). For INT4 on AVX-512 the lanes come in the order NIBBLE_SHIFTS
+ * gives (a sum pools them so and puts them back once per bag); elsewhere
+ * in column order. */
+static inline __attribute__((always_inline)) FN(vf) FN(codes_vec)(const int kind,
+                                                                  const uint8_t *row,
+                                                                  int64_t c)
+{
+#if VW == 16
+    if (kind == CEMBED_COMPACT_INT8)
+        return _mm512_cvtepi32_ps(
+            _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(row + c))));
+    int64_t eight;
+    memcpy(&eight, row + c / 2, 8);
+    return _mm512_cvtepi32_ps(_mm512_and_si512(
+        _mm512_srlv_epi32(_mm512_set1_epi64(eight), NIBBLE_SHIFTS), _mm512_set1_epi32(15)));
+#else
+    if (kind == CEMBED_COMPACT_INT8)
+        return _mm256_cvtepi32_ps(
+            _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + c))));
+    int32_t four;
+    memcpy(&four, row + c / 2, 4);
+    return _mm256_cvtepi32_ps(
+        _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(four),
+                                           _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28)),
+                         _mm256_set1_epi32(15)));
+#endif
+}
+
+/* Elements [c, c + VW) of a packed row, in column order (c a multiple of
+ * VW): as decode1, lane by lane. */
 static inline __attribute__((always_inline)) FN(vf) FN(decode)(const int kind,
                                                                const uint8_t *row, int64_t c,
                                                                FN(vf) scale, FN(vf) bias)
@@ -105,18 +148,11 @@ static inline __attribute__((always_inline)) FN(vf) FN(decode)(const int kind,
     case CEMBED_COMPACT_BF16:
         return _mm512_castsi512_ps(_mm512_slli_epi32(
             _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(row + 2 * c))), 16));
-    case CEMBED_COMPACT_INT8: {
-        __m512 q = _mm512_cvtepi32_ps(
-            _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(row + c))));
-        return V_ADD(V_MUL(q, scale), bias);
-    }
-    default: {
-        const __m128i b = _mm_loadl_epi64((const __m128i *)(row + c / 2));
-        const __m128i lo = _mm_and_si128(b, _mm_set1_epi8(15));
-        const __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), _mm_set1_epi8(15));
-        __m512 q = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi)));
-        return V_ADD(V_MUL(q, scale), bias);
-    }
+    case CEMBED_COMPACT_INT8:
+        return V_ADD(V_MUL(FN(codes_vec)(kind, row, c), scale), bias);
+    default:
+        return V_ADD(V_MUL(_mm512_permutexvar_ps(UNPERM, FN(codes_vec)(kind, row, c)), scale),
+                     bias);
     }
 #else
     switch (kind) {
@@ -125,36 +161,43 @@ static inline __attribute__((always_inline)) FN(vf) FN(decode)(const int kind,
     case CEMBED_COMPACT_BF16:
         return _mm256_castsi256_ps(_mm256_slli_epi32(
             _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(row + 2 * c))), 16));
-    case CEMBED_COMPACT_INT8: {
-        __m256 q = _mm256_cvtepi32_ps(
-            _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + c))));
-        return V_ADD(V_MUL(q, scale), bias);
-    }
-    default: {
-        int32_t four;
-        memcpy(&four, row + c / 2, 4);
-        const __m128i b = _mm_cvtsi32_si128(four);
-        const __m128i lo = _mm_and_si128(b, _mm_set1_epi8(15));
-        const __m128i hi = _mm_and_si128(_mm_srli_epi16(b, 4), _mm_set1_epi8(15));
-        __m256 q = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpacklo_epi8(lo, hi)));
-        return V_ADD(V_MUL(q, scale), bias);
-    }
+    default:
+        return V_ADD(V_MUL(FN(codes_vec)(kind, row, c), scale), bias);
     }
 #endif
 }
 #endif
 
+/* Prefetch the cache lines of a row of row_bytes at r: its first, every
+ * 64 bytes on, and its last (a 72-byte row can touch three lines). */
+static inline __attribute__((always_inline)) void FN(prefetch_row)(const uint8_t *r,
+                                                                   int64_t row_bytes)
+{
+    CEMBED_PREFETCH(r);
+    for (int64_t o = 64; o < row_bytes; o += 64)
+        CEMBED_PREFETCH(r + o);
+    CEMBED_PREFETCH(r + row_bytes - 1);
+}
+
 /* Pool columns [c0, c0 + w) of the bag idx[lo..hi) into out (divided by
  * denom when it is not 1): NV whole vectors in registers, then the columns
- * past them one by one. Rows are added in order of p. */
+ * past them one by one. Rows are added in order of p, each column the same
+ * sequence of float operations on every path:
+ *   max          the largest decoded element (decode1's value);
+ *   half floats  acc += x, or acc += w * x (x exact);
+ *   row-wise     acc += code * s with s = scale (w * scale when weighted),
+ *                and the biases (w * bias) summed apart, in order, and
+ *                added once: out = (acc + sum b) / denom. */
 static inline __attribute__((always_inline)) void FN(pool)(
     const int kind, const uint8_t *data, int64_t ld, int64_t dim, int64_t row_bytes,
     const int64_t *idx, int64_t lo, int64_t hi, int64_t n, const int mode,
     const float *weights, int64_t padding_idx, int64_t c0, const int NV, int64_t w,
     float denom, float *CEMBED_RESTRICT out)
 {
+    const int rowwise = kind == CEMBED_COMPACT_INT8 || kind == CEMBED_COMPACT_INT4;
+    const int split = rowwise && mode != CEMBED_BAG_MAX; /* biases summed apart */
 #ifdef VW
-    FN(vf) acc[CHUNK / VW > 0 ? CHUNK / VW : 1];
+    FN(vf) acc[CHUNK / VW];
     for (int k = 0; k < NV; k++)
         acc[k] = V_ZERO();
 #endif
@@ -162,21 +205,32 @@ static inline __attribute__((always_inline)) void FN(pool)(
     const int64_t t0 = c0 + (int64_t)NV * VW_OR_1, tw = w - (int64_t)NV * VW_OR_1;
     for (int64_t j = 0; j < tw; j++)
         tail[j] = 0;
+    float bsum = 0;
     int first = 1;
+    const int64_t ahead = AHEAD(row_bytes);
     for (int64_t p = lo; p < hi; p++) {
-        if (c0 == 0) {
-            const int64_t ahead = idx[p + AHEAD(row_bytes) < n ? p + AHEAD(row_bytes) : p];
-            cembed_prefetch_bytes(data + ahead * ld, row_bytes);
-        }
+        if (c0 == 0 && p + ahead < n)
+            FN(prefetch_row)(data + idx[p + ahead] * ld, row_bytes);
         if (idx[p] == padding_idx)
             continue;
         const uint8_t *row = data + idx[p] * ld;
         float scale = 0, bias = 0;
         FN(scale_bias)(kind, row, dim, &scale, &bias);
         const float wt = weights ? weights[p] : 1.0f;
+        if (split) {
+            if (weights) {
+                scale = wt * scale;
+                bias = wt * bias;
+            }
+            bsum += bias;
+        }
 #ifdef VW
         const FN(vf) vs = V_SET1(scale), vb = V_SET1(bias), vw = V_SET1(wt);
         for (int k = 0; k < NV; k++) {
+            if (split) {
+                acc[k] = V_ADD(acc[k], V_MUL(FN(codes_vec)(kind, row, c0 + k * VW), vs));
+                continue;
+            }
             const FN(vf) x = FN(decode)(kind, row, c0 + k * VW, vs, vb);
             if (mode == CEMBED_BAG_MAX)
                 acc[k] = first ? x : V_MAX(x, acc[k]);
@@ -187,6 +241,10 @@ static inline __attribute__((always_inline)) void FN(pool)(
         }
 #endif
         for (int64_t j = 0; j < tw; j++) {
+            if (split) {
+                tail[j] += code_at(kind, row, t0 + j) * scale;
+                continue;
+            }
             const float x = FN(decode1)(kind, row, t0 + j, scale, bias);
             if (mode == CEMBED_BAG_MAX)
                 tail[j] = first || x > tail[j] ? x : tail[j];
@@ -198,13 +256,74 @@ static inline __attribute__((always_inline)) void FN(pool)(
         first = 0;
     }
 #ifdef VW
-    const FN(vf) vd = V_SET1(denom);
-    for (int k = 0; k < NV; k++)
-        V_STORE(out + c0 + k * VW, denom != 1 ? V_DIV(acc[k], vd) : acc[k]);
+    const FN(vf) vd = V_SET1(denom), vbs = V_SET1(bsum);
+    for (int k = 0; k < NV; k++) {
+        FN(vf) v = acc[k];
+#if VW == 16
+        if (split && kind == CEMBED_COMPACT_INT4)
+            v = _mm512_permutexvar_ps(UNPERM, v);
 #endif
-    for (int64_t j = 0; j < tw; j++)
-        out[t0 + j] = denom != 1 ? tail[j] / denom : tail[j];
+        if (split)
+            v = V_ADD(v, vbs);
+        V_STORE(out + c0 + k * VW, denom != 1 ? V_DIV(v, vd) : v);
+    }
+#endif
+    for (int64_t j = 0; j < tw; j++) {
+        const float v = split ? tail[j] + bsum : tail[j];
+        out[t0 + j] = denom != 1 ? v / denom : v;
+    }
 }
+
+#ifdef VW
+/* pool's row-wise sum when the bag's columns are NV whole vectors (D = 16,
+ * 32, 64 ... up to CHUNK): the same operations in the same order, with the
+ * least work a row (no tail, a branch-free prefetch of the row `ahead` on,
+ * its 2 or 3 lines for rows of up to 128 bytes). */
+static inline __attribute__((always_inline)) void FN(pool_rowwise)(
+    const int kind, const uint8_t *data, int64_t ld, int64_t dim, int64_t row_bytes,
+    const int64_t *idx, int64_t lo, int64_t hi, int64_t n, const float *weights,
+    int64_t padding_idx, const int NV, float denom, float *CEMBED_RESTRICT out)
+{
+    FN(vf) acc[CHUNK / VW];
+    for (int k = 0; k < NV; k++)
+        acc[k] = V_ZERO();
+    float bsum = 0;
+    const int64_t ahead = AHEAD(row_bytes), last = n - 1;
+    const int64_t mid = row_bytes > 64 ? 64 : 0, end = row_bytes - 1;
+    for (int64_t p = lo; p < hi; p++) {
+        const uint8_t *next = data + idx[p + ahead < last ? p + ahead : last] * ld;
+        CEMBED_PREFETCH(next);
+        CEMBED_PREFETCH(next + mid);
+        CEMBED_PREFETCH(next + end);
+        if (row_bytes > 128)
+            for (int64_t o = 128; o < row_bytes; o += 64)
+                CEMBED_PREFETCH(next + o);
+        if (idx[p] == padding_idx)
+            continue;
+        const uint8_t *row = data + idx[p] * ld;
+        float scale, bias;
+        FN(scale_bias)(kind, row, dim, &scale, &bias);
+        if (weights) {
+            scale = weights[p] * scale;
+            bias = weights[p] * bias;
+        }
+        bsum += bias;
+        const FN(vf) vs = V_SET1(scale);
+        for (int k = 0; k < NV; k++)
+            acc[k] = V_ADD(acc[k], V_MUL(FN(codes_vec)(kind, row, k * VW), vs));
+    }
+    const FN(vf) vd = V_SET1(denom), vbs = V_SET1(bsum);
+    for (int k = 0; k < NV; k++) {
+        FN(vf) v = acc[k];
+#if VW == 16
+        if (kind == CEMBED_COMPACT_INT4)
+            v = _mm512_permutexvar_ps(UNPERM, v);
+#endif
+        v = V_ADD(v, vbs);
+        V_STORE(out + k * VW, denom != 1 ? V_DIV(v, vd) : v);
+    }
+}
+#endif
 
 /* One instance of pool per vector count, so that the accumulators stay in
  * registers; the mode and weights tested once per call, not per row. */
@@ -214,6 +333,29 @@ static inline __attribute__((always_inline)) void FN(pool_any)(
     int64_t padding_idx, int64_t c0, int64_t w, float denom, float *out)
 {
     const int nv = (int)(w / VW_OR_1);
+#ifdef VW
+    if ((kind == CEMBED_COMPACT_INT8 || kind == CEMBED_COMPACT_INT4) && mode != CEMBED_BAG_MAX
+        && w == dim && nv * VW == dim) {
+#define POOL_ROWWISE(NV)                                                                      \
+    if (weights)                                                                              \
+        FN(pool_rowwise)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, weights, padding_idx, \
+                         NV, denom, out);                                                     \
+    else                                                                                      \
+        FN(pool_rowwise)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, NULL, padding_idx,    \
+                         NV, denom, out);
+        switch (nv) {
+        case 1:
+            POOL_ROWWISE(1) return;
+        case 2:
+            POOL_ROWWISE(2) return;
+        case 4:
+            POOL_ROWWISE(4) return;
+        case 8:
+            POOL_ROWWISE(8) return;
+        }
+#undef POOL_ROWWISE
+    }
+#endif
 #define POOL_MODE(NV)                                                                         \
     if (mode == CEMBED_BAG_MAX)                                                               \
         FN(pool)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, CEMBED_BAG_MAX, NULL,        \
@@ -236,7 +378,6 @@ static inline __attribute__((always_inline)) void FN(pool_any)(
         POOL_MODE(3) break;
     case 4:
         POOL_MODE(4) break;
-#if VW == 8
     case 5:
         POOL_MODE(5) break;
     case 6:
@@ -245,7 +386,6 @@ static inline __attribute__((always_inline)) void FN(pool_any)(
         POOL_MODE(7) break;
     case 8:
         POOL_MODE(8) break;
-#endif
     }
 #else
     (void)nv;
@@ -313,7 +453,7 @@ static inline __attribute__((always_inline)) void FN(gather_kind)(
     const int64_t row_bytes = packed_row_bytes(kind, dim);
     for (int64_t i = lo; i < hi; i++) {
         if (idx && i + AHEAD(row_bytes) < hi)
-            cembed_prefetch_bytes(data + idx[i + AHEAD(row_bytes)] * ld, row_bytes);
+            FN(prefetch_row)(data + idx[i + AHEAD(row_bytes)] * ld, row_bytes);
         const uint8_t *row = data + (idx ? idx[i] : i) * ld;
         float *o = out + i * dim;
         float scale = 0, bias = 0;
@@ -557,6 +697,10 @@ static const compact_kernels FN(kernels) = {FN(bag_range), FN(gather_range), FN(
 #undef V_STORE
 #undef CHUNK
 #undef AHEAD
+#ifdef UNPERM
+#undef UNPERM
+#undef NIBBLE_SHIFTS
+#endif
 #undef FN
 #undef CAT
 #undef CAT_

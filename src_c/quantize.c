@@ -150,6 +150,14 @@ static inline void scale_bias(int kind, const uint8_t *row, int64_t dim, float *
     }
 }
 
+/* Code c of a row-wise row, as float32. */
+static inline float code_at(int kind, const uint8_t *row, int64_t c)
+{
+    if (kind == CEMBED_COMPACT_INT8)
+        return (float)row[c];
+    return (float)((row[c >> 1] >> ((c & 1) * 4)) & 15);
+}
+
 #define INT8_EPSILON 1e-8f
 
 /* ---- kernels, one copy per instruction set ----------------------------- */

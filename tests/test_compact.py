@@ -14,7 +14,8 @@ import cembed
 from cembed import _compact
 from cembed.compact import CompactTable, load_compact, quantize
 
-from oracles import assert_within_bound, embedding_bag_ref, gather_ref
+from oracles import (assert_within_bound, bag_layout, embedding_bag_ref, gather_ref,
+                     normalize_padding)
 
 DTYPES = ("float16", "bfloat16", "int8", "int4")
 MODES = ("sum", "mean", "sqrtn", "max")
@@ -108,14 +109,75 @@ def test_torch_live_both_directions(rng, D):
 # ----------------------------------------------------------------- lookups
 
 
+def unpack_rows(T):
+    """(codes as float32 (V, D), scale (V,), bias (V,)) of a row-wise table."""
+    V, D = T.shape
+    raw = T.data.view(np.uint8)
+    if T.dtype == "int8":
+        return (raw[:, :D].astype(np.float32), raw[:, D:D + 4].copy().view(np.float32)[:, 0],
+                raw[:, D + 4:D + 8].copy().view(np.float32)[:, 0])
+    half = (D + 1) // 2
+    nib = np.stack([raw[:, :half] & 15, raw[:, :half] >> 4], axis=2).reshape(V, 2 * half)[:, :D]
+    sb = raw[:, half:half + 4].copy().view(np.float16).astype(np.float32)
+    return nib.astype(np.float32), sb[:, 0], sb[:, 1]
+
+
+def split_bag_ref(T, indices, offsets=None, mode="sum", per_sample_weights=None,
+                  padding_idx=None):
+    """The row-wise sum's arithmetic (docs/compact.rst), step by step in
+    float32: per column acc += code * s in index order, the biases b summed
+    apart (s, b the row's scale and bias, each times the row's weight when
+    weighted), then (acc + sum b) / denominator."""
+    codes, scale, bias = unpack_rows(T)
+    flat, off = bag_layout(indices, offsets)
+    pad = normalize_padding(padding_idx, T.shape[0])
+    w = None if per_sample_weights is None else \
+        np.asarray(per_sample_weights, np.float32).ravel()
+    f32 = np.float32
+    out = np.zeros((off.size - 1, T.shape[1]), np.float32)
+    for b in range(off.size - 1):
+        acc = np.zeros(T.shape[1], np.float32)
+        bsum = s1 = s2 = f32(0)
+        count = 0
+        for p in range(off[b], off[b + 1]):
+            r = flat[p]
+            if r == pad:
+                continue
+            count += 1
+            s, bi = scale[r], bias[r]
+            if w is not None:
+                s, bi = f32(w[p] * s), f32(w[p] * bi)
+                s1, s2 = f32(s1 + w[p]), f32(s2 + f32(w[p] * w[p]))
+            acc = acc + codes[r] * s
+            bsum = f32(bsum + bi)
+        denom = f32(1)
+        if mode == "mean":
+            denom = s1 if w is not None else f32(count)
+        elif mode == "sqrtn":
+            denom = np.sqrt(s2 if w is not None else f32(count))
+        if count == 0 or denom == 0:
+            continue
+        v = acc + bsum
+        out[b] = v / denom if mode != "sum" else v
+    return out
+
+
 def check_bag(T, indices, offsets=None, **kw):
-    """A bag on T: bitwise the float32 bag on the dequantized table, and
-    within float rounding of the scipy one-hot product."""
+    """A bag on T: bitwise its documented arithmetic (the float32 bag on the
+    dequantized table for the half floats and for max; split_bag_ref for
+    row-wise sums), and within float rounding of the scipy one-hot product."""
     deq = T.dequantize()
     got = cembed.embedding_bag(T, indices, offsets=offsets, **kw)
     assert got.dtype == np.float32
-    assert np.array_equal(got, cembed.embedding_bag(deq, indices, offsets=offsets, **kw))
     ref, bound = embedding_bag_ref(deq, indices, offsets=offsets, **kw)
+    if T.dtype in ("int8", "int4") and kw.get("mode", "sum") != "max":
+        assert np.array_equal(got, split_bag_ref(T, indices, offsets=offsets, **kw))
+        # the partial sums are of code * scale and of the biases, not of x
+        codes, scale, bias = unpack_rows(T)
+        _, bound = embedding_bag_ref(np.abs(codes * scale[:, None]) + np.abs(bias)[:, None],
+                                     indices, offsets=offsets, **kw)
+    else:
+        assert np.array_equal(got, cembed.embedding_bag(deq, indices, offsets=offsets, **kw))
     assert_within_bound(got, ref, bound, np.float32)
     return got
 
@@ -179,8 +241,7 @@ def test_every_integer_dtype_and_views(rng, itype):
     idx = rng.integers(0, 100, size=(8, 10)).astype(itype)
     view = idx[:, ::2]
     assert np.array_equal(cembed.gather(T, view), T.dequantize()[view.astype(np.int64)])
-    assert np.array_equal(cembed.embedding_bag(T, view),
-                          cembed.embedding_bag(T.dequantize(), view))
+    assert np.array_equal(cembed.embedding_bag(T, view), split_bag_ref(T, view))
 
 
 # -------------------------------------------------------------- error bounds
@@ -408,7 +469,7 @@ import sys, numpy as np, cembed
 from cembed import _compact
 rng = np.random.default_rng(7)
 out = {"isa": np.array(_compact.isa())}
-for D in (5, 16, 64, 67, 200):
+for D in (5, 16, 32, 64, 67, 128, 200, 256):
     W = rng.standard_normal((500, D)).astype(np.float32) * rng.choice([1e-3, 1, 1e3], (500, 1))
     idx = rng.integers(0, 500, size=(30, 9))
     w = rng.random(idx.shape).astype(np.float32)
@@ -417,6 +478,7 @@ for D in (5, 16, 64, 67, 200):
         out[f"{dtype}{D}data"] = T.data.view(np.uint8)
         out[f"{dtype}{D}gather"] = cembed.gather(T, idx)
         out[f"{dtype}{D}sqrtn"] = cembed.embedding_bag(T, idx, mode="sqrtn", per_sample_weights=w)
+        out[f"{dtype}{D}sum"] = cembed.embedding_bag(T, idx)
         out[f"{dtype}{D}max"] = cembed.embedding_bag(T, idx, mode="max")
 np.savez(sys.argv[1], **out)
 """
@@ -523,7 +585,7 @@ def test_embedding_quantize(rng):
     deq = q.embeddings.dequantize()
     assert np.array_equal(q(idx), deq[idx])
     assert np.array_equal(q.bag(idx, mode="mean"),
-                          cembed.embedding_bag(deq, idx, mode="mean", padding_idx=0))
+                          split_bag_ref(q.embeddings, idx, mode="mean", padding_idx=0))
     before = deq.copy()
     opt = cembed.optimizers.SGD(0.5)
     q.train_step(idx, np.ones((4, 6, 16), np.float32), opt)

@@ -878,22 +878,46 @@ static inline uint64_t splitmix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* Rows [r0, r1) of w uniform in [-b, b): row r's values are drawn from
+ * its own seed, one 64-bit hash of (row seed + pair number) giving two
+ * 24-bit uniforms, element p of the row and element p + ceil(dim/2). No
+ * value depends on another, so the loop vectorizes (the 2M-row bucket
+ * table of bigrams is the largest cost of a short training otherwise),
+ * and integer hashing and exact float steps give every path the same bits. */
+CEMBED_INLINE void init_rows_body(const int isa, float *CEMBED_RESTRICT w, int64_t r0, int64_t r1,
+                                  int64_t dim, uint64_t seed, float b)
+{
+    (void)isa;
+    const int64_t half = (dim + 1) / 2, pairs = dim / 2;
+    /* 2u - 1 for u = k / 2^24 is k / 2^23 - 1, exact in float */
+    const float step = 1.0f / 8388608.0f;
+    for (int64_t r = r0; r < r1; r++) {
+        const uint64_t base = splitmix64(seed ^ splitmix64((uint64_t)r));
+        float *CEMBED_RESTRICT row = w + r * dim;
+        for (int64_t p = 0; p < pairs; p++) {
+            const uint64_t z = splitmix64(base + (uint64_t)p * 0x9E3779B97F4A7C15ull);
+            row[p] = ((float)(int32_t)(z >> 40) * step - 1.0f) * b;
+            row[p + half] = ((float)(int32_t)((z >> 16) & 0xFFFFFF) * step - 1.0f) * b;
+        }
+        if (half > pairs) {
+            const uint64_t z = splitmix64(base + (uint64_t)pairs * 0x9E3779B97F4A7C15ull);
+            row[pairs] = ((float)(int32_t)(z >> 40) * step - 1.0f) * b;
+        }
+    }
+}
+
+CEMBED_ISA_KERNEL(ft_init_rows, init_rows_body,
+                  (float *w, int64_t r0, int64_t r1, int64_t dim, uint64_t seed, float b),
+                  (w, r0, r1, dim, seed, b))
+
 void cembed_ft_init_uniform_f32(float *w, int64_t rows, int64_t dim, double bound, uint64_t seed)
 {
     const int nt = cembed_threads_for(rows * dim * 4);
     (void)nt; /* unused without OpenMP */
-    const float b = (float)bound;
+    const int64_t block = 1024;
     CEMBED_OMP(parallel for schedule(static) num_threads(nt))
-    for (int64_t r = 0; r < rows; r++) {
-        uint64_t s = splitmix64(seed ^ splitmix64((uint64_t)r));
-        float *row = w + r * dim;
-        for (int64_t d = 0; d < dim; d++) {
-            s = splitmix64(s);
-            /* 24 random bits: a uniform float in [0, 1), then [-b, b) */
-            float u = (float)(s >> 40) * (1.0f / 16777216.0f);
-            row[d] = (2.0f * u - 1.0f) * b;
-        }
-    }
+    for (int64_t r0 = 0; r0 < rows; r0 += block)
+        ft_init_rows(w, r0, rows - r0 < block ? rows : r0 + block, dim, seed, (float)bound);
 }
 
 /* ---- hierarchical softmax: fastText's Huffman tree ------------------------ */

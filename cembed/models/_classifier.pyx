@@ -353,6 +353,35 @@ def ft_hash(bytes s):
     return cembed_ft_hash(s, len(s))
 
 
+cdef class _Block:
+    """Owner of a C allocation that a NumPy array views; freed with it."""
+    cdef void *ptr
+
+    def __dealloc__(self):
+        free(self.ptr)
+
+
+def new_table(int64_t rows, int64_t dim):
+    """An uninitialized (rows, dim) float32 array in memory from C's malloc.
+
+    NumPy advises the kernel to back large arrays with huge pages; on a
+    virtual machine the first touch of such pages can cost seconds for the
+    2M-row bucket table (the host backs them then), where small pages
+    recycled by malloc cost a fraction of that. The array owns the block."""
+    cdef _Block owner = _Block()
+    cdef size_t nbytes = <size_t> (rows * dim) * sizeof(float)
+    owner.ptr = malloc(nbytes if nbytes else 1)
+    if owner.ptr == NULL:
+        raise MemoryError(f"cannot allocate a {rows} x {dim} float32 table")
+    cdef cnp.npy_intp shape[2]
+    shape[0] = rows
+    shape[1] = dim
+    arr = cnp.PyArray_SimpleNewFromData(2, shape, cnp.NPY_FLOAT32, owner.ptr)
+    cnp.Py_INCREF(owner)
+    cnp.PyArray_SetBaseObject(arr, owner)
+    return arr
+
+
 def init_uniform(float[:, ::1] w, double bound, uint64_t seed):
     with nogil:
         cembed_ft_init_uniform_f32(&w[0, 0] if w.shape[0] else NULL, w.shape[0], w.shape[1],

@@ -375,7 +375,7 @@ class TextClassifier:
     def _train(self, core, d, x, id_names, counts, multi, analyzer, file_labels):
         dim = int(self.dim)
         rows = d.nwords + (int(self.buckets) if self.word_ngrams > 1 else 0)
-        wi = np.empty((rows, dim), dtype=np.float32)
+        wi = core.new_table(rows, dim)
         core.init_uniform(wi, 1.0 / dim, int(self.seed))
         if self.pretrained is not None:
             index = self.pretrained.index

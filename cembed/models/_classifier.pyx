@@ -23,9 +23,13 @@ cdef extern from "Python.h":
     const char *PyUnicode_AsUTF8AndSize(object s, Py_ssize_t *size) except NULL
     bint PyUnicode_IS_ASCII(object s)
 
-# texts handed to C in one call
+# texts handed to C in one call (counting, encoding for training)
 cdef enum:
     CHUNK = 4096
+# texts handed to C in one prediction call: threads start once a call, so
+# a call should hold many texts
+cdef enum:
+    PREDICT_CHUNK = 65536
 
 LOSSES = {"softmax": CEMBED_FT_SOFTMAX, "hs": CEMBED_FT_HS, "ova": CEMBED_FT_OVA}
 # input-table kinds: float32, or a compact table's dtype
@@ -59,6 +63,7 @@ cdef class _Chunk:
     cdef int64_t *lens
     cdef uint8_t *lower
     cdef Py_ssize_t n
+    cdef Py_ssize_t size
     cdef list keep
     cdef bint lowercase
     # token lists
@@ -66,10 +71,11 @@ cdef class _Chunk:
     cdef list tok_off
     cdef list text_off
 
-    def __cinit__(self, bint lowercase):
-        self.ptrs = <const char **> malloc(CHUNK * sizeof(char *))
-        self.lens = <int64_t *> malloc(CHUNK * sizeof(int64_t))
-        self.lower = <uint8_t *> malloc(CHUNK * sizeof(uint8_t))
+    def __cinit__(self, bint lowercase, Py_ssize_t size):
+        self.size = size
+        self.ptrs = <const char **> malloc(size * sizeof(char *))
+        self.lens = <int64_t *> malloc(size * sizeof(int64_t))
+        self.lower = <uint8_t *> malloc(size * sizeof(uint8_t))
         if not self.ptrs or not self.lens or not self.lower:
             raise MemoryError()
         self.lowercase = lowercase
@@ -124,16 +130,16 @@ cdef class _Chunk:
         return 0
 
 
-def _chunks(texts, bint lowercase):
-    """Yield (chunk, tokens, first): runs of up to CHUNK texts of one kind
+def _chunks(texts, bint lowercase, Py_ssize_t size=CHUNK):
+    """Yield (chunk, tokens, first): runs of up to size texts of one kind
     (str, or token lists when tokens), the first being texts[first]. The
     consumer resets the chunk before asking for the next."""
-    cdef _Chunk c = _Chunk(lowercase)
+    cdef _Chunk c = _Chunk(lowercase, size)
     cdef bint tokens = False
     cdef Py_ssize_t first = 0
     for i, t in enumerate(texts):
         is_str = isinstance(t, str)
-        if c.n and (c.n == CHUNK or tokens == is_str):
+        if c.n and (c.n == c.size or tokens == is_str):
             yield c, tokens, first
             first = i
         tokens = not is_str
@@ -506,7 +512,7 @@ def predict_texts(Dictionary d, list texts, table, int kind, int64_t dim, wo, in
     cdef cnp.ndarray tok_off, text_off
     cdef const char *buf
     cdef int st
-    for c, tokens, first in _chunks(texts, d.lowercase):
+    for c, tokens, first in _chunks(texts, d.lowercase, min(max(n, 1), PREDICT_CHUNK)):
         hp = <float *> cnp.PyArray_DATA(<cnp.ndarray> hid) + first * dim if want_hidden else NULL
         prp = <float *> cnp.PyArray_DATA(<cnp.ndarray> proba) + first * nl if want_proba else NULL
         tp = <int32_t *> cnp.PyArray_DATA(<cnp.ndarray> top) + first * k if k > 0 else NULL

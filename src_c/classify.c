@@ -1276,6 +1276,8 @@ done:
 /* Texts pooled and scored together by one thread: every text's output is
  * computed by one thread alone, so it does not depend on the thread count. */
 #define FT_PREDICT_BLOCK 64
+/* Rows of the next text prefetched while a text is pooled. */
+#define FT_PREFETCH_ROWS 32
 
 /* The input table: float32 rows (CEMBED_FT_F32) or packed compact rows. */
 typedef struct {
@@ -1307,9 +1309,18 @@ static int mean_block(const ft_table *t, const int32_t *rows, const int64_t *off
 {
     const int64_t dim = t->dim;
     if (t->kind == CEMBED_FT_F32) {
-        for (int64_t b = 0; b < nb; b++)
-            ft_mean_rows(out + b * dim, (const float *)t->data, dim, rows + off[b],
-                         off[b + 1] - off[b]);
+        const float *wi = (const float *)t->data;
+        /* a short text's rows are all cache misses before its first
+         * prefetch pays: the next text's rows are fetched while this one
+         * is pooled */
+        for (int64_t j = 0; j < off[1] && j < FT_PREFETCH_ROWS; j++)
+            cembed_prefetch_bytes(wi + (int64_t)rows[j] * dim, dim * 4);
+        for (int64_t b = 0; b < nb; b++) {
+            if (b + 1 < nb)
+                for (int64_t j = off[b + 1]; j < off[b + 2] && j < off[b + 1] + FT_PREFETCH_ROWS; j++)
+                    cembed_prefetch_bytes(wi + (int64_t)rows[j] * dim, dim * 4);
+            ft_mean_rows(out + b * dim, wi, dim, rows + off[b], off[b + 1] - off[b]);
+        }
         return CEMBED_OK;
     }
     for (int64_t j = 0; j < off[nb]; j++)

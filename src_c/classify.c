@@ -753,6 +753,8 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
 
 /* Rows are prefetched this many ahead: a text's rows are scattered. */
 #define FT_AHEAD 4
+/* Rows of the next text prefetched while a text is pooled or trained. */
+#define FT_PREFETCH_ROWS 32
 /* Dot products sum in 16 lanes (lane k takes the elements d = k mod 16),
  * then the lanes pairwise in a fixed tree: the compiler vectorizes that
  * without reassociating, so every instruction set gives the same bits. */
@@ -1091,6 +1093,15 @@ static void apply_updates(const train_ctx *c, int64_t j, int64_t nb, int t, int 
     }
 }
 
+/* The first rows of example e, fetched while the example before it trains
+ * (a short text's rows are otherwise all misses before its own prefetch). */
+static inline void prefetch_example(const train_ctx *c, int64_t e)
+{
+    const int64_t r0 = c->x->row_off.data[e], r1 = c->x->row_off.data[e + 1];
+    for (int64_t j = r0; j < r1 && j < r0 + FT_PREFETCH_ROWS; j++)
+        cembed_prefetch_bytes(c->wi + (int64_t)c->x->rows.data[j] * c->dim, c->dim * 4);
+}
+
 static inline int64_t example_tokens(const cembed_ft_data *x, int64_t e)
 {
     return x->tok.data[e + 1] - x->tok.data[e];
@@ -1117,6 +1128,8 @@ static void train_batches(train_ctx *c, int64_t j0, int64_t j1, int64_t B, int t
             before += (double)example_tokens(c->x, s * c->streams + j);
         for (int64_t s = lo; s < hi; s++) {
             const int64_t e = s * c->streams + j;
+            if (s + 1 < hi)
+                prefetch_example(c, e + c->streams);
             train_example(c, e, s, before);
             before += (double)example_tokens(c->x, e);
         }
@@ -1276,8 +1289,6 @@ done:
 /* Texts pooled and scored together by one thread: every text's output is
  * computed by one thread alone, so it does not depend on the thread count. */
 #define FT_PREDICT_BLOCK 64
-/* Rows of the next text prefetched while a text is pooled. */
-#define FT_PREFETCH_ROWS 32
 
 /* The input table: float32 rows (CEMBED_FT_F32) or packed compact rows. */
 typedef struct {

@@ -731,7 +731,7 @@ class TextClassifier:
         ...     ["pos", "pos", "neg", "neg"] * 20)
         >>> small = clf.quantize("int8")
         >>> small.input_
-        CompactTable(8 x 8, int8)
+        CompactTable(7 x 8, int8)
         >>> small.predict(["a good film", "an awful movie"]).tolist()
         ['pos', 'neg']
         """

@@ -583,8 +583,13 @@ class TextClassifier:
         return labels, [list(p[: len(l)]) for p, l in zip(prob, labels)]
 
     def _label_lists(self, top):
-        cls = self.classes_[self._class_of_id]
-        return [[cls[j] for j in row if j >= 0] for row in top]
+        """Label lists of the top ids (-1 dropped), as Python objects: one
+        list lookup a label (indexing NumPy arrays per label cost more than
+        the prediction itself)."""
+        names = self.classes_[self._class_of_id].tolist()
+        if self.classes_.dtype == object:
+            names = [x.item() if isinstance(x, np.generic) else x for x in names]
+        return [[names[j] for j in row if j >= 0] for row in top.tolist()]
 
     def _labels_of(self, top, k):
         if k == 1 and not self.multilabel_:
@@ -596,8 +601,7 @@ class TextClassifier:
             for i, j in enumerate(col):
                 out[i] = cls[j] if j >= 0 else None
             return out
-        return [[x.item() if isinstance(x, np.generic) else x for x in row]
-                for row in self._label_lists(top)]
+        return self._label_lists(top)
 
     def score(self, texts, labels):
         """Accuracy: the fraction of texts whose best label is right (for

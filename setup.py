@@ -156,7 +156,8 @@ extensions = [
     Extension(
         "cembed.models._classifier",
         ["cembed/models/_classifier.pyx"]
-        + c_sources("classify.c", "tokenize.c", "vocab.c", "murmur3.c", "parallel.c", "isa.c"),
+        + c_sources("classify.c", "tokenize.c", "vocab.c", "murmur3.c", "parallel.c", "isa.c",
+                    "quantize.c", "check.c"),
         **common,
     ),
     # ---- compact tables ----

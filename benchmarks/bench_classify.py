@@ -37,6 +37,13 @@ on ``debian`` also the issue's setting: dim 50, 10 epochs, learning rate 0.5):
   ``model.predict(list)``, fasttext-new's ``predict_batch(list, threads=)``;
 - model file size: ``TextClassifier.save`` against fastText's ``.bin``.
 
+``--compact`` measures instead what issue 14 asks of the compact tables:
+cembed's model quantized to each compact dtype (``TextClassifier.quantize``)
+against its float32 self, on the demo's WordNet glosses (the demo's split
+and hyperparameters) and on the chosen datasets' settings: accuracy, the
+points lost (goals: at most 0.3 in int8, 1 in int4), prediction texts/s and
+the model file.
+
 Runs are interleaved (tool order rotated each run) and the figures are
 medians over ``--repeat`` runs; a training or prediction shorter than
 0.2 s is repeated until it lasts that long. The goals, against fastText's
@@ -68,6 +75,9 @@ _TRANSLATE = str.maketrans(KERAS_FILTERS, " " * len(KERAS_FILTERS))
 PREFIX = "__label__"
 MIN_SECONDS = 0.2
 GOALS = {"train": 2.0, "accuracy": -0.5, "predict": 3.0, "size": 1.0}
+COMPACT_DTYPES = ("int8", "int4", "float16", "bfloat16")
+# accuracy points a compact dtype may lose against float32 (issue 14)
+COMPACT_GOALS = {"int8": -0.3, "int4": -1.0}
 
 
 def _import_cembed():
@@ -346,6 +356,75 @@ def _dist_version(module):
     return None
 
 
+# ---------------------------------------------------------- compact tables
+
+def compact_case(name, model, test_texts, test_labels, folder, out):
+    """Accuracy, prediction speed and file size of model and its quantized
+    copies; returns the rows printed."""
+    rows = []
+    base = None
+    for dtype in ("float32",) + COMPACT_DTYPES:
+        m = model if dtype == "float32" else model.quantize(dtype)
+        predicted = [str(x) for x in m.predict(test_texts)]
+        accuracy = 100.0 * sum(p == str(y) for p, y in zip(predicted, test_labels)) / len(test_labels)
+        seconds, _ = _timed(lambda: m.predict(test_texts))
+        path = os.path.join(folder, f"compact-{dtype}.cembed")
+        m.save(path)
+        base = accuracy if base is None else base
+        goal = COMPACT_GOALS.get(dtype)
+        row = {"case": name, "dtype": dtype, "accuracy": accuracy, "diff": accuracy - base,
+               "predict": len(test_texts) / seconds, "size": os.path.getsize(path),
+               "ok": None if goal is None else accuracy - base >= goal}
+        rows.append(row)
+        verdict = "" if goal is None else f" (goal >= {goal:+.1f}: {'met' if row['ok'] else 'FAIL'})"
+        print(f"  {dtype:>9}: accuracy {accuracy:6.2f} % ({row['diff']:+.2f} points){verdict}, "
+              f"predict {row['predict']:10,.0f} texts/s, file {row['size']:12,d} bytes",
+              file=out, flush=True)
+    return rows
+
+
+def compact_main(args, out, folder):
+    cembed = _import_cembed()
+    cembed.set_num_threads(args.threads)
+    from cembed import demo
+
+    report = []
+    texts, labels = demo.read_corpus(demo.DEFAULT_CORPUS)
+    train, test = demo.split(texts)
+    order = random.Random(0).sample(list(train), len(train))
+    print("demo: WordNet glosses, TextClassifier(dim=32, word_ngrams=2, buckets=200,000, "
+          "epochs=10, learning_rate=0.5)", file=out, flush=True)
+    clf = cembed.TextClassifier(dim=32, word_ngrams=2, buckets=200_000, epochs=10,
+                                learning_rate=0.5).fit([texts[i] for i in order],
+                                                       [labels[i] for i in order])
+    report += compact_case("demo", clf, [texts[i] for i in test], [labels[i] for i in test],
+                           folder, out)
+    for name in args.datasets:
+        data_texts, data_labels = (debian_packages(args.debian_file, args.limit) if name == "debian"
+                                   else pang_lee())
+        (train_texts, train_labels), (test_texts, test_labels) = split(data_texts, data_labels)
+        path = os.path.join(folder, f"{name}.train")
+        write_fasttext(path, train_texts, train_labels)
+        for s in settings(args):
+            if s["dataset"] != name:
+                continue
+            print(f"{name}: dim {s['dim']}, word n-grams {s['ngrams']}, buckets {s['buckets']:,}, "
+                  f"epochs {s['epochs']}, lr {s['lr']}", file=out, flush=True)
+            clf = cembed.TextClassifier(dim=s["dim"], word_ngrams=s["ngrams"], buckets=s["buckets"],
+                                        epochs=s["epochs"], learning_rate=s["lr"],
+                                        loss=s["loss"]).fit(path)
+            report += compact_case(f"{name} dim {s['dim']} n-grams {s['ngrams']}", clf, test_texts,
+                                   test_labels, folder, out)
+    lines = ["", "| case | dtype | accuracy % | points vs float32 | predict texts/s | model bytes |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for r in report:
+        flag = "" if r["ok"] is None else (" met" if r["ok"] else " FAIL")
+        lines.append(f"| {r['case']} | {r['dtype']} | {r['accuracy']:.2f} | {r['diff']:+.2f}{flag} | "
+                     f"{r['predict']:,.0f} | {r['size']:,d} |")
+    print("\n".join(lines), file=out)
+    return {"compact": report}
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--datasets", nargs="+", choices=("debian", "pang_lee"), default=["debian", "pang_lee"])
@@ -367,6 +446,9 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 10,000 packages, dim 10, one run, 200,000 buckets")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--compact", action="store_true",
+                   help="accuracy of cembed's model with each compact dtype (TextClassifier.quantize) "
+                        "on the demo's WordNet glosses and the datasets, instead of the comparison")
     args = p.parse_args(argv)
     if args.quick:
         args.limit = args.limit or 10_000
@@ -377,6 +459,13 @@ def parse_args(argv):
 def main(argv=None, out=None):
     out = sys.stdout if out is None else out
     args = parse_args(argv)
+    if args.compact:
+        with tempfile.TemporaryDirectory() as folder:
+            report = compact_main(args, out, folder)
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(report, f, indent=1)
+        return report
     tools = make_tools(args.tools, args.threads)
     if not tools:
         raise SystemExit("bench_classify: none of the tools is installed")

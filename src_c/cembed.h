@@ -454,16 +454,39 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
                         const cembed_ft_data *x, int loss, const int32_t *parent,
                         const uint8_t *binary, double lr, int64_t epochs, int64_t batch,
                         uint64_t seed, double *epoch_loss, int64_t *bad_pos);
-/* out (n, dim): the mean of each example's rows (zeros without rows). */
-int cembed_ft_hidden_f32(const float *wi, int64_t in_rows, int64_t dim, const cembed_ft_data *x,
-                         float *out, int64_t *bad_pos);
+/* The input table of prediction: float32 rows (kind CEMBED_FT_F32, wi a
+ * contiguous (in_rows, dim) float array) or packed rows of a compact kind
+ * (CEMBED_COMPACT_*, wi the packed rows end to end). */
+enum { CEMBED_FT_F32 = -1 };
+/* out (n, dim): the mean of each example's rows (zeros without rows): the
+ * sum in row order times 1/n; over a compact table, the same over the
+ * dequantized rows. */
+int cembed_ft_hidden(int kind, const void *wi, int64_t in_rows, int64_t dim,
+                     const cembed_ft_data *x, float *out, int64_t *bad_pos);
 /* From hidden vectors (n, dim): proba (n, nlabels) if not NULL, and if top
  * is not NULL the k most probable labels at or above threshold, best first
  * (ties to the smaller id) in top (n, k) with their probabilities in top_p;
- * -1 fills the rest. */
+ * -1 fills the rest. For hs the top k come from a pruned depth-first search
+ * of the tree (as fastText's), equal to ranking every label's probability. */
 int cembed_ft_predict_f32(const float *hidden, int64_t n, int64_t dim, const float *wo,
                           int64_t nlabels, int loss, const int32_t *parent, const uint8_t *binary,
                           int64_t k, double threshold, float *proba, int32_t *top, float *top_p);
+/* Prediction from texts in one call: str texts (texts, lens, lower) or
+ * token lists (buf, tok_off, text_off; texts NULL) as the dictionary reads
+ * them (label tokens skipped), pooled over the input table as
+ * cembed_ft_hidden, then scored as cembed_ft_predict_f32. Outputs that are
+ * NULL are not computed: hidden (n, dim), proba (n, nlabels), top and
+ * top_p (n, k); wo may be NULL when only hidden is asked. Threads take
+ * blocks of texts and each text is computed by one thread, so the outputs
+ * do not depend on the thread count. The table must hold the dictionary's
+ * rows (words and buckets), else CEMBED_ERR_VALUE. */
+int cembed_ft_predict_texts(const cembed_ft_dict *d, const char *const *texts,
+                            const int64_t *lens, const uint8_t *lower, const char *buf,
+                            const int64_t *tok_off, const int64_t *text_off, int64_t n, int kind,
+                            const void *wi, int64_t in_rows, int64_t dim, const float *wo,
+                            int64_t nlabels, int loss, const int32_t *parent,
+                            const uint8_t *binary, int64_t k, double threshold, float *hidden,
+                            float *proba, int32_t *top, float *top_p);
 /* ==== end of text classification ========================================== */
 
 /* ---- compact tables (quantize.c) --------------------------------------- */

@@ -615,44 +615,56 @@ void cembed_ft_data_arrays(const cembed_ft_data *x, const int32_t **rows, const 
     *tokens = x->tok.data;
 }
 
-/* One text as rows: its known words, "</s>", then its word n-grams; label
- * tokens go to labels (when collect_labels) or are skipped. */
-static int encode_spans(const cembed_ft_dict *d, cembed_ft_data *x, const char *text,
-                        const int64_t *spans, int64_t ns, int collect_labels, int *has_label)
+/* One text's input-table rows appended to rows: its known words, "</s>",
+ * then its word n-grams (h is scratch for the tokens' hashes); label tokens
+ * are appended to labels (when not NULL) or skipped. */
+static int encode_rows(const cembed_ft_dict *d, const char *text, const int64_t *spans,
+                       int64_t ns, i32buf *rows, i32buf *h, i32buf *labels, int *has_label)
 {
-    i32buf *h = &x->hashes;
     h->size = 0;
     *has_label = 0;
     VEC_RESERVE(h, ns + 1);
+    VEC_RESERVE(rows, rows->size + ns + 1);
     for (int64_t i = 0; i <= ns; i++) {
         const char *tok = i < ns ? text + spans[2 * i] : EOS;
         int64_t len = i < ns ? spans[2 * i + 1] : EOS_LEN;
         if (is_label(d, tok, len)) {
             *has_label = 1;
-            if (collect_labels) {
+            if (labels) {
                 int64_t lid = cembed_vocab_find(d->labels, tok + d->label_len, len - d->label_len);
-                if (lid >= 0 && i32_push(&x->labels, (int32_t)lid) != CEMBED_OK)
+                if (lid >= 0 && i32_push(labels, (int32_t)lid) != CEMBED_OK)
                     return CEMBED_ERR_NOMEM;
             }
             continue;
         }
         int64_t id = cembed_vocab_find(d->words, tok, len);
-        if (id >= 0 && i32_push(&x->rows, (int32_t)id) != CEMBED_OK)
-            return CEMBED_ERR_NOMEM;
+        if (id >= 0)
+            rows->data[rows->size++] = (int32_t)id;
         h->data[h->size++] = (int32_t)cembed_ft_hash(tok, len);
     }
     if (d->word_ngrams > 1 && d->buckets > 0) {
         const int64_t m = h->size, nw = d->nwords;
         const uint64_t b = (uint64_t)d->buckets;
-        VEC_RESERVE(&x->rows, x->rows.size + m * (d->word_ngrams - 1));
+        VEC_RESERVE(rows, rows->size + m * (d->word_ngrams - 1));
         for (int64_t i = 0; i < m; i++) {
             uint64_t hh = (uint64_t)(int64_t)h->data[i];
             for (int64_t j = i + 1; j < m && j < i + d->word_ngrams; j++) {
                 hh = hh * 116049371u + (uint64_t)(int64_t)h->data[j];
-                x->rows.data[x->rows.size++] = (int32_t)(nw + (int64_t)(hh % b));
+                rows->data[rows->size++] = (int32_t)(nw + (int64_t)(hh % b));
             }
         }
     }
+    return CEMBED_OK;
+}
+
+/* One text as an example: its rows, and labels (when collect_labels). */
+static int encode_spans(const cembed_ft_dict *d, cembed_ft_data *x, const char *text,
+                        const int64_t *spans, int64_t ns, int collect_labels, int *has_label)
+{
+    int st = encode_rows(d, text, spans, ns, &x->rows, &x->hashes,
+                         collect_labels ? &x->labels : NULL, has_label);
+    if (st != CEMBED_OK)
+        return st;
     if (i64_push(&x->row_off, x->rows.size) != CEMBED_OK
         || i64_push(&x->tok, x->tok.data[x->tok.size - 1] + ns + 1) != CEMBED_OK)
         return CEMBED_ERR_NOMEM;
@@ -741,6 +753,8 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
 
 /* Rows are prefetched this many ahead: a text's rows are scattered. */
 #define FT_AHEAD 4
+/* Rows of the next text prefetched while a text is pooled or trained. */
+#define FT_PREFETCH_ROWS 32
 /* Dot products sum in 16 lanes (lane k takes the elements d = k mod 16),
  * then the lanes pairwise in a fixed tree: the compiler vectorizes that
  * without reassociating, so every instruction set gives the same bits. */
@@ -866,22 +880,46 @@ static inline uint64_t splitmix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* Rows [r0, r1) of w uniform in [-b, b): row r's values are drawn from
+ * its own seed, one 64-bit hash of (row seed + pair number) giving two
+ * 24-bit uniforms, element p of the row and element p + ceil(dim/2). No
+ * value depends on another, so the loop vectorizes (the 2M-row bucket
+ * table of bigrams is the largest cost of a short training otherwise),
+ * and integer hashing and exact float steps give every path the same bits. */
+CEMBED_INLINE void init_rows_body(const int isa, float *CEMBED_RESTRICT w, int64_t r0, int64_t r1,
+                                  int64_t dim, uint64_t seed, float b)
+{
+    (void)isa;
+    const int64_t half = (dim + 1) / 2, pairs = dim / 2;
+    /* 2u - 1 for u = k / 2^24 is k / 2^23 - 1, exact in float */
+    const float step = 1.0f / 8388608.0f;
+    for (int64_t r = r0; r < r1; r++) {
+        const uint64_t base = splitmix64(seed ^ splitmix64((uint64_t)r));
+        float *CEMBED_RESTRICT row = w + r * dim;
+        for (int64_t p = 0; p < pairs; p++) {
+            const uint64_t z = splitmix64(base + (uint64_t)p * 0x9E3779B97F4A7C15ull);
+            row[p] = ((float)(int32_t)(z >> 40) * step - 1.0f) * b;
+            row[p + half] = ((float)(int32_t)((z >> 16) & 0xFFFFFF) * step - 1.0f) * b;
+        }
+        if (half > pairs) {
+            const uint64_t z = splitmix64(base + (uint64_t)pairs * 0x9E3779B97F4A7C15ull);
+            row[pairs] = ((float)(int32_t)(z >> 40) * step - 1.0f) * b;
+        }
+    }
+}
+
+CEMBED_ISA_KERNEL(ft_init_rows, init_rows_body,
+                  (float *w, int64_t r0, int64_t r1, int64_t dim, uint64_t seed, float b),
+                  (w, r0, r1, dim, seed, b))
+
 void cembed_ft_init_uniform_f32(float *w, int64_t rows, int64_t dim, double bound, uint64_t seed)
 {
     const int nt = cembed_threads_for(rows * dim * 4);
     (void)nt; /* unused without OpenMP */
-    const float b = (float)bound;
+    const int64_t block = 1024;
     CEMBED_OMP(parallel for schedule(static) num_threads(nt))
-    for (int64_t r = 0; r < rows; r++) {
-        uint64_t s = splitmix64(seed ^ splitmix64((uint64_t)r));
-        float *row = w + r * dim;
-        for (int64_t d = 0; d < dim; d++) {
-            s = splitmix64(s);
-            /* 24 random bits: a uniform float in [0, 1), then [-b, b) */
-            float u = (float)(s >> 40) * (1.0f / 16777216.0f);
-            row[d] = (2.0f * u - 1.0f) * b;
-        }
-    }
+    for (int64_t r0 = 0; r0 < rows; r0 += block)
+        ft_init_rows(w, r0, rows - r0 < block ? rows : r0 + block, dim, seed, (float)bound);
 }
 
 /* ---- hierarchical softmax: fastText's Huffman tree ------------------------ */
@@ -1055,6 +1093,15 @@ static void apply_updates(const train_ctx *c, int64_t j, int64_t nb, int t, int 
     }
 }
 
+/* The first rows of example e, fetched while the example before it trains
+ * (a short text's rows are otherwise all misses before its own prefetch). */
+static inline void prefetch_example(const train_ctx *c, int64_t e)
+{
+    const int64_t r0 = c->x->row_off.data[e], r1 = c->x->row_off.data[e + 1];
+    for (int64_t j = r0; j < r1 && j < r0 + FT_PREFETCH_ROWS; j++)
+        cembed_prefetch_bytes(c->wi + (int64_t)c->x->rows.data[j] * c->dim, c->dim * 4);
+}
+
 static inline int64_t example_tokens(const cembed_ft_data *x, int64_t e)
 {
     return x->tok.data[e + 1] - x->tok.data[e];
@@ -1081,6 +1128,8 @@ static void train_batches(train_ctx *c, int64_t j0, int64_t j1, int64_t B, int t
             before += (double)example_tokens(c->x, s * c->streams + j);
         for (int64_t s = lo; s < hi; s++) {
             const int64_t e = s * c->streams + j;
+            if (s + 1 < hi)
+                prefetch_example(c, e + c->streams);
             train_example(c, e, s, before);
             before += (double)example_tokens(c->x, e);
         }
@@ -1237,50 +1286,269 @@ done:
 
 /* ---- prediction ------------------------------------------------------------ */
 
-int cembed_ft_hidden_f32(const float *wi, int64_t in_rows, int64_t dim, const cembed_ft_data *x,
-                         float *out, int64_t *bad_pos)
+/* Texts pooled and scored together by one thread: every text's output is
+ * computed by one thread alone, so it does not depend on the thread count. */
+#define FT_PREDICT_BLOCK 64
+
+/* The input table: float32 rows (CEMBED_FT_F32) or packed compact rows. */
+typedef struct {
+    int kind;
+    const void *data;
+    int64_t rows, dim, ld_bytes;
+} ft_table;
+
+static int table_of(int kind, const void *wi, int64_t in_rows, int64_t dim, ft_table *t)
 {
+    const int64_t rb = kind == CEMBED_FT_F32 ? dim * 4 : cembed_compact_row_bytes(kind, dim);
+    if (dim < 1 || in_rows < 0 || rb < 0 || (!wi && in_rows > 0))
+        return CEMBED_ERR_VALUE;
+    t->kind = kind;
+    t->data = wi;
+    t->rows = in_rows;
+    t->dim = dim;
+    t->ld_bytes = rb;
+    return CEMBED_OK;
+}
+
+/* out[b, :] = the mean of the rows rows[off[b] .. off[b+1]) for b < nb
+ * (off[0] = 0): their sum in row order times 1/n, as fastText's
+ * computeHidden, zeros for none. A compact table is pooled by the fused
+ * compact bag (the same sum over the dequantized rows); idx is scratch for
+ * off[nb] int64 row numbers. */
+static int mean_block(const ft_table *t, const int32_t *rows, const int64_t *off, int64_t nb,
+                      float *out, int64_t *idx)
+{
+    const int64_t dim = t->dim;
+    if (t->kind == CEMBED_FT_F32) {
+        const float *wi = (const float *)t->data;
+        /* a short text's rows are all cache misses before its first
+         * prefetch pays: the next text's rows are fetched while this one
+         * is pooled */
+        for (int64_t j = 0; j < off[1] && j < FT_PREFETCH_ROWS; j++)
+            cembed_prefetch_bytes(wi + (int64_t)rows[j] * dim, dim * 4);
+        for (int64_t b = 0; b < nb; b++) {
+            if (b + 1 < nb)
+                for (int64_t j = off[b + 1]; j < off[b + 2] && j < off[b + 1] + FT_PREFETCH_ROWS; j++)
+                    cembed_prefetch_bytes(wi + (int64_t)rows[j] * dim, dim * 4);
+            ft_mean_rows(out + b * dim, wi, dim, rows + off[b], off[b + 1] - off[b]);
+        }
+        return CEMBED_OK;
+    }
+    for (int64_t j = 0; j < off[nb]; j++)
+        idx[j] = rows[j];
+    int64_t bad = -1;
+    int st = cembed_compact_bag(t->kind, (const uint8_t *)t->data, t->rows, t->ld_bytes, dim, idx,
+                                off, nb, CEMBED_BAG_SUM, NULL, -1, out, &bad);
+    if (st != CEMBED_OK)
+        return st;
+    for (int64_t b = 0; b < nb; b++) {
+        const int64_t m = off[b + 1] - off[b];
+        if (m > 0) {
+            const float s = (float)(1.0 / (double)m);
+            for (int64_t d = 0; d < dim; d++)
+                out[b * dim + d] *= s;
+        }
+    }
+    return CEMBED_OK;
+}
+
+int cembed_ft_hidden(int kind, const void *wi, int64_t in_rows, int64_t dim,
+                     const cembed_ft_data *x, float *out, int64_t *bad_pos)
+{
+    ft_table t;
+    if (table_of(kind, wi, in_rows, dim, &t) != CEMBED_OK)
+        return CEMBED_ERR_VALUE;
     const int64_t n = cembed_ft_data_size(x);
     for (int64_t j = 0; j < x->rows.size; j++)
         if (x->rows.data[j] < 0 || x->rows.data[j] >= in_rows) {
             *bad_pos = j;
             return CEMBED_ERR_INDEX;
         }
-    const int nt = cembed_threads_for(x->rows.size * dim * 4);
+    const int nt = cembed_threads_for(x->rows.size * t.ld_bytes);
     (void)nt; /* unused without OpenMP */
-    CEMBED_OMP(parallel for schedule(static) num_threads(nt))
-    for (int64_t i = 0; i < n; i++) {
-        const int64_t r0 = x->row_off.data[i];
-        ft_mean_rows(out + i * dim, wi, dim, x->rows.data + r0, x->row_off.data[i + 1] - r0);
+    int st = CEMBED_OK;
+    CEMBED_OMP(parallel num_threads(nt))
+    {
+        i64buf off = {0}, idx = {0};
+        int mine = CEMBED_OK;
+        CEMBED_OMP(for schedule(dynamic, 1))
+        for (int64_t i0 = 0; i0 < n; i0 += FT_PREDICT_BLOCK) {
+            const int64_t nb = n - i0 < FT_PREDICT_BLOCK ? n - i0 : FT_PREDICT_BLOCK;
+            const int64_t r0 = x->row_off.data[i0], m = x->row_off.data[i0 + nb] - r0;
+            if (mine != CEMBED_OK || CEMBED_RESERVE(off.data, off.cap, nb + 1, 64) != CEMBED_OK
+                || CEMBED_RESERVE(idx.data, idx.cap, m + 1, 256) != CEMBED_OK) {
+                mine = CEMBED_ERR_NOMEM;
+                continue;
+            }
+            for (int64_t b = 0; b <= nb; b++)
+                off.data[b] = x->row_off.data[i0 + b] - r0;
+            int s1 = mean_block(&t, x->rows.data + r0, off.data, nb, out + i0 * dim, idx.data);
+            if (s1 != CEMBED_OK)
+                mine = s1;
+        }
+        if (mine != CEMBED_OK) {
+            CEMBED_OMP(atomic write)
+            st = mine;
+        }
+        free(off.data);
+        free(idx.data);
+    }
+    return st;
+}
+
+/* The output layer and what to compute from a hidden vector. */
+typedef struct {
+    const float *wo;
+    int64_t nlabels, dim;
+    int loss;
+    const int32_t *parent;
+    const uint8_t *binary;
+    int32_t *child; /* hs: internal node i's children at 2(i - nlabels) + binary */
+    int64_t k;
+    double threshold;
+} ft_head;
+
+static int head_of(const float *wo, int64_t nlabels, int64_t dim, int loss, const int32_t *parent,
+                   const uint8_t *binary, int64_t k, double threshold, ft_head *o)
+{
+    memset(o, 0, sizeof(*o));
+    if (dim < 1 || nlabels < 1 || k < 0 || !wo
+        || (loss != CEMBED_FT_SOFTMAX && loss != CEMBED_FT_HS && loss != CEMBED_FT_OVA)
+        || (loss == CEMBED_FT_HS && (!parent || !binary)))
+        return CEMBED_ERR_VALUE;
+    *o = (ft_head){wo, nlabels, dim, loss, parent, binary, NULL, k, threshold};
+    if (loss == CEMBED_FT_HS && nlabels > 1) {
+        o->child = (int32_t *)malloc((size_t)(2 * nlabels) * sizeof(int32_t));
+        if (!o->child)
+            return CEMBED_ERR_NOMEM;
+        for (int64_t j = 0; j < 2 * nlabels - 2; j++) {
+            const int64_t p = parent[j];
+            if (p < nlabels || p > 2 * nlabels - 2 || p <= j) {
+                free(o->child);
+                o->child = NULL;
+                return CEMBED_ERR_VALUE; /* not a tree of cembed_ft_huffman */
+            }
+            o->child[2 * (p - nlabels) + (binary[j] ? 1 : 0)] = (int32_t)j;
+        }
     }
     return CEMBED_OK;
 }
 
-/* The probability of every label for one hidden vector: softmax, one
- * sigmoid a label (one-vs-all), or the product of the decisions on the
- * path to the root (hs; scratch holds nlabels floats). */
-static void label_probs(const float *h, int64_t dim, const float *wo, int64_t nl, int loss,
-                        const int32_t *parent, const uint8_t *binary, float *p, float *scratch)
+/* Floats of scratch and stack entries a thread needs for one text. */
+static inline int64_t head_scratch(const ft_head *o)
 {
-    if (loss == CEMBED_FT_SOFTMAX) {
-        ft_dots(p, wo, nl, dim, h);
+    return 4 * o->nlabels + 2;
+}
+
+/* The probability of every label for one hidden vector: softmax, one
+ * sigmoid a label (one-vs-all), or for hs the product of the decisions on
+ * the path from the root (computed from the root down, in the order the
+ * pruned search multiplies them). scratch holds 3 nlabels floats. */
+static void label_probs(const ft_head *o, const float *h, float *p, float *scratch)
+{
+    const int64_t nl = o->nlabels, dim = o->dim;
+    if (o->loss == CEMBED_FT_SOFTMAX) {
+        ft_dots(p, o->wo, nl, dim, h);
         softmax_inplace(p, nl);
-    } else if (loss == CEMBED_FT_OVA) {
-        ft_dots(p, wo, nl, dim, h);
+    } else if (o->loss == CEMBED_FT_OVA) {
+        ft_dots(p, o->wo, nl, dim, h);
         for (int64_t i = 0; i < nl; i++)
             p[i] = sigmoidf(p[i]);
     } else {
-        ft_dots(scratch, wo, nl - 1, dim, h);
+        float *f = scratch, *q = scratch + nl;
+        const int64_t root = 2 * nl - 2;
+        ft_dots(f, o->wo, nl - 1, dim, h);
         for (int64_t i = 0; i < nl - 1; i++)
-            scratch[i] = sigmoidf(scratch[i]);
-        for (int64_t i = 0; i < nl; i++) {
-            float q = 1.0f;
-            for (int64_t j = i; parent[j] != -1; j = parent[j]) {
-                const float f = scratch[parent[j] - nl];
-                q *= binary[j] ? f : 1.0f - f;
-            }
-            p[i] = q;
+            f[i] = sigmoidf(f[i]);
+        q[root] = 1.0f;
+        for (int64_t j = root - 1; j >= 0; j--) {
+            const int64_t par = o->parent[j];
+            const float fj = f[par - nl];
+            q[j] = q[par] * (o->binary[j] ? fj : 1.0f - fj);
         }
+        for (int64_t i = 0; i < nl; i++)
+            p[i] = q[i];
+    }
+}
+
+/* Label j with probability q into the best m of k, best first, ties to
+ * the smaller label id (so any visiting order gives the same list). */
+static inline void topk_insert(int32_t *ti, float *tp, int64_t *m, int64_t k, float q, int32_t j)
+{
+    int64_t at;
+    if (*m < k)
+        at = (*m)++;
+    else if (q > tp[k - 1] || (q == tp[k - 1] && j < ti[k - 1]))
+        at = k - 1;
+    else
+        return;
+    while (at > 0 && (q > tp[at - 1] || (q == tp[at - 1] && j < ti[at - 1]))) {
+        tp[at] = tp[at - 1];
+        ti[at] = ti[at - 1];
+        at--;
+    }
+    tp[at] = q;
+    ti[at] = j;
+}
+
+/* hs's k best labels by a depth-first search of the tree, as fastText's
+ * predict: the more probable child first, and a subtree left out when its
+ * probability (which bounds its leaves') is below the threshold or below
+ * the k-th best so far. Only the nodes visited are scored; the result is
+ * that of scoring every label. */
+static int64_t hs_topk(const ft_head *o, const float *h, int32_t *ti, float *tp, float *stack_q,
+                       int32_t *stack_node)
+{
+    const int64_t nl = o->nlabels, k = o->k;
+    int64_t m = 0, sp = 0;
+    stack_node[sp] = (int32_t)(2 * nl - 2);
+    stack_q[sp++] = 1.0f;
+    while (sp > 0) {
+        const int64_t node = stack_node[--sp];
+        const float q = stack_q[sp];
+        if (!(q >= o->threshold) || (m == k && q < tp[k - 1]))
+            continue;
+        if (node < nl) {
+            topk_insert(ti, tp, &m, k, q, (int32_t)node);
+            continue;
+        }
+        const float f = sigmoidf(ft_dot(o->wo + (node - nl) * o->dim, h, o->dim));
+        const int32_t c0 = o->child[2 * (node - nl)], c1 = o->child[2 * (node - nl) + 1];
+        const float q0 = q * (1.0f - f), q1 = q * f;
+        const int one_first = q1 >= q0;
+        stack_node[sp] = one_first ? c0 : c1;
+        stack_q[sp++] = one_first ? q0 : q1;
+        stack_node[sp] = one_first ? c1 : c0;
+        stack_q[sp++] = one_first ? q1 : q0;
+    }
+    return m;
+}
+
+/* One text's outputs from its hidden vector h: proba (nlabels, or NULL)
+ * and the k best at or above the threshold in ti/tp (or NULL); -1 and 0
+ * fill the rest. scratch: head_scratch floats, stack: 2 nlabels ints. */
+static void head_one(const ft_head *o, const float *h, float *proba, int32_t *ti, float *tp,
+                     float *scratch, int32_t *stack)
+{
+    const int64_t nl = o->nlabels, k = o->k;
+    int64_t m = 0;
+    if (!ti || k == 0) {
+        if (proba)
+            label_probs(o, h, proba, scratch + nl);
+        return;
+    }
+    if (o->loss == CEMBED_FT_HS && nl > 1 && !proba) {
+        m = hs_topk(o, h, ti, tp, scratch, stack);
+    } else {
+        float *p = proba ? proba : scratch;
+        label_probs(o, h, p, scratch + nl);
+        for (int64_t j = 0; j < nl; j++)
+            if (p[j] >= o->threshold)
+                topk_insert(ti, tp, &m, k, p[j], (int32_t)j);
+    }
+    for (int64_t j = m; j < k; j++) {
+        ti[j] = -1;
+        tp[j] = 0.0f;
     }
 }
 
@@ -1288,52 +1556,149 @@ int cembed_ft_predict_f32(const float *hidden, int64_t n, int64_t dim, const flo
                           int64_t nlabels, int loss, const int32_t *parent, const uint8_t *binary,
                           int64_t k, double threshold, float *proba, int32_t *top, float *top_p)
 {
-    if (dim < 1 || nlabels < 1 || k < 0
-        || (loss != CEMBED_FT_SOFTMAX && loss != CEMBED_FT_HS && loss != CEMBED_FT_OVA)
-        || (loss == CEMBED_FT_HS && (!parent || !binary)))
-        return CEMBED_ERR_VALUE;
+    ft_head o;
+    int st = head_of(wo, nlabels, dim, loss, parent, binary, top ? k : 0, threshold, &o);
+    if (st != CEMBED_OK)
+        return st;
     const int nt = cembed_threads_for(n * nlabels * dim * 4);
     (void)nt; /* unused without OpenMP */
-    int st = CEMBED_OK;
     CEMBED_OMP(parallel num_threads(nt))
     {
-        float *p = (float *)malloc((size_t)(2 * nlabels) * sizeof(float));
-        if (!p) {
+        float *scratch = (float *)malloc((size_t)head_scratch(&o) * sizeof(float));
+        int32_t *stack = (int32_t *)malloc((size_t)(2 * nlabels) * sizeof(int32_t));
+        if (!scratch || !stack) {
             CEMBED_OMP(atomic write)
             st = CEMBED_ERR_NOMEM;
         }
         CEMBED_OMP(for schedule(static))
         for (int64_t i = 0; i < n; i++) {
-            if (!p)
+            if (!scratch || !stack)
                 continue;
-            float *pi = proba ? proba + i * nlabels : p;
-            label_probs(hidden + i * dim, dim, wo, nlabels, loss, parent, binary, pi, p + nlabels);
-            if (!top || k == 0)
-                continue;
-            /* the k best at or above the threshold, best first, ties to
-             * the smaller label id; -1 and 0 fill the rest */
-            int32_t *ti = top + i * k;
-            float *tp = top_p + i * k;
-            int64_t m = 0;
-            for (int64_t j = 0; j < nlabels; j++) {
-                const float q = pi[j];
-                if (!(q >= threshold) || (m == k && !(q > tp[k - 1])))
-                    continue;
-                int64_t at = m < k ? m++ : k - 1;
-                while (at > 0 && q > tp[at - 1]) {
-                    tp[at] = tp[at - 1];
-                    ti[at] = ti[at - 1];
-                    at--;
-                }
-                tp[at] = q;
-                ti[at] = (int32_t)j;
-            }
-            for (int64_t j = m; j < k; j++) {
-                ti[j] = -1;
-                tp[j] = 0.0f;
-            }
+            head_one(&o, hidden + i * dim, proba ? proba + i * nlabels : NULL,
+                     top ? top + i * k : NULL, top ? top_p + i * k : NULL, scratch, stack);
         }
-        free(p);
+        free(scratch);
+        free(stack);
     }
+    free(o.child);
+    return st;
+}
+
+/* A thread's scratch for prediction from texts. */
+typedef struct {
+    i64buf spans, off, idx;
+    i32buf hashes, rows;
+    char *low;
+    int64_t low_cap;
+    float *hid, *scratch;
+    int32_t *stack;
+} predict_scratch;
+
+static void scratch_free(predict_scratch *w)
+{
+    free(w->spans.data);
+    free(w->off.data);
+    free(w->idx.data);
+    free(w->hashes.data);
+    free(w->rows.data);
+    free(w->low);
+    free(w->hid);
+    free(w->scratch);
+    free(w->stack);
+}
+
+/* Texts [i0, i0 + nb): tokens, rows, hidden vectors (into hid), and the
+ * head's outputs when o is not NULL. */
+static int predict_block(const cembed_ft_dict *d, const text_source *src, int64_t i0, int64_t nb,
+                         const ft_table *t, const ft_head *o, predict_scratch *w, float *hid,
+                         float *proba, int32_t *top, float *top_p)
+{
+    w->rows.size = 0;
+    VEC_RESERVE(&w->off, nb + 1);
+    w->off.data[0] = 0;
+    for (int64_t b = 0; b < nb; b++) {
+        const char *base;
+        int has_label;
+        int st = source_spans(src, i0 + b, d->delim, &w->low, &w->low_cap, &w->spans, &base);
+        if (st == CEMBED_OK)
+            st = encode_rows(d, base, w->spans.data, w->spans.size / 2, &w->rows, &w->hashes,
+                             NULL, &has_label);
+        if (st != CEMBED_OK)
+            return st;
+        w->off.data[b + 1] = w->rows.size;
+    }
+    if (t->kind != CEMBED_FT_F32)
+        VEC_RESERVE(&w->idx, w->rows.size + 1);
+    int st = mean_block(t, w->rows.data, w->off.data, nb, hid, w->idx.data);
+    if (st != CEMBED_OK || !o)
+        return st;
+    const int64_t nl = o->nlabels, k = o->k;
+    for (int64_t b = 0; b < nb; b++) {
+        const int64_t i = i0 + b;
+        head_one(o, hid + b * t->dim, proba ? proba + i * nl : NULL, top ? top + i * k : NULL,
+                 top ? top_p + i * k : NULL, w->scratch, w->stack);
+    }
+    return CEMBED_OK;
+}
+
+int cembed_ft_predict_texts(const cembed_ft_dict *d, const char *const *texts,
+                            const int64_t *lens, const uint8_t *lower, const char *buf,
+                            const int64_t *tok_off, const int64_t *text_off, int64_t n, int kind,
+                            const void *wi, int64_t in_rows, int64_t dim, const float *wo,
+                            int64_t nlabels, int loss, const int32_t *parent,
+                            const uint8_t *binary, int64_t k, double threshold, float *hidden,
+                            float *proba, int32_t *top, float *top_p)
+{
+    ft_table t;
+    ft_head o;
+    const int scored = proba || top;
+    if (table_of(kind, wi, in_rows, dim, &t) != CEMBED_OK || n < 0
+        || in_rows < d->nwords + d->buckets || (top && !top_p))
+        return CEMBED_ERR_VALUE;
+    if (scored) {
+        int st = head_of(wo, nlabels, dim, loss, parent, binary, top ? k : 0, threshold, &o);
+        if (st != CEMBED_OK)
+            return st;
+    }
+    const text_source src = {texts, lens, lower, buf, tok_off, text_off};
+    int64_t bytes = 0;
+    if (texts)
+        for (int64_t i = 0; i < n; i++)
+            bytes += lens[i];
+    else
+        bytes = n > 0 ? tok_off[text_off[n]] - tok_off[text_off[0]] : 0;
+    /* a byte of text is about a token's share of rows, lookups and hashing */
+    const int nt = cembed_threads_for(bytes * 16 + n * dim * 4 * (scored ? nlabels : 1));
+    (void)nt; /* unused without OpenMP */
+    int st = CEMBED_OK;
+    CEMBED_OMP(parallel num_threads(nt))
+    {
+        predict_scratch w;
+        memset(&w, 0, sizeof(w));
+        int mine = CEMBED_OK;
+        if (!hidden)
+            w.hid = (float *)malloc((size_t)(FT_PREDICT_BLOCK * dim) * sizeof(float));
+        if (scored) {
+            w.scratch = (float *)malloc((size_t)head_scratch(&o) * sizeof(float));
+            w.stack = (int32_t *)malloc((size_t)(2 * nlabels) * sizeof(int32_t));
+        }
+        if ((!hidden && !w.hid) || (scored && (!w.scratch || !w.stack)))
+            mine = CEMBED_ERR_NOMEM;
+        CEMBED_OMP(for schedule(dynamic, 1))
+        for (int64_t i0 = 0; i0 < n; i0 += FT_PREDICT_BLOCK) {
+            if (mine != CEMBED_OK)
+                continue;
+            const int64_t nb = n - i0 < FT_PREDICT_BLOCK ? n - i0 : FT_PREDICT_BLOCK;
+            mine = predict_block(d, &src, i0, nb, &t, scored ? &o : NULL, &w,
+                                 hidden ? hidden + i0 * dim : w.hid, proba, top, top_p);
+        }
+        if (mine != CEMBED_OK) {
+            CEMBED_OMP(atomic write)
+            st = mine;
+        }
+        scratch_free(&w);
+    }
+    if (scored)
+        free(o.child);
     return st;
 }

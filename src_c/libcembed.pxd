@@ -274,12 +274,22 @@ cdef extern from "cembed.h" nogil:
                             const int32_t *parent, const uint8_t *binary, double lr,
                             int64_t epochs, int64_t batch, uint64_t seed, double *epoch_loss,
                             int64_t *bad_pos) noexcept
-    int cembed_ft_hidden_f32(const float *wi, int64_t in_rows, int64_t dim,
-                             const cembed_ft_data *x, float *out, int64_t *bad_pos) noexcept
+    enum:
+        CEMBED_FT_F32
+    int cembed_ft_hidden(int kind, const void *wi, int64_t in_rows, int64_t dim,
+                         const cembed_ft_data *x, float *out, int64_t *bad_pos) noexcept
     int cembed_ft_predict_f32(const float *hidden, int64_t n, int64_t dim, const float *wo,
                               int64_t nlabels, int loss, const int32_t *parent,
                               const uint8_t *binary, int64_t k, double threshold, float *proba,
                               int32_t *top, float *top_p) noexcept
+    int cembed_ft_predict_texts(const cembed_ft_dict *d, const char *const *texts,
+                                const int64_t *lens, const uint8_t *lower, const char *buf,
+                                const int64_t *tok_off, const int64_t *text_off, int64_t n,
+                                int kind, const void *wi, int64_t in_rows, int64_t dim,
+                                const float *wo, int64_t nlabels, int loss,
+                                const int32_t *parent, const uint8_t *binary, int64_t k,
+                                double threshold, float *hidden, float *proba, int32_t *top,
+                                float *top_p) noexcept
 
     # ---- compact tables (quantize.c)
     enum:

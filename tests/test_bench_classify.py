@@ -101,3 +101,22 @@ def test_runs_end_to_end_on_pang_lee(bench, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "pang_lee: 200 texts, 2 labels, 160 train / 40 test" in printed
     assert "| pang_lee | 4 | 2 | 5 | 0.5 | cembed |" in printed
+
+
+def test_compact_reports_accuracy_per_dtype(bench, tmp_path, capsys):
+    pytest.importorskip("gensim")
+    report = bench.main(["--compact", "--datasets", "pang_lee", "--dims", "8", "--ngrams", "2",
+                         "--buckets", "1000", "--epochs-small", "5"])["compact"]
+    cases = sorted({r["case"] for r in report})
+    assert cases == ["demo", "pang_lee dim 8 n-grams 2"]
+    for case in cases:
+        rows = {r["dtype"]: r for r in report if r["case"] == case}
+        assert list(rows) == ["float32", "int8", "int4", "float16", "bfloat16"]
+        assert rows["float32"]["diff"] == 0 and rows["float32"]["ok"] is None
+        for dtype, goal in (("int8", -0.3), ("int4", -1.0)):
+            assert rows[dtype]["ok"] == (rows[dtype]["diff"] >= goal)
+        assert rows["int4"]["size"] < rows["int8"]["size"] <= rows["float16"]["size"] \
+            < rows["float32"]["size"]
+    # the demo's corpus: 45 labels, the float model well above the majority label
+    assert next(r for r in report if r["case"] == "demo")["accuracy"] > 50
+    assert "| demo | int8 |" in capsys.readouterr().out

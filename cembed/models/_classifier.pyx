@@ -23,11 +23,18 @@ cdef extern from "Python.h":
     const char *PyUnicode_AsUTF8AndSize(object s, Py_ssize_t *size) except NULL
     bint PyUnicode_IS_ASCII(object s)
 
-# texts handed to C in one call
+# texts handed to C in one call (counting, encoding for training)
 cdef enum:
     CHUNK = 4096
+# texts handed to C in one prediction call: threads start once a call, so
+# a call should hold many texts
+cdef enum:
+    PREDICT_CHUNK = 65536
 
 LOSSES = {"softmax": CEMBED_FT_SOFTMAX, "hs": CEMBED_FT_HS, "ova": CEMBED_FT_OVA}
+# input-table kinds: float32, or a compact table's dtype
+KINDS = {"float32": CEMBED_FT_F32, "float16": CEMBED_COMPACT_F16, "bfloat16": CEMBED_COMPACT_BF16,
+         "int8": CEMBED_COMPACT_INT8, "int4": CEMBED_COMPACT_INT4}
 
 
 cdef int _check(int status, str what="") except -1:
@@ -56,6 +63,7 @@ cdef class _Chunk:
     cdef int64_t *lens
     cdef uint8_t *lower
     cdef Py_ssize_t n
+    cdef Py_ssize_t size
     cdef list keep
     cdef bint lowercase
     # token lists
@@ -63,10 +71,11 @@ cdef class _Chunk:
     cdef list tok_off
     cdef list text_off
 
-    def __cinit__(self, bint lowercase):
-        self.ptrs = <const char **> malloc(CHUNK * sizeof(char *))
-        self.lens = <int64_t *> malloc(CHUNK * sizeof(int64_t))
-        self.lower = <uint8_t *> malloc(CHUNK * sizeof(uint8_t))
+    def __cinit__(self, bint lowercase, Py_ssize_t size):
+        self.size = size
+        self.ptrs = <const char **> malloc(size * sizeof(char *))
+        self.lens = <int64_t *> malloc(size * sizeof(int64_t))
+        self.lower = <uint8_t *> malloc(size * sizeof(uint8_t))
         if not self.ptrs or not self.lens or not self.lower:
             raise MemoryError()
         self.lowercase = lowercase
@@ -121,16 +130,16 @@ cdef class _Chunk:
         return 0
 
 
-def _chunks(texts, bint lowercase):
-    """Yield (chunk, tokens, first): runs of up to CHUNK texts of one kind
+def _chunks(texts, bint lowercase, Py_ssize_t size=CHUNK):
+    """Yield (chunk, tokens, first): runs of up to size texts of one kind
     (str, or token lists when tokens), the first being texts[first]. The
     consumer resets the chunk before asking for the next."""
-    cdef _Chunk c = _Chunk(lowercase)
+    cdef _Chunk c = _Chunk(lowercase, size)
     cdef bint tokens = False
     cdef Py_ssize_t first = 0
     for i, t in enumerate(texts):
         is_str = isinstance(t, str)
-        if c.n and (c.n == CHUNK or tokens == is_str):
+        if c.n and (c.n == c.size or tokens == is_str):
             yield c, tokens, first
             first = i
         tokens = not is_str
@@ -350,6 +359,35 @@ def ft_hash(bytes s):
     return cembed_ft_hash(s, len(s))
 
 
+cdef class _Block:
+    """Owner of a C allocation that a NumPy array views; freed with it."""
+    cdef void *ptr
+
+    def __dealloc__(self):
+        free(self.ptr)
+
+
+def new_table(int64_t rows, int64_t dim):
+    """An uninitialized (rows, dim) float32 array in memory from C's malloc.
+
+    NumPy advises the kernel to back large arrays with huge pages; on a
+    virtual machine the first touch of such pages can cost seconds for the
+    2M-row bucket table (the host backs them then), where small pages
+    recycled by malloc cost a fraction of that. The array owns the block."""
+    cdef _Block owner = _Block()
+    cdef size_t nbytes = <size_t> (rows * dim) * sizeof(float)
+    owner.ptr = malloc(nbytes if nbytes else 1)
+    if owner.ptr == NULL:
+        raise MemoryError(f"cannot allocate a {rows} x {dim} float32 table")
+    cdef cnp.npy_intp shape[2]
+    shape[0] = rows
+    shape[1] = dim
+    arr = cnp.PyArray_SimpleNewFromData(2, shape, cnp.NPY_FLOAT32, owner.ptr)
+    cnp.Py_INCREF(owner)
+    cnp.PyArray_SetBaseObject(arr, owner)
+    return arr
+
+
 def init_uniform(float[:, ::1] w, double bound, uint64_t seed):
     with nogil:
         cembed_ft_init_uniform_f32(&w[0, 0] if w.shape[0] else NULL, w.shape[0], w.shape[1],
@@ -404,20 +442,99 @@ def train(float[:, ::1] wi, float[:, ::1] wo, Examples x, int loss, parent, bina
     return losses
 
 
-def hidden(float[:, ::1] wi, Examples x):
-    """(n, dim): the mean of each example's rows."""
+cdef float _NO_ROWS = 0  # the table pointer when there are no rows (never read)
+
+
+cdef const void *_table_data(object table, int kind, int64_t dim) except NULL:
+    """The rows of an input table: a (rows, dim) float32 array (kind
+    CEMBED_FT_F32) or a compact table's packed rows (uint8, row-contiguous)."""
+    cdef cnp.ndarray a = table
+    cdef int64_t rb = dim * 4 if kind == CEMBED_FT_F32 else cembed_compact_row_bytes(kind, dim)
+    if not a.flags.c_contiguous or a.ndim != 2 or rb < 0 or a.shape[1] * a.itemsize != rb:
+        raise ValueError("the input table is not a contiguous table of the model's rows")
+    if kind == CEMBED_FT_F32 and a.dtype != np.float32:
+        raise ValueError("the input table must be float32")
+    if a.shape[0] == 0:
+        return <const void *> &_NO_ROWS
+    return <const void *> cnp.PyArray_DATA(a)
+
+
+def hidden(table, int kind, int64_t dim, Examples x):
+    """(n, dim): the mean of each example's rows of the input table (float32,
+    or the packed rows of a compact table of that kind)."""
     cdef int64_t n = cembed_ft_data_size(x.x), bad = -1
-    out = np.empty((n, wi.shape[1]), dtype=np.float32)
+    cdef const void *wi = _table_data(table, kind, dim)
+    cdef int64_t rows = table.shape[0]
+    out = np.empty((n, dim), dtype=np.float32)
     cdef float[:, ::1] o = out
     cdef int st
     if n == 0:
         return out
     with nogil:
-        st = cembed_ft_hidden_f32(&wi[0, 0], wi.shape[0], wi.shape[1], x.x, &o[0, 0], &bad)
+        st = cembed_ft_hidden(kind, wi, rows, dim, x.x, &o[0, 0], &bad)
     if st == CEMBED_ERR_INDEX:
         raise IndexError(f"example row at position {bad} is out of range")
     _check(st)
     return out
+
+
+def predict_texts(Dictionary d, list texts, table, int kind, int64_t dim, wo, int loss, parent,
+                  binary, int64_t k, double threshold, bint want_hidden, bint want_proba):
+    """Texts to (hidden, proba, top, top_p) in one C call per chunk of texts
+    (tokens, rows, pooling and scoring, threads over texts); hidden is
+    (n, dim) when want_hidden, proba (n, nlabels) when want_proba, top and
+    top_p (n, k) when k > 0, else None."""
+    cdef const void *wi = _table_data(table, kind, dim)
+    cdef int64_t rows = table.shape[0]
+    cdef Py_ssize_t n = len(texts)
+    cdef const float[:, ::1] w
+    cdef const float *wp = NULL
+    cdef int64_t nl = 0
+    cdef const int32_t *pp = _tree_parent(parent)
+    cdef const uint8_t *bp = _tree_binary(binary)
+    if wo is not None:
+        w = wo
+        if w.shape[1] != dim:
+            raise ValueError("the input and output tables have different dims")
+        nl = w.shape[0]
+        wp = &w[0, 0] if nl else NULL
+    hid = np.empty((n, dim), dtype=np.float32) if want_hidden else None
+    proba = np.empty((n, nl), dtype=np.float32) if want_proba else None
+    top = np.empty((n, k), dtype=np.int32) if k > 0 else None
+    top_p = np.empty((n, k), dtype=np.float32) if k > 0 else None
+    cdef float *hp
+    cdef float *prp
+    cdef int32_t *tp
+    cdef float *tpp
+    cdef _Chunk c
+    cdef bint tokens
+    cdef Py_ssize_t first
+    cdef cnp.ndarray tok_off, text_off
+    cdef const char *buf
+    cdef int st
+    for c, tokens, first in _chunks(texts, d.lowercase, min(max(n, 1), PREDICT_CHUNK)):
+        hp = <float *> cnp.PyArray_DATA(<cnp.ndarray> hid) + first * dim if want_hidden else NULL
+        prp = <float *> cnp.PyArray_DATA(<cnp.ndarray> proba) + first * nl if want_proba else NULL
+        tp = <int32_t *> cnp.PyArray_DATA(<cnp.ndarray> top) + first * k if k > 0 else NULL
+        tpp = <float *> cnp.PyArray_DATA(<cnp.ndarray> top_p) + first * k if k > 0 else NULL
+        if tokens:
+            tok_off = np.asarray(c.tok_off, dtype=np.int64)
+            text_off = np.asarray(c.text_off, dtype=np.int64)
+            buf = c.buf
+            with nogil:
+                st = cembed_ft_predict_texts(d.d, NULL, NULL, NULL, buf,
+                                             <int64_t *> cnp.PyArray_DATA(tok_off),
+                                             <int64_t *> cnp.PyArray_DATA(text_off), c.n, kind,
+                                             wi, rows, dim, wp, nl, loss, pp, bp, k, threshold,
+                                             hp, prp, tp, tpp)
+        else:
+            with nogil:
+                st = cembed_ft_predict_texts(d.d, c.ptrs, c.lens, c.lower, NULL, NULL, NULL, c.n,
+                                             kind, wi, rows, dim, wp, nl, loss, pp, bp, k,
+                                             threshold, hp, prp, tp, tpp)
+        c.reset()
+        _check(st)
+    return hid, proba, top, top_p
 
 
 def predict(const float[:, ::1] h, const float[:, ::1] wo, int loss, parent, binary,

@@ -9,6 +9,7 @@ with a learning rate that decays linearly to 0 over the run, run by C code
 (one call an epoch, OpenMP threads, no GIL); prediction is C too, from the
 texts' bytes to the best labels.
 """
+import io
 import json
 import numbers
 import os
@@ -22,11 +23,11 @@ __all__ = ["TextClassifier"]
 
 _LOSSES = ("softmax", "hs", "ova")
 _MAGIC = b"CEMBEDTC"
-_VERSION = 1
+# 1: float32 tables; 2: either table may be compact (its dtype in the header)
+_VERSION = 2
 # fastText's white space: files are split into tokens at these bytes
 _WHITESPACE = " \t\v\f\r\n\0"
-# texts handed to the C predictor at a time (bounds the hidden vectors)
-_PREDICT_CHUNK = 65536
+_COMPACT_DTYPES = ("int8", "int4", "float16", "bfloat16")
 
 
 def _delims(chars):
@@ -374,7 +375,7 @@ class TextClassifier:
     def _train(self, core, d, x, id_names, counts, multi, analyzer, file_labels):
         dim = int(self.dim)
         rows = d.nwords + (int(self.buckets) if self.word_ngrams > 1 else 0)
-        wi = np.empty((rows, dim), dtype=np.float32)
+        wi = core.new_table(rows, dim)
         core.init_uniform(wi, 1.0 / dim, int(self.seed))
         if self.pretrained is not None:
             index = self.pretrained.index
@@ -455,20 +456,46 @@ class TextClassifier:
             return out
         return texts
 
-    def _examples(self, texts):
+    def _texts(self, texts):
         self._check_fitted()
         if isinstance(texts, (str, bytes)):
             raise TypeError("texts must be an iterable of texts, not a single " + type(texts).__name__)
         texts = list(texts)
         analyzer = self.analyzer if self.analyzer_ == "callable" else None
-        texts = self._analyzed(texts, "texts", analyzer)
-        core = _core()
-        x = core.Examples()
-        x.add(self._dict, texts)
-        return core, x
+        return self._analyzed(texts, "texts", analyzer)
 
-    def _hidden(self, core, x):
-        return core.hidden(self.input_, x)
+    def _input_table(self):
+        """(rows, kind) of the input table as the C core reads it."""
+        from cembed.compact import CompactTable
+
+        core = _core()
+        if isinstance(self.input_, CompactTable):
+            data = self.input_.data
+            return data.view(np.uint8), core.KINDS[self.input_.dtype]
+        return self.input_, core.KINDS["float32"]
+
+    def _output_f32(self):
+        """The output layer in float32 (a compact one dequantized once: it
+        is n_labels rows, small next to the input table)."""
+        if isinstance(self.output_, np.ndarray):
+            return self.output_
+        cached = self.__dict__.get("_output_cache")
+        if cached is None or cached[0] is not self.output_:
+            cached = (self.output_, np.ascontiguousarray(self.output_.dequantize()))
+            self._output_cache = cached
+        return cached[1]
+
+    def _run(self, texts, k=0, threshold=0.0, hidden=False, proba=False):
+        """(hidden, proba, top, top_p) of texts in C: tokens, rows, pooling
+        and scoring in one call per chunk, threads over texts."""
+        texts = self._texts(texts)
+        core = _core()
+        table, kind = self._input_table()
+        parent, binary = self._tree
+        wo = self._output_f32() if (proba or k) else None
+        return core.predict_texts(self._dict, texts, table, kind, int(self.input_.shape[1]), wo,
+                                  core.LOSSES[self._loss], parent, binary, int(k),
+                                  float(threshold), hidden, proba)
 
     def transform(self, texts):
         """The text vectors: the mean of each text's word and n-gram rows.
@@ -485,11 +512,7 @@ class TextClassifier:
         >>> clf.transform(["a b", "zzz"]).shape
         (2, 4)
         """
-        core, x = self._examples(texts)
-        return self._hidden(core, x)
-
-    def _tree_args(self):
-        return self._tree
+        return self._run(texts, hidden=True)[0]
 
     def predict_proba(self, texts):
         """Probability of each class (columns in the order of ``classes_``).
@@ -503,10 +526,7 @@ class TextClassifier:
         >>> clf.predict_proba(["a"]).shape
         (1, 2)
         """
-        core, x = self._examples(texts)
-        parent, binary = self._tree_args()
-        h = self._hidden(core, x)
-        p = core.predict(h, self.output_, core.LOSSES[self._loss], parent, binary, 0, 0.0, True)
+        p = self._run(texts, proba=True)[1]
         out = np.empty_like(p)
         out[:, self._class_of_id] = p
         return out
@@ -515,17 +535,9 @@ class TextClassifier:
         k = _check_int("k", k, 1)
         if not isinstance(threshold, numbers.Real) or isinstance(threshold, bool) or not np.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number, got {threshold!r}")
-        core, x = self._examples(texts)
-        parent, binary = self._tree_args()
+        self._check_fitted()
         k = min(k, len(self._id_names))
-        n = len(x)
-        top = np.empty((n, k), dtype=np.int32)
-        prob = np.empty((n, k), dtype=np.float32)
-        h = self._hidden(core, x)
-        for s in range(0, n, _PREDICT_CHUNK):
-            top[s:s + _PREDICT_CHUNK], prob[s:s + _PREDICT_CHUNK] = core.predict(
-                h[s:s + _PREDICT_CHUNK], self.output_, core.LOSSES[self._loss], parent, binary, k,
-                float(threshold), False)
+        _, _, top, prob = self._run(texts, k=k, threshold=threshold)
         return top, prob
 
     def predict(self, texts, k=1, threshold=0.0):
@@ -571,8 +583,13 @@ class TextClassifier:
         return labels, [list(p[: len(l)]) for p, l in zip(prob, labels)]
 
     def _label_lists(self, top):
-        cls = self.classes_[self._class_of_id]
-        return [[cls[j] for j in row if j >= 0] for row in top]
+        """Label lists of the top ids (-1 dropped), as Python objects: one
+        list lookup a label (indexing NumPy arrays per label cost more than
+        the prediction itself)."""
+        names = self.classes_[self._class_of_id].tolist()
+        if self.classes_.dtype == object:
+            names = [x.item() if isinstance(x, np.generic) else x for x in names]
+        return [[names[j] for j in row if j >= 0] for row in top.tolist()]
 
     def _labels_of(self, top, k):
         if k == 1 and not self.multilabel_:
@@ -584,8 +601,7 @@ class TextClassifier:
             for i, j in enumerate(col):
                 out[i] = cls[j] if j >= 0 else None
             return out
-        return [[x.item() if isinstance(x, np.generic) else x for x in row]
-                for row in self._label_lists(top)]
+        return self._label_lists(top)
 
     def score(self, texts, labels):
         """Accuracy: the fraction of texts whose best label is right (for
@@ -639,11 +655,12 @@ class TextClassifier:
             gold_sets = [set(self._class_of_id[gold[a:b]].tolist())
                          for a, b in zip(gold_off[:-1], gold_off[1:])]
             n = len(x)
-            h = self._hidden(core, x)
-            parent, binary = self._tree_args()
+            table, kind = self._input_table()
+            h = core.hidden(table, kind, int(self.input_.shape[1]), x)
+            parent, binary = self._tree
             kk = min(k, len(self._id_names))
-            top, _ = core.predict(h, self.output_, core.LOSSES[self._loss], parent, binary, kk,
-                                  float(threshold), False)
+            top, _ = core.predict(h, self._output_f32(), core.LOSSES[self._loss], parent, binary,
+                                  kk, float(threshold), False)
             top = [[int(self._class_of_id[j]) for j in row if j >= 0] for row in top]
         else:
             texts, gold_sets = self._read_labelled(path)
@@ -680,6 +697,70 @@ class TextClassifier:
                 gold.append({by_name[l] for l in labs if l in by_name})
         return texts, gold
 
+    # ------------------------------------------------------------- compact model
+
+    def quantize(self, dtype="int8", output=False):
+        """A smaller copy for inference, as fastText's ``quantize``: the
+        input table (words and n-gram buckets) in compact rows.
+
+        The copy predicts from the compact table directly: each text's
+        rows are pooled by the fused compact bag (:mod:`cembed.compact`),
+        which gives the same sum as the float32 rows of
+        ``input_.dequantize()``; ``predict``, ``predict_proba``,
+        ``transform``, ``test``, ``save``/``load`` and pickling work on it.
+        Calling ``fit`` on it trains a new float32 model.
+
+        Parameters
+        ----------
+        dtype : {"int8", "int4", "float16", "bfloat16"}, default "int8"
+            The row format (:func:`cembed.quantize`): int8 and int4 store
+            codes with a scale and bias a row (about 4x and 7x smaller than
+            float32 at dim 100), float16 and bfloat16 halve it.
+        output : bool, default False
+            Also store the output layer compact (fastText's ``-qout``). It
+            has one row a label (hs: a label minus one), so this shrinks
+            the file only when there are many labels; it is dequantized
+            once, in memory, to score.
+
+        Returns
+        -------
+        TextClassifier
+            A new model whose ``input_`` (and with ``output`` its
+            ``output_``) is a :class:`~cembed.CompactTable`.
+
+        Examples
+        --------
+        >>> clf = TextClassifier(dim=8, epochs=20, learning_rate=0.5).fit(
+        ...     ["good movie", "great film", "bad movie", "awful film"] * 20,
+        ...     ["pos", "pos", "neg", "neg"] * 20)
+        >>> small = clf.quantize("int8")
+        >>> small.input_
+        CompactTable(7 x 8, int8)
+        >>> small.predict(["a good film", "an awful movie"]).tolist()
+        ['pos', 'neg']
+        """
+        from cembed.compact import CompactTable, quantize
+
+        self._check_fitted()
+        if dtype not in _COMPACT_DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(map(repr, _COMPACT_DTYPES))}, "
+                             f"got {dtype!r}")
+        if not isinstance(output, (bool, np.bool_)):
+            raise TypeError(f"output must be a bool, got {type(output).__name__}")
+
+        def pack(table):
+            if isinstance(table, CompactTable):
+                table = table.dequantize()
+            return quantize(table, dtype)
+
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.__dict__.pop("_output_cache", None)
+        new.input_ = pack(self.input_)
+        if output:
+            new.output_ = pack(self.output_)
+        return new
+
     # ------------------------------------------------------------- save / load
 
     def save(self, path):
@@ -687,8 +768,9 @@ class TextClassifier:
         file as it was).
 
         The file holds the parameters, the labels, the vocabulary and the
-        float32 tables; it is smaller than fastText's ``.bin`` for the same
-        buckets and dim. Labels must be str, int, float or bool.
+        tables (float32, or the packed rows of a quantized model); it is
+        smaller than fastText's ``.bin`` for the same buckets and dim.
+        Labels must be str, int, float or bool.
 
         Examples
         --------
@@ -701,6 +783,15 @@ class TextClassifier:
         (True, ['x', 'y'])
         """
         self._check_fitted()
+        head = self._header()
+        with atomic_replace(path) as tmp:
+            with open(tmp, "wb") as f:
+                self._write(f, head)
+
+    def _header(self):
+        """The file's JSON header (checks that the labels can be saved)."""
+        from cembed.compact import CompactTable
+
         labels = []
         for name in self._id_names:
             if isinstance(name, (bool, np.bool_)):
@@ -730,18 +821,26 @@ class TextClassifier:
             "input_shape": list(self.input_.shape),
             "output_shape": list(self.output_.shape),
         }
+        for key, table in (("input_dtype", self.input_), ("output_dtype", self.output_)):
+            if isinstance(table, CompactTable):
+                header[key] = table.dtype
+        return header
+
+    def _write(self, f, header):
+        version = 2 if ("input_dtype" in header or "output_dtype" in header) else 1
         head = json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii")
         words = [w.encode("utf-8", "surrogateescape") for w in self.words_]
         lens = np.fromiter((len(w) for w in words), dtype=np.int32, count=len(words))
-        with atomic_replace(path) as tmp:
-            with open(tmp, "wb") as f:
-                f.write(_MAGIC + struct.pack("<IQ", _VERSION, len(head)) + head)
-                lens.astype("<i4").tofile(f)
-                f.write(b"".join(words))
-                pad = (-f.tell()) % 4
-                f.write(b"\0" * pad)
-                np.ascontiguousarray(self.input_, dtype="<f4").tofile(f)
-                np.ascontiguousarray(self.output_, dtype="<f4").tofile(f)
+        f.write(_MAGIC + struct.pack("<IQ", version, len(head)) + head)
+        f.write(lens.astype("<i4").tobytes())
+        f.write(b"".join(words))
+        f.write(b"\0" * ((-f.tell()) % 4))
+        for table in (self.input_, self.output_):
+            if isinstance(table, np.ndarray):
+                table = np.ascontiguousarray(table, dtype="<f4")
+            else:  # a CompactTable: its packed rows, as cembed.compact saves them
+                table = np.ascontiguousarray(table.data).view(np.uint8)
+            f.write(memoryview(table).cast("B"))
 
     @classmethod
     def load(cls, path, analyzer=None):
@@ -760,27 +859,29 @@ class TextClassifier:
         True
         """
         with open(path, "rb") as f:
-            start = f.read(len(_MAGIC) + 12)
-            if len(start) < len(_MAGIC) + 12 or start[: len(_MAGIC)] != _MAGIC:
-                raise ValueError(f"{os.fsdecode(path)} is not a cembed TextClassifier file")
-            version, head_len = struct.unpack("<IQ", start[len(_MAGIC):])
-            if version != _VERSION:
-                raise ValueError(f"{os.fsdecode(path)}: unknown TextClassifier file version {version}")
-            try:
-                header = json.loads(f.read(head_len).decode("ascii"))
-                n_words = int(header["n_words"])
-                lens = np.fromfile(f, dtype="<i4", count=n_words)
-                blob = f.read(int(lens.sum(dtype=np.int64)))
-                f.read((-f.tell()) % 4)
-                in_shape = tuple(header["input_shape"])
-                out_shape = tuple(header["output_shape"])
-                wi = np.fromfile(f, dtype="<f4", count=in_shape[0] * in_shape[1])
-                wo = np.fromfile(f, dtype="<f4", count=out_shape[0] * out_shape[1])
-            except (KeyError, TypeError, ValueError, UnicodeDecodeError) as e:
-                raise ValueError(f"{os.fsdecode(path)}: malformed TextClassifier file ({e})") from None
-            if (len(lens) != n_words or len(blob) != int(lens.sum(dtype=np.int64))
-                    or wi.size != in_shape[0] * in_shape[1] or wo.size != out_shape[0] * out_shape[1]):
-                raise ValueError(f"{os.fsdecode(path)}: truncated TextClassifier file")
+            return cls._read(f, os.fsdecode(path), analyzer)
+
+    @classmethod
+    def _read(cls, f, name, analyzer):
+        start = f.read(len(_MAGIC) + 12)
+        if len(start) < len(_MAGIC) + 12 or start[: len(_MAGIC)] != _MAGIC:
+            raise ValueError(f"{name} is not a cembed TextClassifier file")
+        version, head_len = struct.unpack("<IQ", start[len(_MAGIC):])
+        if version not in (1, 2):
+            raise ValueError(f"{name}: unknown TextClassifier file version {version}")
+        try:
+            header = json.loads(f.read(head_len).decode("ascii"))
+            n_words = int(header["n_words"])
+            lens = _read_array(f, "<i4", n_words)
+            blob = f.read(int(lens.sum(dtype=np.int64)))
+            f.read((-f.tell()) % 4)
+            wi = _read_table(f, tuple(header["input_shape"]), header.get("input_dtype"))
+            wo = _read_table(f, tuple(header["output_shape"]), header.get("output_dtype"))
+        except (KeyError, TypeError, ValueError, UnicodeDecodeError) as e:
+            raise ValueError(f"{name}: malformed TextClassifier file ({e})") from None
+        if len(lens) != n_words or len(blob) != int(lens.sum(dtype=np.int64)) or wi is None \
+                or wo is None:
+            raise ValueError(f"{name}: truncated TextClassifier file")
         params = header["params"]
         if analyzer is not None:
             params["analyzer"] = analyzer
@@ -801,10 +902,76 @@ class TextClassifier:
         parent = binary = None
         if header["loss"] == "hs":
             parent, binary = core.huffman(counts)
-        self._install(core, d, wi.reshape(in_shape), wo.reshape(out_shape), names, counts,
-                      header["multilabel"], header["analyzer"], header["file_labels"],
-                      header["loss"], parent, binary)
+        self._install(core, d, wi, wo, names, counts, header["multilabel"], header["analyzer"],
+                      header["file_labels"], header["loss"], parent, binary)
         return self
+
+    # ---------------------------------------------------------------- pickling
+
+    def __getstate__(self):
+        """Pickled as its parameters and, when fitted, the bytes of
+        :meth:`save` and the training losses: ``pickle`` (and joblib, dask)
+        round trips are bitwise. A callable analyzer or ``pretrained``
+        vectors are pickled as parameters.
+
+        Examples
+        --------
+        >>> import pickle
+        >>> clf = TextClassifier(dim=4).fit(["a b", "c"], ["x", "y"])
+        >>> again = pickle.loads(pickle.dumps(clf))
+        >>> bool((again.input_ == clf.input_).all()), again.predict(["c"]).tolist()
+        (True, ['y'])
+        """
+        state = {"params": self.get_params()}
+        if hasattr(self, "output_"):
+            buf = io.BytesIO()
+            self._write(buf, self._header())
+            state["model"] = buf.getvalue()
+            state["loss_"] = getattr(self, "loss_", None)
+        return state
+
+    def __setstate__(self, state):
+        params = state["params"]
+        self.__init__(**params)
+        if "model" in state:
+            analyzer = params["analyzer"] if callable(params["analyzer"]) else None
+            fitted = self._read(io.BytesIO(state["model"]), "pickled TextClassifier", analyzer)
+            self.__dict__.update(fitted.__dict__)
+            self.set_params(**params)
+            if state.get("loss_") is not None:
+                self.loss_ = state["loss_"]
+
+
+def _read_array(f, dtype, count):
+    """count items from a file (read straight into the array) or from the
+    bytes of a pickle."""
+    if isinstance(f, io.BytesIO):
+        dtype = np.dtype(dtype)
+        return np.frombuffer(f.read(count * dtype.itemsize), dtype=dtype).copy()
+    return np.fromfile(f, dtype=dtype, count=count)
+
+
+def _read_table(f, shape, dtype):
+    """A (rows, dim) table of a model file: float32, or packed compact rows
+    of dtype; None when the file ends first."""
+    from cembed.compact import CompactTable
+    from cembed import _compact
+
+    rows, dim = (int(v) for v in shape)
+    if rows < 0 or dim < 1:
+        raise ValueError(f"bad table shape {shape}")
+    if dtype is None:
+        data = _read_array(f, "<f4", rows * dim)
+        return data.reshape(rows, dim) if data.size == rows * dim else None
+    if dtype not in _COMPACT_DTYPES:
+        raise ValueError(f"unknown table dtype {dtype!r}")
+    row_bytes = _compact.row_bytes(_compact.KINDS[dtype], dim)
+    packed = _read_array(f, np.uint8, rows * row_bytes)
+    if packed.size != rows * row_bytes:
+        return None
+    packed = packed.reshape(rows, row_bytes)
+    view = {"float16": np.float16, "bfloat16": np.uint16}.get(dtype, np.uint8)
+    return CompactTable.from_packed(packed.view(view), dtype, dim)
 
 
 def _split_ws(line, space):

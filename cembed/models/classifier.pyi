@@ -3,6 +3,7 @@ from typing import Any, Callable, Hashable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 
+from cembed.compact import CompactTable
 from cembed.vectors import Vectors
 
 _Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
@@ -25,8 +26,8 @@ class TextClassifier:
     analyzer: _Analyzer
     classes_: np.ndarray
     words_: list[str]
-    input_: np.ndarray
-    output_: np.ndarray
+    input_: Union[np.ndarray, CompactTable]
+    output_: Union[np.ndarray, CompactTable]
     loss_: list[float]
     multilabel_: bool
     analyzer_: str
@@ -62,6 +63,9 @@ class TextClassifier:
     ) -> tuple[list[list[Hashable]], list[list[float]]]: ...
     def score(self, texts: Iterable[_Text], labels: Sequence[Any]) -> float: ...
     def test(self, path: _Path, k: int = 1, threshold: float = 0.0) -> tuple[int, float, float]: ...
+    def quantize(self, dtype: str = "int8", output: bool = False) -> "TextClassifier": ...
     def save(self, path: _Path) -> None: ...
+    def __getstate__(self) -> dict[str, Any]: ...
+    def __setstate__(self, state: dict[str, Any]) -> None: ...
     @classmethod
     def load(cls, path: _Path, analyzer: _Analyzer = None) -> "TextClassifier": ...

@@ -76,8 +76,13 @@ def test_fuzz(name, tmp_path):
         corpus.mkdir()
         # the saved findings seed the search (libFuzzer reads extra corpus folders)
         seeds = [os.path.join(REGRESSIONS, name)] if _saved(name) else []
+        # Through a small Python in between: a child spawned straight from
+        # pytest inherits pytest's peak RSS as its own (Linux keeps ru_maxrss
+        # across vfork + exec), and libFuzzer's -rss_limit_mb reads that peak,
+        # so after a large test every target would stop at once with "oom".
         proc = subprocess.run(
-            [sys.executable, TARGETS_PY, name, str(corpus), *seeds,
+            [sys.executable, "-c", "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))",
+             sys.executable, TARGETS_PY, name, str(corpus), *seeds,
              f"-max_total_time={SECONDS:g}", f"-seed={SEED}", "-rss_limit_mb=1024", "-max_len=2048",
              f"-artifact_prefix={tmp_path}{os.sep}", "-print_final_stats=1"],
             capture_output=True, text=True, env=env, timeout=SECONDS * 10 + 120,

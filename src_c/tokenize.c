@@ -34,8 +34,19 @@ void cembed_i64vec_free(cembed_i64vec *v)
  * them (gcc otherwise keeps next_raw_token out of line). */
 #if defined(__GNUC__) || defined(__clang__)
 #define SCAN_INLINE static inline __attribute__((always_inline))
+#define LOWEST_SET_BIT(x) __builtin_ctz(x)
 #else
 #define SCAN_INLINE static inline
+static inline int lowest_set_bit(unsigned x)
+{
+    int i = 0;
+    while (!(x & 1u)) {
+        x >>= 1;
+        i++;
+    }
+    return i;
+}
+#define LOWEST_SET_BIT(x) lowest_set_bit(x)
 #endif
 
 /* Byte classes of a scan: what a byte (already lowercased when the text
@@ -131,12 +142,16 @@ static inline int scanner_init(scanner *s, scan_ctx *c, const char *text, int64_
     if (lower) {
         if (CEMBED_RESERVE(c->low, c->low_cap, len, 4096) != CEMBED_OK)
             return CEMBED_ERR_NOMEM;
-        const uint8_t *src = (const uint8_t *)text;
+        /* restrict: the compiler vectorizes the loop only when it knows
+         * the copy does not overlap the text (a byte at a time was 14% of
+         * texts_to_array) */
+        const uint8_t *CEMBED_RESTRICT src = (const uint8_t *)text;
+        uint8_t *CEMBED_RESTRICT dst = c->low;
         for (int64_t i = 0; i < len; i++) {
             uint8_t b = src[i];
-            c->low[i] = (uint8_t)(b - 'A') < 26 ? (uint8_t)(b + 32) : b;
+            dst[i] = (uint8_t)(b - 'A') < 26 ? (uint8_t)(b + 32) : b;
         }
-        text = (const char *)c->low;
+        text = (const char *)dst;
     }
     s->text = s->p = (const uint8_t *)text;
     s->end = s->text + len;
@@ -166,6 +181,20 @@ SCAN_INLINE int next_raw_token(scanner *s, const cembed_analyzer *a, const uint8
         }
         const uint8_t *t = p;
         while (p < end) {
+            /* word bytes 8 at a time: their classes into a mask, with no
+             * branch per byte (the byte loop's last test mispredicted) */
+            while (end - p >= 8) {
+                unsigned stop = 0;
+                for (int i = 0; i < 8; i++)
+                    stop |= (unsigned)(cls[p[i]] != BYTE_WORD) << i;
+                if (stop) {
+                    p += LOWEST_SET_BIT(stop);
+                    break;
+                }
+                p += 8;
+            }
+            if (p == end)
+                break;
             uint8_t k = cls[*p];
             if (k == BYTE_WORD)
                 p++;

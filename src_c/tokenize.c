@@ -261,10 +261,10 @@ typedef struct {
     uint32_t hash;
 } token_ref;
 
-/* Up to TOKEN_BATCH next tokens of the scan, hashed, their slots and
- * entries prefetched; returns how many. */
-SCAN_INLINE int next_batch(scanner *s, const cembed_analyzer *a, const cembed_vocab *v,
-                             token_ref *batch)
+/* Up to TOKEN_BATCH next tokens of the scan, hashed, their slots
+ * prefetched; returns how many. */
+SCAN_INLINE int next_batch_slots(scanner *s, const cembed_analyzer *a, const cembed_vocab *v,
+                                   token_ref *batch)
 {
     int n = 0;
     while (n < TOKEN_BATCH && next_raw_token(s, a, &batch[n].p, &batch[n].len)) {
@@ -272,11 +272,26 @@ SCAN_INLINE int next_batch(scanner *s, const cembed_analyzer *a, const cembed_vo
         CEMBED_PREFETCH(&v->slots[(int64_t)batch[n].hash & v->mask]);
         n++;
     }
+    return n;
+}
+
+/* The entries of a batch's slots prefetched. */
+SCAN_INLINE void prefetch_entries(const cembed_vocab *v, const token_ref *batch, int n)
+{
     for (int i = 0; i < n; i++) {
         uint64_t slot = v->slots[(int64_t)batch[i].hash & v->mask];
         if (slot != 0 && (uint32_t)(slot >> 32) == batch[i].hash)
             CEMBED_PREFETCH(&v->entries[(int64_t)(slot & 0xffffffffu) - 1]);
     }
+}
+
+/* Up to TOKEN_BATCH next tokens of the scan, hashed, their slots and
+ * entries prefetched; returns how many. */
+SCAN_INLINE int next_batch(scanner *s, const cembed_analyzer *a, const cembed_vocab *v,
+                             token_ref *batch)
+{
+    int n = next_batch_slots(s, a, v, batch);
+    prefetch_entries(v, batch, n);
     return n;
 }
 
@@ -346,10 +361,15 @@ static int64_t map_tokens(scanner *s, const cembed_analyzer *a, const token_map 
         return dst - seq;
     }
     const cembed_vocab *v = m->v;
-    token_ref batch[TOKEN_BATCH];
-    int nb = TOKEN_BATCH;
-    while (nb == TOKEN_BATCH && dst < end) {
-        nb = next_batch(s, a, v, batch);
+    /* two batches in a pipeline: a batch's slots load while the batch
+     * before is looked up, and its entries while the next is scanned and
+     * hashed (a vocabulary larger than the cache misses twice a token) */
+    token_ref batches[2][TOKEN_BATCH];
+    int cur = 0, nb = next_batch_slots(s, a, v, batches[0]);
+    while (nb > 0 && dst < end) {
+        const token_ref *batch = batches[cur];
+        prefetch_entries(v, batch, nb);
+        const int next = nb == TOKEN_BATCH ? next_batch_slots(s, a, v, batches[cur ^ 1]) : 0;
         for (int i = 0; i < nb && dst < end; i++) {
             int64_t slot;
             int64_t id = cembed_vocab_find_hashed(v, (const char *)batch[i].p, batch[i].len,
@@ -359,6 +379,8 @@ static int64_t map_tokens(scanner *s, const cembed_analyzer *a, const token_map 
             else if (m->has_oov)
                 *dst++ = m->oov;
         }
+        cur ^= 1;
+        nb = next;
     }
     return dst - seq;
 }

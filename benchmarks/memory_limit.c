@@ -8,8 +8,9 @@
  * the lines come depends on how far ahead they are prefetched, and on
  * whether the line a misaligned row straddles into is prefetched too; the
  * best for one CPU is not the best for another, so the touch loop runs with
- * each of several choices (4 to 64 rows ahead, with and without the
- * straddled line) and the fastest is the limit. The figure is computed
+ * each of several choices (4 to 128 rows ahead, with and without the
+ * straddled line, into L1 or only into L2, whose miss buffers keep more
+ * lines in flight) and the fastest is the limit. The figure is computed
  * in the setup of bench_kernels.py: V rows x D float32 starting 16 bytes
  * past a line (as NumPy's large arrays do), on transparent huge pages where
  * the OS offers them, 4096 bags of 50 uniform or Zipf(1.1) indices.
@@ -39,11 +40,12 @@
 
 #define BAGS 4096
 #define BAG_LEN 50
-/* the touch loop's settings: rows ahead, and whether it prefetches the
- * line a misaligned row straddles into */
-static const int AHEADS[] = {4, 8, 16, 32, 64};
+/* the touch loop's settings: rows ahead, whether it prefetches the line a
+ * misaligned row straddles into, and whether the prefetches go to L1 or
+ * only to L2 (more lines in flight than L1's miss buffers hold) */
+static const int AHEADS[] = {4, 8, 16, 32, 64, 128};
 #define N_AHEADS ((int)(sizeof AHEADS / sizeof AHEADS[0]))
-#define N_SETTINGS (2 * N_AHEADS)
+#define N_SETTINGS (4 * N_AHEADS)
 
 static double now(void)
 {
@@ -105,10 +107,10 @@ static void make_indices(int64_t *idx, int64_t n, int64_t V, int zipf)
 }
 
 /* One load per cache line of each looked-up row, the lines prefetched
- * `ahead` rows on (with the straddled line if `straddle`); bags of 64
- * handed out dynamically, as cembed_bag does. */
+ * `ahead` rows on (with the straddled line if `straddle`; to L2 only if
+ * `l2`); bags of 64 handed out dynamically, as cembed_bag does. */
 static uint32_t touch(const float *table, int64_t D, const int64_t *idx, int threads,
-                      int64_t ahead_rows, int straddle)
+                      int64_t ahead_rows, int straddle, int l2)
 {
     const int64_t n = (int64_t)BAGS * BAG_LEN;
     uint32_t total = 0;
@@ -121,8 +123,12 @@ static uint32_t touch(const float *table, int64_t D, const int64_t *idx, int thr
             const char *ahead =
                 (const char *)(table + idx[p + ahead_rows < n ? p + ahead_rows : p] * D);
             const int64_t row_end = D * (int64_t)sizeof(float) + (straddle ? 63 : 0);
-            for (int64_t c = 0; c < row_end; c += 64)
-                __builtin_prefetch(ahead + c);
+            if (l2)
+                for (int64_t c = 0; c < row_end; c += 64)
+                    __builtin_prefetch(ahead + c, 0, 1);
+            else
+                for (int64_t c = 0; c < row_end; c += 64)
+                    __builtin_prefetch(ahead + c);
             const uint32_t *x = (const uint32_t *)(table + idx[p] * D);
             const int64_t skip = (int64_t)((64 - (uintptr_t)x % 64) % 64) / 4;
             acc ^= x[0];
@@ -175,7 +181,8 @@ int main(int argc, char **argv)
                 double t0 = 0, t1 = 0;
                 for (int k = 0; k < N_SETTINGS; k++) {
                     t0 = now();
-                    sink ^= touch(table, D, idx, threads, AHEADS[k % N_AHEADS], k >= N_AHEADS);
+                    sink ^= touch(table, D, idx, threads, AHEADS[k % N_AHEADS],
+                                  k / N_AHEADS % 2, k / N_AHEADS / 2);
                     t1 = now();
                     t_touch[(int64_t)k * rounds + r] = t1 - t0;
                 }
@@ -200,10 +207,11 @@ int main(int argc, char **argv)
             }
             qsort(t_bag, (size_t)rounds, sizeof(double), cmp_double);
             const double b = t_bag[rounds / 2];
-            printf("%-7s %dT: touch every line %7.3f ms (%2d ahead%s)   cembed_bag_f32 %7.3f ms"
+            printf("%-7s %dT: touch every line %7.3f ms (%3d ahead, %s%s)   cembed_bag_f32 %7.3f ms"
                    "   bag / touch %.2f\n",
                    zipf ? "zipf" : "uniform", threads, a * 1e3, AHEADS[best % N_AHEADS],
-                   best >= N_AHEADS ? ", straddle" : "         ", b * 1e3, b / a);
+                   best / N_AHEADS / 2 ? "L2" : "L1", best / N_AHEADS % 2 ? ", straddle" : "          ",
+                   b * 1e3, b / a);
         }
     }
     (void)sink;

@@ -174,6 +174,15 @@ _PAD_SIDES = ("pre", "post")
 _C_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
 
+def _filled(shape, value, dt):
+    """``np.full(shape, value, dt)``; for a value of all zero bits, np.zeros:
+    its pages come zeroed from the OS when first written, by the threads
+    that fill the rows, rather than filled here first."""
+    if np.full(1, value, dtype=dt).tobytes() == bytes(dt.itemsize):
+        return np.zeros(shape, dt)
+    return np.full(shape, value, dtype=dt)
+
+
 def _pad_texts(texts, sequences, an, sequence_of, cargs, value_range, maxlen, dtype, padding,
                truncating, value):
     """``pad_sequences(sequences(texts), maxlen, dtype, padding, truncating,
@@ -201,9 +210,9 @@ def _pad_texts(texts, sequences, an, sequence_of, cargs, value_range, maxlen, dt
         numbers, offsets = batch.numbers(*cargs)
         kept = np.diff(offsets)
         maxlen = max(int(kept.max(initial=0)), max(map(len, slow.values()), default=0))
-        x = np.full((len(texts), maxlen), value, dtype=dt)
+        x = _filled((len(texts), maxlen), value, dt)
     else:
-        x = np.full((len(texts), maxlen), value, dtype=dt)
+        x = _filled((len(texts), maxlen), value, dt)
         if dt in _C_DTYPES and (np.iinfo(dt).min <= value_range[0]
                                 and value_range[1] <= np.iinfo(dt).max):
             batch.place(*cargs, x, pad_post, truncate_post, False)

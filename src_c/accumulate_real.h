@@ -7,6 +7,13 @@
 #define SUM_AHEAD 8
 /* groups handed to a thread at a time: groups differ in size (Zipf) */
 #define GROUP_CHUNK 64
+/* groups this large on average are summed by position (sum_groups_stream) */
+#ifndef STREAM_AHEAD
+#define STREAM_AHEAD 16
+#endif
+#ifndef STREAM_GROUP_MIN
+#define STREAM_GROUP_MIN 2
+#endif
 
 /* The threads for summing n rows of dim into k groups. */
 static int FN(sum_threads)(int64_t n, int64_t dim)
@@ -52,10 +59,100 @@ CEMBED_ISA_KERNEL(FN(sum_range), FN(sum_range_body),
                    REAL *values),
                   (grad, dim, bag_of, scale, order, starts, j0, j1, values))
 
+/* The same sums by position: values[j] += grad row of p for p in
+ * increasing order, where code[p] = 2 j + (p is the first of group j), the
+ * groups [j0, j1) only. Each group still adds its
+ * rows in order of position, from +0, so the result is bitwise
+ * sum_range's; but grad is read front to back (the hardware prefetcher
+ * streams it) instead of gathered row by row, and the group rows, few when
+ * groups are large, stay in cache. */
+CEMBED_INLINE void FN(sum_stream_body)(const int isa, const REAL *grad, int64_t dim,
+                                       const int64_t *bag_of, const REAL *scale,
+                                       const int32_t *code, int64_t n, int64_t j0, int64_t j1,
+                                       REAL *values)
+{
+    (void)isa;
+    const uint64_t span = (uint64_t)(j1 - j0);
+    const int64_t row_bytes = dim * (int64_t)sizeof(REAL);
+    for (int64_t p = 0; p < n; p++) {
+        /* the group rows come in no order: fetched STREAM_AHEAD on */
+        if (p + STREAM_AHEAD < n) {
+            const int64_t a = code[p + STREAM_AHEAD] >> 1;
+            if ((uint64_t)(a - j0) < span)
+                cembed_prefetch_bytes_w(values + a * dim, row_bytes);
+        }
+        const int64_t j = code[p] >> 1;
+        if ((uint64_t)(j - j0) >= span)
+            continue;
+        REAL *CEMBED_RESTRICT v = values + j * dim;
+        /* a group's first row starts it from +0 (not read: no pass to
+         * clear the values first) */
+        const REAL *CEMBED_RESTRICT g = grad + (scale ? bag_of[p] : p) * dim;
+        if (scale) {
+            const REAL f = scale[p];
+            if (code[p] & 1)
+                for (int64_t d = 0; d < dim; d++)
+                    v[d] = (REAL)0 + g[d] * f;
+            else
+                for (int64_t d = 0; d < dim; d++)
+                    v[d] += g[d] * f;
+        } else if (code[p] & 1) {
+            for (int64_t d = 0; d < dim; d++)
+                v[d] = (REAL)0 + g[d];
+        } else {
+            for (int64_t d = 0; d < dim; d++)
+                v[d] += g[d];
+        }
+    }
+}
+CEMBED_ISA_KERNEL(FN(sum_stream), FN(sum_stream_body),
+                  (const REAL *grad, int64_t dim, const int64_t *bag_of, const REAL *scale,
+                   const int32_t *code, int64_t n, int64_t j0, int64_t j1, REAL *values),
+                  (grad, dim, bag_of, scale, code, n, j0, j1, values))
+
+/* sum_groups by position, when groups average at least STREAM_GROUP_MIN
+ * rows (Zipf): each thread owns a run of groups holding about n / threads
+ * positions and scans every position. Returns 0 (nothing written) when
+ * that does not apply or the scratch cannot be had. */
+static int FN(sum_groups_stream)(const REAL *grad, int64_t dim, const int64_t *bag_of,
+                                 const REAL *scale, const int64_t *order,
+                                 const int64_t *starts, int64_t k, REAL *values)
+{
+    const int64_t n = starts[k];
+    if (k == 0 || k > INT32_MAX / 2 || n < STREAM_GROUP_MIN * k)
+        return 0;
+    int32_t *code = (int32_t *)malloc((size_t)n * sizeof(int32_t));
+    if (!code)
+        return 0;
+    int nt = FN(sum_threads)(n, dim);
+    (void)nt; /* unused without OpenMP */
+    CEMBED_OMP(parallel num_threads(nt))
+    {
+        int t, tn;
+        cembed_thread_id(&t, &tn);
+        int64_t lo, hi;
+        cembed_thread_share(k, &lo, &hi);
+        for (int64_t j = lo; j < hi; j++) {
+            for (int64_t s = starts[j]; s < starts[j + 1]; s++)
+                code[order[s]] = (int32_t)(2 * j + (s == starts[j]));
+        }
+        /* this thread's groups: those whose rows begin in its share of
+         * the positions (one thread owns each group) */
+        const int64_t j0 = t == 0 ? 0 : first_group_from(starts, k, n * t / tn);
+        const int64_t j1 = t + 1 == tn ? k : first_group_from(starts, k, n * (t + 1) / tn);
+        CEMBED_OMP(barrier)
+        FN(sum_stream)(grad, dim, bag_of, scale, code, n, j0, j1, values);
+    }
+    free(code);
+    return 1;
+}
+
 static void FN(sum_groups)(const REAL *grad, int64_t dim, const int64_t *bag_of,
                            const REAL *scale, const int64_t *order, const int64_t *starts,
                            int64_t k, REAL *values)
 {
+    if (FN(sum_groups_stream)(grad, dim, bag_of, scale, order, starts, k, values))
+        return;
     int nt = FN(sum_threads)(starts[k], dim);
     if (nt <= 1) {
         FN(sum_range)(grad, dim, bag_of, scale, order, starts, 0, k, values);
@@ -136,3 +233,5 @@ int FN(cembed_scatter_add)(REAL *table, int64_t num_rows, int64_t ld, int64_t di
 #include "template_end.h"
 #undef SUM_AHEAD
 #undef GROUP_CHUNK
+#undef STREAM_GROUP_MIN
+#undef STREAM_AHEAD

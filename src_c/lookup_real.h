@@ -107,6 +107,10 @@ CEMBED_INLINE void FN(bag_range_body)(const int isa, const REAL *table, int64_t 
     const int64_t n = offsets[b1];
     const int scaled = mode == CEMBED_BAG_MEAN || mode == CEMBED_BAG_SQRTN;
     REAL acc[BAG_CHUNK];
+    /* the loop prefetches BAG_AHEAD rows on; the range's first rows here
+     * (a thread's ranges are not consecutive, so nothing fetched them) */
+    for (int64_t p = offsets[b0]; p < n && p < offsets[b0] + BAG_AHEAD; p++)
+        cembed_prefetch_bytes(table + idx[p] * ld, dim * (int64_t)sizeof(REAL));
     for (int64_t b = b0; b < b1; b++) {
         const int64_t lo = offsets[b], hi = offsets[b + 1];
         REAL *o = out + b * dim;

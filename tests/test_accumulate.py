@@ -124,6 +124,49 @@ def test_accumulate_large_parallel_input():
     _check_sparse(rows, vals, ref_rows, ref_vals, np.float32)
 
 
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
+@pytest.mark.parametrize("d", [1, 7, 16, 33])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_accumulate_large_groups_bitwise(dtype, d, threads):
+    # groups of several rows on average are summed by position rather than
+    # gathered group by group: still np.add.at's sums, from +0 (a -0.0
+    # gradient row alone gives +0.0), on any number of threads
+    rng = np.random.default_rng(d)
+    idx = (rng.zipf(1.2, size=(600, 50)) % 900).astype(np.int64)
+    grad = rng.standard_normal(idx.shape + (d,)).astype(dtype)
+    grad[idx == idx[0, 0]] = -0.0
+    before = cembed.get_num_threads()
+    try:
+        cembed.set_num_threads(threads)
+        rows, vals = cembed.accumulate(idx, grad, num_rows=900)
+    finally:
+        cembed.set_num_threads(before)
+    assert idx.size >= 2 * rows.size
+    ref_rows, ref_vals = accumulate_ref(idx, grad, 900)
+    _check_sparse(rows, vals, ref_rows, ref_vals, dtype)
+    assert not np.signbit(vals[rows == idx[0, 0]]).any()
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
+@pytest.mark.parametrize("mode", ["sum", "mean", "sqrtn"])
+def test_embedding_bag_backward_large_groups_bitwise(dtype, mode):
+    # each index adds grad[bag] * scale, in order of position, from +0
+    rng = np.random.default_rng(5)
+    idx = (rng.zipf(1.3, size=(2000, 30)) % 400).astype(np.int64)
+    w = rng.uniform(0.5, 2.0, size=idx.shape).astype(dtype)
+    g = rng.standard_normal((2000, 9)).astype(dtype)
+    rows, vals = cembed.embedding_bag_backward(idx, None, g, mode=mode, per_sample_weights=w,
+                                               num_rows=400)
+    # the sums in order, as C forms them (NumPy's sum is pairwise)
+    denom = {"sum": np.ones(2000, dtype), "mean": np.add.accumulate(w, axis=1)[:, -1],
+             "sqrtn": np.sqrt(np.add.accumulate(w * w, axis=1)[:, -1])}[mode]
+    scale = w / denom[:, None]
+    ref = np.zeros((400, 9), dtype)
+    np.add.at(ref, idx.ravel(), (g[:, None, :] * scale[:, :, None]).reshape(-1, 9))
+    np.testing.assert_array_equal(rows, np.unique(idx))
+    np.testing.assert_array_equal(vals, ref[rows])
+
+
 # --------------------------------------------------- embedding_bag_backward
 
 

@@ -211,6 +211,15 @@ def test_word_index_edited_by_hand():
     for tok in (ours, theirs):
         tok.word_index = {"alice": 1, "rabbit": 2}
     assert ours.texts_to_sequences(batch) == theirs.texts_to_sequences(batch)
+    # the same words reordered (the table stays valid), then one value
+    # swapped in a dict of the same keys in the same order
+    for tok in (ours, theirs):
+        tok.word_index = {"rabbit": 2, "alice": 1}
+    assert ours.texts_to_sequences(batch) == theirs.texts_to_sequences(batch)
+    for tok in (ours, theirs):
+        tok.word_index = {"rabbit": 1, "alice": 2}
+    assert ours.texts_to_sequences(batch) == theirs.texts_to_sequences(batch)
+    assert ours.texts_to_sequences(["alice rabbit"]) == [[2, 1]]
 
 
 def test_lone_surrogates_take_python_path():

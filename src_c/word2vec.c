@@ -589,15 +589,79 @@ CEMBED_INLINE int64_t draw_negative(const w2v_task *t, uint64_t r)
     return lo;
 }
 
+/* The draws of one centre word, made one word ahead of its training so
+ * that the rows they name can be fetched from memory meanwhile: the window
+ * [j0, j1) after gensim's reduced window, and the negatives in the order
+ * gensim draws them (skip-gram: `negative` for each context word in
+ * window order; CBOW: `negative` for the word). */
+typedef struct {
+    int64_t j0, j1;
+    int32_t *neg;
+} w2v_plan;
+
 typedef struct {
     float *syn0, *syn1;
     uint8_t *dirty0, *dirty1; /* NULL when training the shared matrices */
     float *work, *neu1;
     int32_t *sentence;
-    int64_t *targets;
+    w2v_plan plan[2];
     uint64_t rng;
     int64_t effective;
 } w2v_worker;
+
+/* Draw word i's plan; the draws are gensim's, in gensim's order (the
+ * reduced window, then the negatives), so training consumes the stream
+ * exactly as drawing just before each use would. */
+CEMBED_INLINE uint64_t make_plan(const w2v_task *t, const int32_t *sentence, int64_t n, int64_t i,
+                                 uint64_t r, w2v_plan *p)
+{
+    const int64_t b = (int64_t)((r >> 16) % (uint64_t)t->window);
+    r = lcg_next(r);
+    p->j0 = i - t->window + b > 0 ? i - t->window + b : 0;
+    p->j1 = i + t->window + 1 - b < n ? i + t->window + 1 - b : n;
+    const int64_t draws = t->sg ? (p->j1 - p->j0 - 1) * t->negative : t->negative;
+    for (int64_t d = 0; d < draws; d++) {
+        p->neg[d] = (int32_t)draw_negative(t, r);
+        r = lcg_next(r);
+    }
+    (void)sentence;
+    return r;
+}
+
+/* Fetch every line of the output rows one update will read: the word's
+ * and its negatives'. */
+CEMBED_INLINE void prefetch_outputs(const float *syn1, int64_t dim, int64_t word, const int32_t *neg,
+                                    int64_t negative)
+{
+    cembed_prefetch_bytes(syn1 + word * dim, dim * 4);
+    for (int64_t d = 0; d < negative; d++)
+        cembed_prefetch_bytes(syn1 + (int64_t)neg[d] * dim, dim * 4);
+}
+
+/* One update of negative sampling for the input vector l1 (a context
+ * row, or CBOW's mean of the context rows): the word is the positive
+ * target, neg[0 .. negative) the negatives (one equal to the word is
+ * skipped, as gensim does). The output rows are updated in place; work
+ * receives the gradient for the input. gensim's fast_sentence_*_neg. */
+CEMBED_INLINE void negative_update(const w2v_task *t, float *syn1, uint8_t *dirty1, const float *l1,
+                                   int64_t word, const int32_t *neg, float alpha, float *work)
+{
+    const int64_t dim = t->dim;
+    memset(work, 0, (size_t)dim * sizeof(float));
+    for (int64_t d = 0; d <= t->negative; d++) {
+        const int64_t target = d == 0 ? word : neg[d - 1];
+        if (d > 0 && target == word)
+            continue;
+        float *out = syn1 + target * dim;
+        const float f = dot_f32(l1, out, dim);
+        if (f <= -MAX_EXP || f >= MAX_EXP)
+            continue;
+        const float g = ((d == 0 ? 1.0f : 0.0f) - logistic(t->exp_table, f)) * alpha;
+        update_pair(g, l1, out, work, dim);
+        if (dirty1)
+            dirty1[target] = 1;
+    }
+}
 
 /* gensim's train_batch_sg / train_batch_cbow on sentences [s0, s1). */
 CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v_worker *w,
@@ -607,7 +671,7 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
     const int64_t dim = t->dim, neg = t->negative;
     float *const syn0 = w->syn0, *const syn1 = w->syn1;
     float *const work = w->work, *const neu1 = w->neu1;
-    int64_t *const targets = w->targets;
+    const int32_t *const sentence = w->sentence;
     uint64_t r = w->rng;
     for (int64_t s = s0; s < s1; s++) {
         const int64_t start = s > 0 ? t->ends[s - 1] : 0, stop = t->ends[s];
@@ -627,85 +691,62 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
             w->sentence[n++] = word;
         }
         w->effective += n;
+        if (n == 0)
+            continue;
+        r = make_plan(t, sentence, n, 0, r, &w->plan[0]);
         for (int64_t i = 0; i < n; i++) {
-            const int64_t b = (int64_t)((r >> 16) % (uint64_t)t->window);
-            r = lcg_next(r);
-            int64_t j0 = i - t->window + b, j1 = i + t->window + 1 - b;
-            if (j0 < 0)
-                j0 = 0;
-            if (j1 > n)
-                j1 = n;
-            const int64_t word = w->sentence[i];
+            const w2v_plan *p = &w->plan[i & 1], *next = &w->plan[(i + 1) & 1];
+            if (i + 1 < n) {
+                r = make_plan(t, sentence, n, i + 1, r, &w->plan[(i + 1) & 1]);
+                if (!t->sg) /* the next word's context rows are mostly cached already */
+                    prefetch_outputs(syn1, dim, sentence[i + 1], next->neg, neg);
+            }
+            const int64_t word = sentence[i], j0 = p->j0, j1 = p->j1;
             if (t->sg) {
+                const int32_t *pair_neg = p->neg;
                 for (int64_t j = j0; j < j1; j++) {
                     if (j == i)
                         continue;
-                    const int64_t ctx = w->sentence[j];
-                    if (j + 1 < j1)
-                        cembed_prefetch_bytes(syn0 + (int64_t)w->sentence[j + 1] * dim, dim * 4);
-                    for (int64_t d = 1; d <= neg; d++) {
-                        targets[d] = draw_negative(t, r);
-                        r = lcg_next(r);
-                        CEMBED_PREFETCH(syn1 + targets[d] * dim);
+                    /* the next pair's rows: this word's next context, or
+                     * the next word's first */
+                    int64_t nj = j + 1 == i ? j + 2 : j + 1;
+                    if (nj < j1) {
+                        cembed_prefetch_bytes(syn0 + (int64_t)sentence[nj] * dim, dim * 4);
+                        prefetch_outputs(syn1, dim, word, pair_neg + neg, neg);
+                    } else if (i + 1 < n) {
+                        nj = next->j0 == i + 1 ? next->j0 + 1 : next->j0;
+                        if (nj < next->j1) {
+                            cembed_prefetch_bytes(syn0 + (int64_t)sentence[nj] * dim, dim * 4);
+                            prefetch_outputs(syn1, dim, sentence[i + 1], next->neg, neg);
+                        }
                     }
-                    targets[0] = word;
+                    const int64_t ctx = sentence[j];
                     float *l1 = syn0 + ctx * dim;
-                    memset(work, 0, (size_t)dim * sizeof(float));
-                    for (int64_t d = 0; d <= neg; d++) {
-                        const int64_t target = targets[d];
-                        if (d > 0 && target == word)
-                            continue;
-                        float *out = syn1 + target * dim;
-                        const float f = dot_f32(l1, out, dim);
-                        if (f <= -MAX_EXP || f >= MAX_EXP)
-                            continue;
-                        const float g = ((d == 0 ? 1.0f : 0.0f) - logistic(t->exp_table, f)) * alpha;
-                        update_pair(g, l1, out, work, dim);
-                        if (w->dirty1)
-                            w->dirty1[target] = 1;
-                    }
+                    negative_update(t, syn1, w->dirty1, l1, word, pair_neg, alpha, work);
+                    pair_neg += neg;
                     axpy_f32(1.0f, work, l1, dim);
                     if (w->dirty0)
                         w->dirty0[ctx] = 1;
                 }
             } else {
+                if (j1 - j0 < 2)
+                    continue; /* no context: every update would be zero */
                 memset(neu1, 0, (size_t)dim * sizeof(float));
                 float count = 0.0f;
                 for (int64_t j = j0; j < j1; j++) {
                     if (j == i)
                         continue;
                     count += 1.0f;
-                    axpy_f32(1.0f, syn0 + (int64_t)w->sentence[j] * dim, neu1, dim);
+                    axpy_f32(1.0f, syn0 + (int64_t)sentence[j] * dim, neu1, dim);
                 }
-                for (int64_t d = 1; d <= neg; d++) {
-                    targets[d] = draw_negative(t, r);
-                    r = lcg_next(r);
-                    CEMBED_PREFETCH(syn1 + targets[d] * dim);
-                }
-                if (count < 0.5f)
-                    continue; /* no context: every update would be zero */
                 const float inv = 1.0f / count;
                 for (int64_t d = 0; d < dim; d++)
                     neu1[d] *= inv;
-                targets[0] = word;
-                memset(work, 0, (size_t)dim * sizeof(float));
-                for (int64_t d = 0; d <= neg; d++) {
-                    const int64_t target = targets[d];
-                    if (d > 0 && target == word)
-                        continue;
-                    float *out = syn1 + target * dim;
-                    const float f = dot_f32(neu1, out, dim);
-                    if (f <= -MAX_EXP || f >= MAX_EXP)
-                        continue;
-                    const float g = ((d == 0 ? 1.0f : 0.0f) - logistic(t->exp_table, f)) * alpha;
-                    update_pair(g, neu1, out, work, dim);
-                    if (w->dirty1)
-                        w->dirty1[target] = 1;
-                }
+                negative_update(t, syn1, w->dirty1, neu1, word, p->neg, alpha, work);
                 for (int64_t j = j0; j < j1; j++) {
                     if (j == i)
                         continue;
-                    const int64_t ctx = w->sentence[j];
+                    const int64_t ctx = sentence[j];
                     axpy_f32(1.0f, work, syn0 + ctx * dim, dim);
                     if (w->dirty0)
                         w->dirty0[ctx] = 1;
@@ -890,9 +931,11 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
         w->work = (float *)malloc((size_t)dim * sizeof(float));
         w->neu1 = (float *)malloc((size_t)dim * sizeof(float));
         w->sentence = (int32_t *)malloc((size_t)longest * sizeof(int32_t));
-        w->targets = (int64_t *)malloc((size_t)(negative + 1) * sizeof(int64_t));
+        const int64_t pairs = 2 * window < longest ? 2 * window : longest;
+        w->plan[0].neg = (int32_t *)malloc((size_t)(pairs * negative) * sizeof(int32_t));
+        w->plan[1].neg = (int32_t *)malloc((size_t)(pairs * negative) * sizeof(int32_t));
         w->rng = splitmix64(splitmix64(seed ^ splitmix64((uint64_t)epoch)) + (uint64_t)k) & LCG_MASK;
-        if (!w->work || !w->neu1 || !w->sentence || !w->targets)
+        if (!w->work || !w->neu1 || !w->sentence || !w->plan[0].neg || !w->plan[1].neg)
             st = CEMBED_ERR_NOMEM;
     }
 
@@ -950,7 +993,8 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
             free(wk[k].work);
             free(wk[k].neu1);
             free(wk[k].sentence);
-            free(wk[k].targets);
+            free(wk[k].plan[0].neg);
+            free(wk[k].plan[1].neg);
         }
     free(wk);
     if (replicate) {

@@ -21,9 +21,10 @@
  * epoch and the region), which draws the subsampling, the reduced windows
  * and the negatives. With workers > 1 every region trains its own replica
  * of the two matrices for ROUND_WORDS (4096) words, then the replicas are merged:
- * each row becomes old + sum over the replicas of (replica - old), in
- * replica order, and every replica restarts from the merged rows. Only rows
- * some replica changed are merged. The result depends on the corpus, the
+ * a row one replica changed becomes that replica's row, a row several
+ * changed becomes old + sum over them of (replica - old), in replica
+ * order, and every replica restarts from the merged rows. Rows no replica
+ * changed are not touched. The result depends on the corpus, the
  * seed and `workers`, never on the number of threads or their timing, so
  * it is bitwise reproducible for any thread count. `hogwild` instead lets
  * the regions update the shared matrices without synchronisation (as
@@ -761,28 +762,53 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
 CEMBED_ISA_KERNEL(train_sentences, train_sentences_body,
                   (const w2v_task *t, w2v_worker *w, int64_t s0, int64_t s1), (t, w, s0, s1))
 
-/* rows [lo, hi) of master become master + sum over replicas of
- * (replica - master); every replica then holds the merged row. */
+/* Rows [lo, hi) of master take the replicas' changes: a row one replica
+ * changed becomes that replica's row; a row several changed becomes
+ * master + the sum over them of (replica - master), in replica order.
+ * Every replica then holds the merged row. */
 CEMBED_INLINE void merge_rows_body(const int isa, float *master, float *const *replicas, uint8_t *const *dirty,
                                    int64_t workers, int64_t dim, int64_t lo, int64_t hi)
 {
     (void)isa;
+    const size_t bytes = (size_t)dim * sizeof(float);
     for (int64_t row = lo; row < hi; row++) {
-        int any = 0;
+        int64_t touched = 0, last = 0;
         for (int64_t k = 0; k < workers; k++)
-            any |= dirty[k][row];
-        if (!any)
+            if (dirty[k][row]) {
+                touched++;
+                last = k;
+            }
+        if (!touched)
             continue;
         float *m = master + row * dim;
-        for (int64_t d = 0; d < dim; d++) {
+        if (touched == 1) {
+            const float *src = replicas[last] + row * dim;
+            memcpy(m, src, bytes);
+            for (int64_t k = 0; k < workers; k++)
+                if (k != last)
+                    memcpy(replicas[k] + row * dim, src, bytes);
+            dirty[last][row] = 0;
+            continue;
+        }
+        int64_t d = 0;
+        for (; d + 16 <= dim; d += 16) {
+            const v16f old = load16(m + d);
+            v16f sum = old;
+            for (int64_t k = 0; k < workers; k++)
+                if (dirty[k][row])
+                    sum += load16(replicas[k] + row * dim + d) - old;
+            store16(m + d, sum);
+        }
+        for (; d < dim; d++) {
             const float old = m[d];
             float sum = old;
             for (int64_t k = 0; k < workers; k++)
-                sum += replicas[k][row * dim + d] - old;
+                if (dirty[k][row])
+                    sum += replicas[k][row * dim + d] - old;
             m[d] = sum;
         }
         for (int64_t k = 0; k < workers; k++) {
-            memcpy(replicas[k] + row * dim, m, (size_t)dim * sizeof(float));
+            memcpy(replicas[k] + row * dim, m, bytes);
             dirty[k][row] = 0;
         }
     }

@@ -553,6 +553,87 @@ CEMBED_INLINE void update_pair(float g, const float *in, float *out, float *acc,
     }
 }
 
+/* The same three operations on 8-float vectors, for the paths without
+ * 64-byte registers (GCC keeps a 16-float vector there on the stack). The
+ * dot product keeps 16 lanes as two halves, lane k in half k / 8, so its
+ * additions are the ones of dot_f32 and the bits the same; the updates
+ * are element-wise and give the same bits at any width. */
+CEMBED_INLINE v8f load8(const float *p)
+{
+    v8f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+CEMBED_INLINE void store8(float *p, v8f v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+CEMBED_INLINE v8f select8(v8i mask, v8f a, v8f b)
+{
+    return (v8f)(((v8i)a & mask) | ((v8i)b & ~mask));
+}
+
+CEMBED_INLINE float dot_f32x8(const float *x, const float *y, int64_t dim)
+{
+    if (dim < 16)
+        return dot_f32(x, y, dim);
+    v8f lo = {0}, hi = {0};
+    int64_t d = 0;
+    for (; d + 16 <= dim; d += 16) {
+        lo += load8(x + d) * load8(y + d);
+        hi += load8(x + d + 8) * load8(y + d + 8);
+    }
+    if (d < dim) { /* the last 16 columns, the ones done already masked off */
+        const int32_t first = (int32_t)(16 - (dim - d));
+        const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7};
+        const float *xe = x + dim - 16, *ye = y + dim - 16;
+        lo += select8(lane >= first, load8(xe) * load8(ye), (v8f){0});
+        hi += select8(lane + 8 >= first, load8(xe + 8) * load8(ye + 8), (v8f){0});
+    }
+    lo += hi;
+    v4f c, e;
+    memcpy(&c, &lo, sizeof c);
+    memcpy(&e, (const char *)&lo + sizeof c, sizeof e);
+    c += e;
+    return (c[0] + c[2]) + (c[1] + c[3]);
+}
+
+CEMBED_INLINE void axpy_f32x8(float a, const float *x, float *y, int64_t dim)
+{
+    v8f av = a - (v8f){0};
+    int64_t d = 0;
+    for (; d + 8 <= dim; d += 8)
+        store8(y + d, load8(y + d) + av * load8(x + d));
+    for (; d < dim; d++)
+        y[d] = y[d] + a * x[d];
+}
+
+CEMBED_INLINE void update_pair_x8(float g, const float *in, float *out, float *acc, int64_t dim)
+{
+    v8f gv = g - (v8f){0};
+    int64_t d = 0;
+    for (; d + 8 <= dim; d += 8) {
+        v8f o = load8(out + d);
+        store8(acc + d, load8(acc + d) + gv * o);
+        store8(out + d, o + gv * load8(in + d));
+    }
+    for (; d < dim; d++) {
+        const float o = out[d];
+        acc[d] = acc[d] + g * o;
+        out[d] = o + g * in[d];
+    }
+}
+
+#define WIDE(isa) ((isa) == CEMBED_ISA_AVX512)
+#define DOT(isa, x, y, dim) (WIDE(isa) ? dot_f32(x, y, dim) : dot_f32x8(x, y, dim))
+#define AXPY(isa, a, x, y, dim) (WIDE(isa) ? axpy_f32(a, x, y, dim) : axpy_f32x8(a, x, y, dim))
+#define UPDATE_PAIR(isa, g, in, out, acc, dim)                                             \
+    (WIDE(isa) ? update_pair(g, in, out, acc, dim) : update_pair_x8(g, in, out, acc, dim))
+
 /* ---- one region's share of an epoch ------------------------------------ */
 
 typedef struct {
@@ -650,7 +731,7 @@ CEMBED_INLINE void prefetch_outputs(const float *syn1, int64_t dim, int64_t word
  * target, neg[0 .. negative) the negatives (one equal to the word is
  * skipped, as gensim does). The output rows are updated in place; work
  * receives the gradient for the input. gensim's fast_sentence_*_neg. */
-CEMBED_INLINE void negative_update(const w2v_task *t, float *syn1, uint8_t *dirty1, const float *l1,
+CEMBED_INLINE void negative_update(const int isa, const w2v_task *t, float *syn1, uint8_t *dirty1, const float *l1,
                                    int64_t word, const int32_t *neg, float alpha, float *work)
 {
     const int64_t dim = t->dim;
@@ -660,11 +741,11 @@ CEMBED_INLINE void negative_update(const w2v_task *t, float *syn1, uint8_t *dirt
         if (d > 0 && target == word)
             continue;
         float *out = syn1 + target * dim;
-        const float f = dot_f32(l1, out, dim);
+        const float f = DOT(isa, l1, out, dim);
         if (f <= -MAX_EXP || f >= MAX_EXP)
             continue;
         const float g = ((d == 0 ? 1.0f : 0.0f) - logistic(t->exp_table, f)) * alpha;
-        update_pair(g, l1, out, work, dim);
+        UPDATE_PAIR(isa, g, l1, out, work, dim);
         if (dirty1)
             dirty1[target] = 1;
     }
@@ -729,9 +810,9 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
                     }
                     const int64_t ctx = sentence[j];
                     float *l1 = syn0 + ctx * dim;
-                    negative_update(t, syn1, w->dirty1, l1, word, pair_neg, alpha, work);
+                    negative_update(isa, t, syn1, w->dirty1, l1, word, pair_neg, alpha, work);
                     pair_neg += neg;
-                    axpy_f32(1.0f, work, l1, dim);
+                    AXPY(isa, 1.0f, work, l1, dim);
                     if (w->dirty0)
                         w->dirty0[ctx] = 1;
                 }
@@ -744,17 +825,17 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
                     if (j == i)
                         continue;
                     count += 1.0f;
-                    axpy_f32(1.0f, syn0 + (int64_t)sentence[j] * dim, neu1, dim);
+                    AXPY(isa, 1.0f, syn0 + (int64_t)sentence[j] * dim, neu1, dim);
                 }
                 const float inv = 1.0f / count;
                 for (int64_t d = 0; d < dim; d++)
                     neu1[d] *= inv;
-                negative_update(t, syn1, w->dirty1, neu1, word, p->neg, alpha, work);
+                negative_update(isa, t, syn1, w->dirty1, neu1, word, p->neg, alpha, work);
                 for (int64_t j = j0; j < j1; j++) {
                     if (j == i)
                         continue;
                     const int64_t ctx = sentence[j];
-                    axpy_f32(1.0f, work, syn0 + ctx * dim, dim);
+                    AXPY(isa, 1.0f, work, syn0 + ctx * dim, dim);
                     if (w->dirty0)
                         w->dirty0[ctx] = 1;
                 }
@@ -797,13 +878,13 @@ CEMBED_INLINE void merge_rows_body(const int isa, float *master, float *const *r
             continue;
         }
         int64_t d = 0;
-        for (; d + 16 <= dim; d += 16) {
-            const v16f old = load16(m + d);
-            v16f sum = old;
+        for (; d + 8 <= dim; d += 8) { /* element-wise: any width, the same bits */
+            const v8f old = load8(m + d);
+            v8f sum = old;
             for (int64_t k = 0; k < workers; k++)
                 if (dirty[k][row])
-                    sum += load16(replicas[k] + row * dim + d) - old;
-            store16(m + d, sum);
+                    sum += load8(replicas[k] + row * dim + d) - old;
+            store8(m + d, sum);
         }
         for (; d < dim; d++) {
             const float old = m[d];

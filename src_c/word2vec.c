@@ -20,10 +20,12 @@
  * (gensim's 48-bit linear congruential generator, seeded from the seed, the
  * epoch and the region), which draws the subsampling, the reduced windows
  * and the negatives. With workers > 1 every region trains its own replica
- * of the two matrices for ROUND_WORDS (4096) words, then the replicas are merged:
- * each row becomes old + sum over the replicas of (replica - old), in
- * replica order, and every replica restarts from the merged rows. Only rows
- * some replica changed are merged. The result depends on the corpus, the
+ * of the two matrices for a round of ROUND_WORDS_SG (16384) skip-gram or
+ * ROUND_WORDS_CBOW (4096) CBOW words, then the replicas are merged:
+ * a row one replica changed becomes that replica's row, a row several
+ * changed becomes old + sum over them of (replica - old), in replica
+ * order, and every replica restarts from the merged rows. Rows no replica
+ * changed are not touched. The result depends on the corpus, the
  * seed and `workers`, never on the number of threads or their timing, so
  * it is bitwise reproducible for any thread count. `hogwild` instead lets
  * the regions update the shared matrices without synchronisation (as
@@ -397,9 +399,14 @@ int cembed_word2vec_ids_file(const cembed_vocab *vocab, const char *path, cembed
 
 #define EXP_TABLE_SIZE 1000
 #define MAX_EXP 6
-#ifndef ROUND_WORDS
-#define ROUND_WORDS 4096 /* words a replica trains between two merges */
-#endif
+/* Words a replica trains between two merges. A merge costs about as much
+ * whatever the interval (most rows of syn1neg are touched by some
+ * negative), so a longer one is cheaper per word, but the replicas see
+ * each other's updates later. Skip-gram's analogy accuracy on dict-gcide
+ * was the same at 16384 as at 4096 (9.5 %), CBOW's fell from 5.1 % to
+ * 5.0 % (4.8 % at 65536), so CBOW keeps 4096. */
+#define ROUND_WORDS_SG 16384
+#define ROUND_WORDS_CBOW 4096
 #define LCG_MASK 281474976710655ULL
 
 /* gensim's EXP_TABLE: the logistic function at 1000 points of [-6, 6) */
@@ -546,6 +553,87 @@ CEMBED_INLINE void update_pair(float g, const float *in, float *out, float *acc,
     }
 }
 
+/* The same three operations on 8-float vectors, for the paths without
+ * 64-byte registers (GCC keeps a 16-float vector there on the stack). The
+ * dot product keeps 16 lanes as two halves, lane k in half k / 8, so its
+ * additions are the ones of dot_f32 and the bits the same; the updates
+ * are element-wise and give the same bits at any width. */
+CEMBED_INLINE v8f load8(const float *p)
+{
+    v8f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+CEMBED_INLINE void store8(float *p, v8f v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+CEMBED_INLINE v8f select8(v8i mask, v8f a, v8f b)
+{
+    return (v8f)(((v8i)a & mask) | ((v8i)b & ~mask));
+}
+
+CEMBED_INLINE float dot_f32x8(const float *x, const float *y, int64_t dim)
+{
+    if (dim < 16)
+        return dot_f32(x, y, dim);
+    v8f lo = {0}, hi = {0};
+    int64_t d = 0;
+    for (; d + 16 <= dim; d += 16) {
+        lo += load8(x + d) * load8(y + d);
+        hi += load8(x + d + 8) * load8(y + d + 8);
+    }
+    if (d < dim) { /* the last 16 columns, the ones done already masked off */
+        const int32_t first = (int32_t)(16 - (dim - d));
+        const v8i lane = {0, 1, 2, 3, 4, 5, 6, 7};
+        const float *xe = x + dim - 16, *ye = y + dim - 16;
+        lo += select8(lane >= first, load8(xe) * load8(ye), (v8f){0});
+        hi += select8(lane + 8 >= first, load8(xe + 8) * load8(ye + 8), (v8f){0});
+    }
+    lo += hi;
+    v4f c, e;
+    memcpy(&c, &lo, sizeof c);
+    memcpy(&e, (const char *)&lo + sizeof c, sizeof e);
+    c += e;
+    return (c[0] + c[2]) + (c[1] + c[3]);
+}
+
+CEMBED_INLINE void axpy_f32x8(float a, const float *x, float *y, int64_t dim)
+{
+    v8f av = a - (v8f){0};
+    int64_t d = 0;
+    for (; d + 8 <= dim; d += 8)
+        store8(y + d, load8(y + d) + av * load8(x + d));
+    for (; d < dim; d++)
+        y[d] = y[d] + a * x[d];
+}
+
+CEMBED_INLINE void update_pair_x8(float g, const float *in, float *out, float *acc, int64_t dim)
+{
+    v8f gv = g - (v8f){0};
+    int64_t d = 0;
+    for (; d + 8 <= dim; d += 8) {
+        v8f o = load8(out + d);
+        store8(acc + d, load8(acc + d) + gv * o);
+        store8(out + d, o + gv * load8(in + d));
+    }
+    for (; d < dim; d++) {
+        const float o = out[d];
+        acc[d] = acc[d] + g * o;
+        out[d] = o + g * in[d];
+    }
+}
+
+#define WIDE(isa) ((isa) == CEMBED_ISA_AVX512)
+#define DOT(isa, x, y, dim) (WIDE(isa) ? dot_f32(x, y, dim) : dot_f32x8(x, y, dim))
+#define AXPY(isa, a, x, y, dim) (WIDE(isa) ? axpy_f32(a, x, y, dim) : axpy_f32x8(a, x, y, dim))
+#define UPDATE_PAIR(isa, g, in, out, acc, dim)                                             \
+    (WIDE(isa) ? update_pair(g, in, out, acc, dim) : update_pair_x8(g, in, out, acc, dim))
+
 /* ---- one region's share of an epoch ------------------------------------ */
 
 typedef struct {
@@ -589,15 +677,79 @@ CEMBED_INLINE int64_t draw_negative(const w2v_task *t, uint64_t r)
     return lo;
 }
 
+/* The draws of one centre word, made one word ahead of its training so
+ * that the rows they name can be fetched from memory meanwhile: the window
+ * [j0, j1) after gensim's reduced window, and the negatives in the order
+ * gensim draws them (skip-gram: `negative` for each context word in
+ * window order; CBOW: `negative` for the word). */
+typedef struct {
+    int64_t j0, j1;
+    int32_t *neg;
+} w2v_plan;
+
 typedef struct {
     float *syn0, *syn1;
     uint8_t *dirty0, *dirty1; /* NULL when training the shared matrices */
     float *work, *neu1;
     int32_t *sentence;
-    int64_t *targets;
+    w2v_plan plan[2];
     uint64_t rng;
     int64_t effective;
 } w2v_worker;
+
+/* Draw word i's plan; the draws are gensim's, in gensim's order (the
+ * reduced window, then the negatives), so training consumes the stream
+ * exactly as drawing just before each use would. */
+CEMBED_INLINE uint64_t make_plan(const w2v_task *t, const int32_t *sentence, int64_t n, int64_t i,
+                                 uint64_t r, w2v_plan *p)
+{
+    const int64_t b = (int64_t)((r >> 16) % (uint64_t)t->window);
+    r = lcg_next(r);
+    p->j0 = i - t->window + b > 0 ? i - t->window + b : 0;
+    p->j1 = i + t->window + 1 - b < n ? i + t->window + 1 - b : n;
+    const int64_t draws = t->sg ? (p->j1 - p->j0 - 1) * t->negative : t->negative;
+    for (int64_t d = 0; d < draws; d++) {
+        p->neg[d] = (int32_t)draw_negative(t, r);
+        r = lcg_next(r);
+    }
+    (void)sentence;
+    return r;
+}
+
+/* Fetch every line of the output rows one update will read: the word's
+ * and its negatives'. */
+CEMBED_INLINE void prefetch_outputs(const float *syn1, int64_t dim, int64_t word, const int32_t *neg,
+                                    int64_t negative)
+{
+    cembed_prefetch_bytes(syn1 + word * dim, dim * 4);
+    for (int64_t d = 0; d < negative; d++)
+        cembed_prefetch_bytes(syn1 + (int64_t)neg[d] * dim, dim * 4);
+}
+
+/* One update of negative sampling for the input vector l1 (a context
+ * row, or CBOW's mean of the context rows): the word is the positive
+ * target, neg[0 .. negative) the negatives (one equal to the word is
+ * skipped, as gensim does). The output rows are updated in place; work
+ * receives the gradient for the input. gensim's fast_sentence_*_neg. */
+CEMBED_INLINE void negative_update(const int isa, const w2v_task *t, float *syn1, uint8_t *dirty1, const float *l1,
+                                   int64_t word, const int32_t *neg, float alpha, float *work)
+{
+    const int64_t dim = t->dim;
+    memset(work, 0, (size_t)dim * sizeof(float));
+    for (int64_t d = 0; d <= t->negative; d++) {
+        const int64_t target = d == 0 ? word : neg[d - 1];
+        if (d > 0 && target == word)
+            continue;
+        float *out = syn1 + target * dim;
+        const float f = DOT(isa, l1, out, dim);
+        if (f <= -MAX_EXP || f >= MAX_EXP)
+            continue;
+        const float g = ((d == 0 ? 1.0f : 0.0f) - logistic(t->exp_table, f)) * alpha;
+        UPDATE_PAIR(isa, g, l1, out, work, dim);
+        if (dirty1)
+            dirty1[target] = 1;
+    }
+}
 
 /* gensim's train_batch_sg / train_batch_cbow on sentences [s0, s1). */
 CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v_worker *w,
@@ -607,7 +759,7 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
     const int64_t dim = t->dim, neg = t->negative;
     float *const syn0 = w->syn0, *const syn1 = w->syn1;
     float *const work = w->work, *const neu1 = w->neu1;
-    int64_t *const targets = w->targets;
+    const int32_t *const sentence = w->sentence;
     uint64_t r = w->rng;
     for (int64_t s = s0; s < s1; s++) {
         const int64_t start = s > 0 ? t->ends[s - 1] : 0, stop = t->ends[s];
@@ -627,86 +779,63 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
             w->sentence[n++] = word;
         }
         w->effective += n;
+        if (n == 0)
+            continue;
+        r = make_plan(t, sentence, n, 0, r, &w->plan[0]);
         for (int64_t i = 0; i < n; i++) {
-            const int64_t b = (int64_t)((r >> 16) % (uint64_t)t->window);
-            r = lcg_next(r);
-            int64_t j0 = i - t->window + b, j1 = i + t->window + 1 - b;
-            if (j0 < 0)
-                j0 = 0;
-            if (j1 > n)
-                j1 = n;
-            const int64_t word = w->sentence[i];
+            const w2v_plan *p = &w->plan[i & 1], *next = &w->plan[(i + 1) & 1];
+            if (i + 1 < n) {
+                r = make_plan(t, sentence, n, i + 1, r, &w->plan[(i + 1) & 1]);
+                if (!t->sg) /* the next word's context rows are mostly cached already */
+                    prefetch_outputs(syn1, dim, sentence[i + 1], next->neg, neg);
+            }
+            const int64_t word = sentence[i], j0 = p->j0, j1 = p->j1;
             if (t->sg) {
+                const int32_t *pair_neg = p->neg;
                 for (int64_t j = j0; j < j1; j++) {
                     if (j == i)
                         continue;
-                    const int64_t ctx = w->sentence[j];
-                    if (j + 1 < j1)
-                        cembed_prefetch_bytes(syn0 + (int64_t)w->sentence[j + 1] * dim, dim * 4);
-                    for (int64_t d = 1; d <= neg; d++) {
-                        targets[d] = draw_negative(t, r);
-                        r = lcg_next(r);
-                        CEMBED_PREFETCH(syn1 + targets[d] * dim);
+                    /* the next pair's rows: this word's next context, or
+                     * the next word's first */
+                    int64_t nj = j + 1 == i ? j + 2 : j + 1;
+                    if (nj < j1) {
+                        cembed_prefetch_bytes(syn0 + (int64_t)sentence[nj] * dim, dim * 4);
+                        prefetch_outputs(syn1, dim, word, pair_neg + neg, neg);
+                    } else if (i + 1 < n) {
+                        nj = next->j0 == i + 1 ? next->j0 + 1 : next->j0;
+                        if (nj < next->j1) {
+                            cembed_prefetch_bytes(syn0 + (int64_t)sentence[nj] * dim, dim * 4);
+                            prefetch_outputs(syn1, dim, sentence[i + 1], next->neg, neg);
+                        }
                     }
-                    targets[0] = word;
+                    const int64_t ctx = sentence[j];
                     float *l1 = syn0 + ctx * dim;
-                    memset(work, 0, (size_t)dim * sizeof(float));
-                    for (int64_t d = 0; d <= neg; d++) {
-                        const int64_t target = targets[d];
-                        if (d > 0 && target == word)
-                            continue;
-                        float *out = syn1 + target * dim;
-                        const float f = dot_f32(l1, out, dim);
-                        if (f <= -MAX_EXP || f >= MAX_EXP)
-                            continue;
-                        const float g = ((d == 0 ? 1.0f : 0.0f) - logistic(t->exp_table, f)) * alpha;
-                        update_pair(g, l1, out, work, dim);
-                        if (w->dirty1)
-                            w->dirty1[target] = 1;
-                    }
-                    axpy_f32(1.0f, work, l1, dim);
+                    negative_update(isa, t, syn1, w->dirty1, l1, word, pair_neg, alpha, work);
+                    pair_neg += neg;
+                    AXPY(isa, 1.0f, work, l1, dim);
                     if (w->dirty0)
                         w->dirty0[ctx] = 1;
                 }
             } else {
+                if (j1 - j0 < 2)
+                    continue; /* no context: every update would be zero */
                 memset(neu1, 0, (size_t)dim * sizeof(float));
                 float count = 0.0f;
                 for (int64_t j = j0; j < j1; j++) {
                     if (j == i)
                         continue;
                     count += 1.0f;
-                    axpy_f32(1.0f, syn0 + (int64_t)w->sentence[j] * dim, neu1, dim);
+                    AXPY(isa, 1.0f, syn0 + (int64_t)sentence[j] * dim, neu1, dim);
                 }
-                for (int64_t d = 1; d <= neg; d++) {
-                    targets[d] = draw_negative(t, r);
-                    r = lcg_next(r);
-                    CEMBED_PREFETCH(syn1 + targets[d] * dim);
-                }
-                if (count < 0.5f)
-                    continue; /* no context: every update would be zero */
                 const float inv = 1.0f / count;
                 for (int64_t d = 0; d < dim; d++)
                     neu1[d] *= inv;
-                targets[0] = word;
-                memset(work, 0, (size_t)dim * sizeof(float));
-                for (int64_t d = 0; d <= neg; d++) {
-                    const int64_t target = targets[d];
-                    if (d > 0 && target == word)
-                        continue;
-                    float *out = syn1 + target * dim;
-                    const float f = dot_f32(neu1, out, dim);
-                    if (f <= -MAX_EXP || f >= MAX_EXP)
-                        continue;
-                    const float g = ((d == 0 ? 1.0f : 0.0f) - logistic(t->exp_table, f)) * alpha;
-                    update_pair(g, neu1, out, work, dim);
-                    if (w->dirty1)
-                        w->dirty1[target] = 1;
-                }
+                negative_update(isa, t, syn1, w->dirty1, neu1, word, p->neg, alpha, work);
                 for (int64_t j = j0; j < j1; j++) {
                     if (j == i)
                         continue;
-                    const int64_t ctx = w->sentence[j];
-                    axpy_f32(1.0f, work, syn0 + ctx * dim, dim);
+                    const int64_t ctx = sentence[j];
+                    AXPY(isa, 1.0f, work, syn0 + ctx * dim, dim);
                     if (w->dirty0)
                         w->dirty0[ctx] = 1;
                 }
@@ -720,28 +849,53 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
 CEMBED_ISA_KERNEL(train_sentences, train_sentences_body,
                   (const w2v_task *t, w2v_worker *w, int64_t s0, int64_t s1), (t, w, s0, s1))
 
-/* rows [lo, hi) of master become master + sum over replicas of
- * (replica - master); every replica then holds the merged row. */
+/* Rows [lo, hi) of master take the replicas' changes: a row one replica
+ * changed becomes that replica's row; a row several changed becomes
+ * master + the sum over them of (replica - master), in replica order.
+ * Every replica then holds the merged row. */
 CEMBED_INLINE void merge_rows_body(const int isa, float *master, float *const *replicas, uint8_t *const *dirty,
                                    int64_t workers, int64_t dim, int64_t lo, int64_t hi)
 {
     (void)isa;
+    const size_t bytes = (size_t)dim * sizeof(float);
     for (int64_t row = lo; row < hi; row++) {
-        int any = 0;
+        int64_t touched = 0, last = 0;
         for (int64_t k = 0; k < workers; k++)
-            any |= dirty[k][row];
-        if (!any)
+            if (dirty[k][row]) {
+                touched++;
+                last = k;
+            }
+        if (!touched)
             continue;
         float *m = master + row * dim;
-        for (int64_t d = 0; d < dim; d++) {
+        if (touched == 1) {
+            const float *src = replicas[last] + row * dim;
+            memcpy(m, src, bytes);
+            for (int64_t k = 0; k < workers; k++)
+                if (k != last)
+                    memcpy(replicas[k] + row * dim, src, bytes);
+            dirty[last][row] = 0;
+            continue;
+        }
+        int64_t d = 0;
+        for (; d + 8 <= dim; d += 8) { /* element-wise: any width, the same bits */
+            const v8f old = load8(m + d);
+            v8f sum = old;
+            for (int64_t k = 0; k < workers; k++)
+                if (dirty[k][row])
+                    sum += load8(replicas[k] + row * dim + d) - old;
+            store8(m + d, sum);
+        }
+        for (; d < dim; d++) {
             const float old = m[d];
             float sum = old;
             for (int64_t k = 0; k < workers; k++)
-                sum += replicas[k][row * dim + d] - old;
+                if (dirty[k][row])
+                    sum += replicas[k][row * dim + d] - old;
             m[d] = sum;
         }
         for (int64_t k = 0; k < workers; k++) {
-            memcpy(replicas[k] + row * dim, m, (size_t)dim * sizeof(float));
+            memcpy(replicas[k] + row * dim, m, bytes);
             dirty[k][row] = 0;
         }
     }
@@ -890,15 +1044,18 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
         w->work = (float *)malloc((size_t)dim * sizeof(float));
         w->neu1 = (float *)malloc((size_t)dim * sizeof(float));
         w->sentence = (int32_t *)malloc((size_t)longest * sizeof(int32_t));
-        w->targets = (int64_t *)malloc((size_t)(negative + 1) * sizeof(int64_t));
+        const int64_t pairs = 2 * window < longest ? 2 * window : longest;
+        w->plan[0].neg = (int32_t *)malloc((size_t)(pairs * negative) * sizeof(int32_t));
+        w->plan[1].neg = (int32_t *)malloc((size_t)(pairs * negative) * sizeof(int32_t));
         w->rng = splitmix64(splitmix64(seed ^ splitmix64((uint64_t)epoch)) + (uint64_t)k) & LCG_MASK;
-        if (!w->work || !w->neu1 || !w->sentence || !w->targets)
+        if (!w->work || !w->neu1 || !w->sentence || !w->plan[0].neg || !w->plan[1].neg)
             st = CEMBED_ERR_NOMEM;
     }
 
     if (st == CEMBED_OK) {
         /* rounds: sentences of region k starting in
-         * [region start + r * ROUND_WORDS, + ROUND_WORDS) */
+         * [region start + r * round_words, + round_words) */
+        const int64_t round_words = sg ? ROUND_WORDS_SG : ROUND_WORDS_CBOW;
         int64_t rounds = 1;
         if (replicate) {
             for (int64_t k = 0; k < nregions; k++) {
@@ -907,7 +1064,7 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
                 int64_t base = first[k] > 0 ? ends[first[k] - 1] : 0;
                 int64_t last = first[k + 1] - 1;
                 int64_t last_start = last > 0 ? ends[last - 1] : 0;
-                int64_t rk = (last_start - base) / ROUND_WORDS + 1;
+                int64_t rk = (last_start - base) / round_words + 1;
                 if (rk > rounds)
                     rounds = rk;
             }
@@ -924,8 +1081,8 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
                     int64_t s0 = first[k], s1 = first[k + 1];
                     if (replicate) {
                         int64_t base = first[k] > 0 ? ends[first[k] - 1] : 0;
-                        int64_t a = first_sentence_from(ends, num_sentences, base + r * ROUND_WORDS);
-                        int64_t b = first_sentence_from(ends, num_sentences, base + (r + 1) * ROUND_WORDS);
+                        int64_t a = first_sentence_from(ends, num_sentences, base + r * round_words);
+                        int64_t b = first_sentence_from(ends, num_sentences, base + (r + 1) * round_words);
                         s0 = a > s0 ? a : s0;
                         s1 = b < s1 ? b : s1;
                     }
@@ -950,7 +1107,8 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
             free(wk[k].work);
             free(wk[k].neu1);
             free(wk[k].sentence);
-            free(wk[k].targets);
+            free(wk[k].plan[0].neg);
+            free(wk[k].plan[1].neg);
         }
     free(wk);
     if (replicate) {

@@ -185,17 +185,18 @@ class Word2Vec:
     (:func:`cembed.set_num_threads`), on every x86-64 instruction set. The
     corpus is cut into ``workers`` regions of equal word counts, each with
     its own random stream; with ``workers > 1`` each region trains its own
-    copy of the two matrices for 4,096 words, then the copies are merged
-    in a fixed order (each changed row becomes old + the sum of the
-    copies' changes) and training goes on from the merged rows. gensim and
-    word2vec.c instead let threads update shared rows unsynchronised
+    copy of the two matrices for 16,384 words (skip-gram) or 4,096 words
+    (CBOW), then the copies are merged in a fixed order (a row one copy
+    changed takes that copy's row, a row several changed becomes old + the
+    sum of their changes) and training goes on from the merged rows. gensim
+    and word2vec.c instead let threads update shared rows unsynchronised
     ("Hogwild"), which no seed makes reproducible. The cost: memory for
     ``workers`` more copies of both matrices during training, and the
-    merges: with 2 workers, measured as 40 % more CPU time than the same
-    training unsynchronised for skip-gram and 75 % more for CBOW (whose
-    words are cheaper, so the merges weigh more); see the project's
-    word2vec documentation. ``workers=1`` trains the one matrix in place,
-    sequentially, with no copies.
+    merges: with 2 workers on 4.2 million words, skip-gram trains about
+    5 % slower than unsynchronised, CBOW (whose words are cheaper, and
+    which merges more often to keep its accuracy) about half as fast; see
+    the project's word2vec documentation. ``workers=1`` trains the one
+    matrix in place, sequentially, with no copies.
 
     Examples
     --------

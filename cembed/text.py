@@ -223,9 +223,21 @@ def _pad_texts(texts, sequences, an, sequence_of, cargs, value_range, maxlen, dt
             kept = np.minimum(batch.place(*cargs, rows, pad_post, truncate_post, True), maxlen)
             numbers = rows
     if numbers is not None:
-        columns = np.arange(maxlen)
-        where = columns < kept[:, None] if pad_post else columns >= maxlen - kept[:, None]
-        values = numbers[where] if numbers.ndim == 2 else numbers
+        if numbers.ndim == 2:
+            columns = np.arange(maxlen)
+            where = columns < kept[:, None] if pad_post else columns >= maxlen - kept[:, None]
+            values = numbers[where]
+        else:
+            # untruncated (maxlen is the longest): text i's numbers go to
+            # the flat positions from its row's first kept column on; no
+            # mask over the whole array, which is mostly padding when one
+            # text is long
+            values = numbers
+            first = np.arange(len(texts), dtype=np.int64) * maxlen
+            if not pad_post:
+                first += maxlen - kept
+            where = np.repeat(first - offsets[:-1], kept) + np.arange(values.size, dtype=np.int64)
+            x = x.reshape(-1)
         if dt.kind in "iu" and values.size:
             info = np.iinfo(dt)
             bad = values[(values < info.min) | (values > info.max)]
@@ -233,6 +245,7 @@ def _pad_texts(texts, sequences, an, sequence_of, cargs, value_range, maxlen, dt
                 # NumPy's OverflowError, as Keras gets casting its lists of ints
                 np.asarray([int(bad[0])], dtype=dt)
         x[where] = values
+        x = x.reshape(len(texts), maxlen)
     for i, seq in slow.items():
         if len(seq):
             x[i] = pad_sequences([seq], maxlen, dt, padding, truncating, value)[0]

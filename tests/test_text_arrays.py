@@ -82,6 +82,20 @@ def test_texts_to_array_matches_keras(kw, pad):
     assert_same_array(ours.texts_to_array(batch[:3], **pad), expected)
 
 
+@pytest.mark.parametrize("padding", ["pre", "post"])
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "float32"])
+def test_texts_to_array_one_long_text_among_short_ones(padding, dtype):
+    # maxlen=None: the longest text sets the row length and most of the
+    # array is padding; the numbers are placed text by text, not by a mask
+    ours, theirs = fit_cembed_and_keras({"num_words": 200}, CORPUS)
+    batch = CORPUS * 2 + ["", " ".join(CORPUS) * 3] + CORPUS[:5]
+    for value in (0, 3):
+        expected = keras_pad(theirs.texts_to_sequences(batch), padding=padding, dtype=dtype,
+                             value=value)
+        assert_same_array(ours.texts_to_array(batch, padding=padding, dtype=dtype, value=value),
+                          expected)
+
+
 @pytest.mark.parametrize("dtype", ["int32", "int64", "int16", "uint16", "float32", "float64",
                                    "int8", "bool", object])
 @pytest.mark.parametrize("value", [0, -1, 2.5])

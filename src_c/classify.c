@@ -29,9 +29,9 @@
 #include "isa.h"
 #include "parallel.h"
 
-/* The hot kernels below (ft_mean_rows, ft_dots, ft_dot, ft_axpy,
- * ft_combine) are always-inlined bodies compiled once per instruction-set
- * path (isa.h; CEMBED_ISA forces one). Every path gives the same bits: dot
+/* The hot kernels below (ft_mean_rows, ft_dots, ft_dot, ft_axpy, ft_scores_t,
+ * ft_combine_t, ft_softmax_t, ft_sigmoid_t) are always-inlined bodies
+ * compiled once per instruction-set path (isa.h; CEMBED_ISA forces one). Every path gives the same bits: dot
  * products sum in fixed lanes, the rest is element by element. */
 
 /* ---- growable arrays ---------------------------------------------------- */
@@ -826,14 +826,115 @@ CEMBED_INLINE void dots_body(const int isa, float *out, const float *wo, int64_t
         out[i] = dot_body(isa, wo + i * dim, h, dim);
 }
 
-/* g += sum_i alpha[i] * wo[i, :] over i < m, in order of i */
-CEMBED_INLINE void combine_body(const int isa, float *g, const float *alpha, const float *wo,
-                                int64_t m, int64_t dim)
+
+/* e^x with float steps only (no library call, no table): Cephes' expf,
+ * x = n ln 2 + r with n rounded by the 1.5 * 2^23 trick, e^r by its degree-6
+ * polynomial, 2^n put in the exponent bits. Within 2 ulp of expf; 0 below
+ * -87 and +inf above 88. Every step is element by element, so a loop of it
+ * vectorizes and gives the same bits on every instruction-set path. */
+static inline float ft_expf(float x)
 {
-    for (int64_t i = 0; i < m; i++)
-        axpy_body(isa, g, alpha[i], wo + i * dim, dim);
+    const float xc = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    const float t = xc * 1.44269504088896341f + 12582912.0f;
+    const float n = t - 12582912.0f;
+    float r = xc - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * (r * r) + r + 1.0f;
+    union { float f; int32_t i; } bits = {t}, scale;
+    scale.i = (bits.i - 0x4B400000 + 127) * (1 << 23);
+    const float y = p * scale.f;
+    return x < -87.0f ? 0.0f : (x > 88.0f ? HUGE_VALF : y);
 }
 
+/* The output layer of softmax and one-vs-all training is held transposed,
+ * woT[d * np + i] = wo[i, d], with the labels padded to np, a multiple of
+ * FT_LANES: every label's score is then a vector operation across labels
+ * (10 of them at dim 10, where a dot product a label would be 58 short
+ * horizontal sums), and the update of the layer too. */
+
+/* s[i] = sum over d of woT[d, i] h[d], d in order, for i < np */
+CEMBED_INLINE void scores_t_body(const int isa, float *CEMBED_RESTRICT s,
+                                 const float *CEMBED_RESTRICT woT, int64_t np, int64_t dim,
+                                 const float *CEMBED_RESTRICT h)
+{
+    (void)isa;
+    for (int64_t i = 0; i < np; i++)
+        s[i] = 0.0f;
+    for (int64_t d = 0; d < dim; d++) {
+        const float hd = h[d];
+        const float *CEMBED_RESTRICT w = woT + d * np;
+        for (int64_t i = 0; i < np; i++)
+            s[i] += w[i] * hd;
+    }
+}
+
+/* g[d] += sum over i of alpha[i] woT[d, i]: FT_LANES lanes across the
+ * labels, then the lanes added pairwise in a fixed tree */
+CEMBED_INLINE void combine_t_body(const int isa, float *CEMBED_RESTRICT g,
+                                  const float *CEMBED_RESTRICT alpha,
+                                  const float *CEMBED_RESTRICT woT, int64_t np, int64_t dim)
+{
+    (void)isa;
+    for (int64_t d = 0; d < dim; d++) {
+        const float *CEMBED_RESTRICT w = woT + d * np;
+        float lane[FT_LANES] = {0};
+        for (int64_t i = 0; i < np; i += FT_LANES)
+            for (int k = 0; k < FT_LANES; k++)
+                lane[k] += alpha[i + k] * w[i + k];
+        for (int wd = FT_LANES / 2; wd >= 1; wd /= 2)
+            for (int k = 0; k < wd; k++)
+                lane[k] += lane[k + wd];
+        g[d] += lane[0];
+    }
+}
+
+/* Softmax over the first m of np scores, in place, the rest set to 0:
+ * e^(s - max) by ft_expf, their sum in FT_LANES lanes and a fixed tree.
+ * Returns nothing; p[i] for i < m sum to 1. */
+CEMBED_INLINE void softmax_t_body(const int isa, float *CEMBED_RESTRICT p, int64_t m, int64_t np)
+{
+    (void)isa;
+    float mx = p[0];
+    for (int64_t i = 1; i < m; i++)
+        mx = p[i] > mx ? p[i] : mx;
+    for (int64_t i = 0; i < m; i++)
+        p[i] = ft_expf(p[i] - mx);
+    for (int64_t i = m; i < np; i++)
+        p[i] = 0.0f;
+    float lane[FT_LANES] = {0};
+    for (int64_t i = 0; i < np; i += FT_LANES)
+        for (int k = 0; k < FT_LANES; k++)
+            lane[k] += p[i + k];
+    for (int wd = FT_LANES / 2; wd >= 1; wd /= 2)
+        for (int k = 0; k < wd; k++)
+            lane[k] += lane[k + wd];
+    const float z = lane[0];
+    for (int64_t i = 0; i < m; i++)
+        p[i] /= z;
+}
+
+/* p[i] = 1 / (1 + e^-s[i]) for i < m, in place */
+CEMBED_INLINE void sigmoid_t_body(const int isa, float *CEMBED_RESTRICT p, int64_t m)
+{
+    (void)isa;
+    for (int64_t i = 0; i < m; i++)
+        p[i] = 1.0f / (1.0f + ft_expf(-p[i]));
+}
+
+CEMBED_ISA_KERNEL(ft_scores_t, scores_t_body,
+                  (float *s, const float *woT, int64_t np, int64_t dim, const float *h),
+                  (s, woT, np, dim, h))
+CEMBED_ISA_KERNEL(ft_combine_t, combine_t_body,
+                  (float *g, const float *alpha, const float *woT, int64_t np, int64_t dim),
+                  (g, alpha, woT, np, dim))
+CEMBED_ISA_KERNEL(ft_softmax_t, softmax_t_body, (float *p, int64_t m, int64_t np), (p, m, np))
+CEMBED_ISA_KERNEL(ft_sigmoid_t, sigmoid_t_body, (float *p, int64_t m), (p, m))
 CEMBED_ISA_KERNEL(ft_mean_rows, mean_rows_body,
                   (float *h, const float *wi, int64_t dim, const int32_t *rows, int64_t n),
                   (h, wi, dim, rows, n))
@@ -844,9 +945,6 @@ CEMBED_ISA_KERNEL_RET(float, ft_dot, dot_body, (const float *a, const float *b, 
                       (a, b, dim))
 CEMBED_ISA_KERNEL(ft_axpy, axpy_body, (float *y, float a, const float *x, int64_t dim),
                   (y, a, x, dim))
-CEMBED_ISA_KERNEL(ft_combine, combine_body,
-                  (float *g, const float *alpha, const float *wo, int64_t m, int64_t dim),
-                  (g, alpha, wo, m, dim))
 
 static inline float sigmoidf(float x)
 {
@@ -962,7 +1060,8 @@ int cembed_ft_huffman(const int64_t *counts, int64_t n, int32_t *parent, uint8_t
 
 typedef struct {
     float *wi, *wo;
-    int64_t dim, nlabels;
+    float *wot;      /* softmax, one-vs-all: wo transposed, labels padded to lp */
+    int64_t dim, nlabels, lp;
     const cembed_ft_data *x;
     int loss;
     const int32_t *parent;
@@ -1015,22 +1114,25 @@ static void train_example(const train_ctx *c, int64_t e, int64_t s, double befor
         target = labels[l0 + (int64_t)(r % (uint64_t)(l1 - l0))];
     }
     if (c->loss == CEMBED_FT_SOFTMAX) {
-        ft_dots(alpha, c->wo, nl, dim, h);
-        softmax_inplace(alpha, nl);
+        ft_scores_t(alpha, c->wot, c->lp, dim, h);
+        ft_softmax_t(alpha, nl, c->lp);
         loss = -ft_log(alpha[target]);
         for (int64_t i = 0; i < nl; i++)
             alpha[i] = lr * ((i == target ? 1.0f : 0.0f) - alpha[i]);
-        ft_combine(g, alpha, c->wo, nl, dim);
+        ft_combine_t(g, alpha, c->wot, c->lp, dim);
         c->count[s] = nl;
     } else if (c->loss == CEMBED_FT_OVA) {
-        ft_dots(alpha, c->wo, nl, dim, h);
+        ft_scores_t(alpha, c->wot, c->lp, dim, h);
+        ft_sigmoid_t(alpha, nl);
         for (int64_t i = 0; i < nl; i++) {
             const int pos = has_label(labels, l0, l1, i);
-            const float f = sigmoidf(alpha[i]);
+            const float f = alpha[i];
             loss -= ft_log(pos ? f : 1.0f - f);
             alpha[i] = lr * ((float)pos - f);
         }
-        ft_combine(g, alpha, c->wo, nl, dim);
+        for (int64_t i = nl; i < c->lp; i++)
+            alpha[i] = 0.0f;
+        ft_combine_t(g, alpha, c->wot, c->lp, dim);
         c->count[s] = nl;
     } else { /* CEMBED_FT_HS: the binary decisions on the path to the root */
         int32_t *nodes = c->nodes + s * c->stride;
@@ -1058,7 +1160,7 @@ static void train_example(const train_ctx *c, int64_t e, int64_t s, double befor
 static void apply_updates(const train_ctx *c, int64_t j, int64_t nb, int t, int tn)
 {
     const cembed_ft_data *x = c->x;
-    const int64_t dim = c->dim, nl = c->nlabels;
+    const int64_t dim = c->dim;
     if (c->loss == CEMBED_FT_HS) {
         for (int64_t s = 0; s < nb; s++) {
             const int32_t *nodes = c->nodes + s * c->stride;
@@ -1067,14 +1169,14 @@ static void apply_updates(const train_ctx *c, int64_t j, int64_t nb, int t, int 
                 if (nodes[k] % tn == t)
                     ft_axpy(c->wo + (int64_t)nodes[k] * dim, alpha[k], c->hidden + s * dim, dim);
         }
-    } else {
-        const int64_t lo = nl * t / tn, hi = nl * (t + 1) / tn;
+    } else { /* woT's rows (one a dimension) of this thread's share */
+        const int64_t lo = dim * t / tn, hi = dim * (t + 1) / tn;
         for (int64_t s = 0; s < nb; s++) {
             if (c->count[s] < 0)
                 continue;
-            const float *alpha = c->alpha + s * c->stride;
-            for (int64_t i = lo; i < hi; i++)
-                ft_axpy(c->wo + i * dim, alpha[i], c->hidden + s * dim, dim);
+            const float *alpha = c->alpha + s * c->stride, *h = c->hidden + s * dim;
+            for (int64_t d = lo; d < hi; d++)
+                ft_axpy(c->wot + d * c->lp, h[d], alpha, c->lp);
         }
     }
     for (int64_t s = 0; s < nb; s++) {
@@ -1196,7 +1298,8 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
     const double tokens = (double)x->tok.data[n];
     c.t_total = (double)epochs * tokens > 0 ? (double)epochs * tokens : 1.0;
     c.seed = seed;
-    c.stride = nlabels;
+    c.lp = (nlabels + FT_LANES - 1) / FT_LANES * FT_LANES;
+    c.stride = loss == CEMBED_FT_HS ? nlabels : c.lp;
     const int64_t B = batch < n ? batch : (n > 0 ? n : 1);
     c.streams = (n + B - 1) / B;
     c.hidden = (float *)malloc((size_t)(B * dim) * sizeof(float));
@@ -1205,11 +1308,18 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
     c.nodes = (int32_t *)malloc((size_t)(B * c.stride) * sizeof(int32_t));
     c.count = (int64_t *)malloc((size_t)B * sizeof(int64_t));
     c.lossv = (double *)malloc((size_t)B * sizeof(double));
+    if (loss != CEMBED_FT_HS)
+        c.wot = (float *)calloc((size_t)(dim * c.lp), sizeof(float));
     int st = CEMBED_OK;
-    if (!c.hidden || !c.grad || !c.alpha || !c.nodes || !c.count || !c.lossv) {
+    if (!c.hidden || !c.grad || !c.alpha || !c.nodes || !c.count || !c.lossv
+        || (loss != CEMBED_FT_HS && !c.wot)) {
         st = CEMBED_ERR_NOMEM;
         goto done;
     }
+    if (c.wot)
+        for (int64_t i = 0; i < nlabels; i++)
+            for (int64_t d = 0; d < dim; d++)
+                c.wot[d * c.lp + i] = wo[i * dim + d];
     /* Two barriers a batch: a second thread pays only when a batch is
      * enough work, and on a busy machine, where a thread that waits at a
      * barrier for one that lost its core wastes a time slice, not even
@@ -1274,7 +1384,12 @@ int cembed_ft_train_f32(float *wi, int64_t in_rows, float *wo, int64_t nlabels, 
         if (epoch_loss)
             epoch_loss[epoch] = used ? total / (double)used : 0.0;
     }
+    if (c.wot)
+        for (int64_t i = 0; i < nlabels; i++)
+            for (int64_t d = 0; d < dim; d++)
+                wo[i * dim + d] = c.wot[d * c.lp + i];
 done:
+    free(c.wot);
     free(c.hidden);
     free(c.grad);
     free(c.alpha);

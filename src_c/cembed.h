@@ -437,6 +437,13 @@ int cembed_ft_data_add_tokens(cembed_ft_data *x, const cembed_ft_dict *d, const 
                               const int32_t *labels, const int64_t *label_off);
 int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const char *path,
                             cembed_w2v_error *err);
+/* A fastText training file read once: its words and labels counted into d
+ * (new), d finalized as cembed_ft_dict_finalize, and its examples appended
+ * to x (empty): the dictionary and examples of cembed_ft_dict_count_file,
+ * cembed_ft_dict_finalize and cembed_ft_data_add_file, in one pass. */
+int cembed_ft_read_file(cembed_ft_dict *d, cembed_ft_data *x, const char *path,
+                        int64_t min_count, int64_t min_count_label, int64_t buckets,
+                        int word_ngrams, int64_t *num_lines, cembed_w2v_error *err);
 
 /* w = uniform in [-bound, bound), from seed and the row number alone. */
 void cembed_ft_init_uniform_f32(float *w, int64_t rows, int64_t dim, double bound, uint64_t seed);

@@ -28,6 +28,7 @@
 #include "buffer.h"
 #include "isa.h"
 #include "parallel.h"
+#include "vocab.h"
 
 /* The hot kernels below (ft_mean_rows, ft_dots, ft_dot, ft_axpy, ft_scores_t,
  * ft_combine_t, ft_softmax_t, ft_sigmoid_t) are always-inlined bodies
@@ -455,7 +456,7 @@ static int by_count_desc(const void *a, const void *b)
 /* The entries of `from` counted at least min_count times, by count, most
  * frequent first (ties in first-seen order), into `to`. */
 static int finalize(const cembed_vocab *from, int64_t min_count, cembed_vocab *to,
-                    int64_t **counts, int64_t *n_out)
+                    int64_t **counts, int64_t *n_out, int32_t *map)
 {
     int64_t n = cembed_vocab_size(from), k = 0;
     count_id *order = (count_id *)malloc((size_t)(n > 0 ? n : 1) * sizeof(count_id));
@@ -465,6 +466,9 @@ static int finalize(const cembed_vocab *from, int64_t min_count, cembed_vocab *t
         free(c);
         return CEMBED_ERR_NOMEM;
     }
+    if (map) /* entry i of `from` becomes map[i], or -1 when dropped */
+        for (int64_t i = 0; i < n; i++)
+            map[i] = -1;
     for (int64_t i = 0; i < n; i++) {
         const char *key;
         int64_t len, value, count, docs;
@@ -484,6 +488,8 @@ static int finalize(const cembed_vocab *from, int64_t min_count, cembed_vocab *t
         cembed_vocab_entry(from, order[j].id, &key, &len, &value, &count, &docs);
         st = cembed_vocab_insert(to, key, len, j, &id);
         c[j] = count;
+        if (map)
+            map[order[j].id] = (int32_t)j;
     }
     free(order);
     if (st != CEMBED_OK) {
@@ -496,14 +502,15 @@ static int finalize(const cembed_vocab *from, int64_t min_count, cembed_vocab *t
     return CEMBED_OK;
 }
 
-int cembed_ft_dict_finalize(cembed_ft_dict *d, int64_t min_count, int64_t min_count_label,
-                            int64_t buckets, int word_ngrams)
+static int dict_finalize(cembed_ft_dict *d, int64_t min_count, int64_t min_count_label,
+                         int64_t buckets, int word_ngrams, int32_t *word_map, int32_t *label_map)
 {
     if (buckets < 0 || word_ngrams < 1)
         return CEMBED_ERR_VALUE;
-    int st = finalize(d->count_words, min_count, d->words, &d->word_counts, &d->nwords);
+    int st = finalize(d->count_words, min_count, d->words, &d->word_counts, &d->nwords, word_map);
     if (st == CEMBED_OK)
-        st = finalize(d->count_labels, min_count_label, d->labels, &d->label_counts, &d->nlabels);
+        st = finalize(d->count_labels, min_count_label, d->labels, &d->label_counts, &d->nlabels,
+                      label_map);
     if (st != CEMBED_OK)
         return st;
     d->buckets = word_ngrams > 1 ? buckets : 0;
@@ -511,6 +518,12 @@ int cembed_ft_dict_finalize(cembed_ft_dict *d, int64_t min_count, int64_t min_co
     cembed_vocab_clear(d->count_words);
     cembed_vocab_clear(d->count_labels);
     return CEMBED_OK;
+}
+
+int cembed_ft_dict_finalize(cembed_ft_dict *d, int64_t min_count, int64_t min_count_label,
+                            int64_t buckets, int word_ngrams)
+{
+    return dict_finalize(d, min_count, min_count_label, buckets, word_ngrams, NULL, NULL);
 }
 
 /* Entries of `to` from a list, key i being buf[offsets[i] .. offsets[i+1]). */
@@ -746,6 +759,146 @@ int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const ch
         }
     }
     reader_close(&r);
+    return st;
+}
+
+/* One line of a file as a provisional example: its words' entries in the
+ * counting vocabulary (counted here), then its n-grams as -1 - h % buckets;
+ * its labels' entries in the counting label vocabulary. */
+static int read_line_counted(cembed_ft_dict *d, cembed_ft_data *x, const char *line,
+                             const int64_t *spans, int64_t ns, int64_t buckets, int word_ngrams,
+                             int *has_label)
+{
+    i32buf *rows = &x->rows, *h = &x->hashes;
+    h->size = 0;
+    *has_label = 0;
+    VEC_RESERVE(h, ns + 1);
+    VEC_RESERVE(rows, rows->size + ns + 1);
+    for (int64_t i = 0; i <= ns; i++) {
+        const char *tok = i < ns ? line + spans[2 * i] : EOS;
+        const int64_t len = i < ns ? spans[2 * i + 1] : EOS_LEN;
+        int64_t id;
+        if (is_label(d, tok, len) && i == ns) {
+            /* "</s>" under a prefix such as "<": counted as a word, as
+             * cembed_ft_dict_count_file does, but no row */
+            if (cembed_vocab_upsert(d->count_words, tok, len, cembed_vocab_hash(tok, len), 0, &id)
+                != CEMBED_OK)
+                return CEMBED_ERR_NOMEM;
+            d->count_words->entries[id].count++;
+            continue;
+        }
+        if (is_label(d, tok, len)) {
+            const char *key = tok + d->label_len;
+            const int64_t klen = len - d->label_len;
+            *has_label = 1;
+            int st = cembed_vocab_upsert(d->count_labels, key, klen, cembed_vocab_hash(key, klen),
+                                         0, &id);
+            if (st != CEMBED_OK || i32_push(&x->labels, (int32_t)id) != CEMBED_OK)
+                return CEMBED_ERR_NOMEM;
+            d->count_labels->entries[id].count++;
+            continue;
+        }
+        int st = cembed_vocab_upsert(d->count_words, tok, len, cembed_vocab_hash(tok, len), 0, &id);
+        if (st != CEMBED_OK)
+            return st;
+        d->count_words->entries[id].count++;
+        rows->data[rows->size++] = (int32_t)id;
+        h->data[h->size++] = (int32_t)cembed_ft_hash(tok, len);
+    }
+    if (word_ngrams > 1 && buckets > 0) {
+        const int64_t m = h->size;
+        const uint64_t b = (uint64_t)buckets;
+        VEC_RESERVE(rows, rows->size + m * (word_ngrams - 1));
+        for (int64_t i = 0; i < m; i++) {
+            uint64_t hh = (uint64_t)(int64_t)h->data[i];
+            for (int64_t j = i + 1; j < m && j < i + word_ngrams; j++) {
+                hh = hh * 116049371u + (uint64_t)(int64_t)h->data[j];
+                rows->data[rows->size++] = (int32_t)(-1 - (int64_t)(hh % b));
+            }
+        }
+    }
+    d->ntokens += ns + 1;
+    d->doc++;
+    return CEMBED_OK;
+}
+
+/* Entries [off[e], off[e+1]) of v mapped in place: v >= 0 to map[v]
+ * (dropped when -1), v < 0 to base - 1 - v. */
+static void remap_entries(int32_t *v, int64_t *off, int64_t n, const int32_t *map, int64_t base)
+{
+    int64_t w = 0;
+    for (int64_t e = 0; e < n; e++) {
+        const int64_t a = off[e], b = off[e + 1];
+        off[e] = w;
+        for (int64_t j = a; j < b; j++) {
+            const int32_t u = v[j];
+            if (u < 0)
+                v[w++] = (int32_t)(base - 1 - (int64_t)u);
+            else if (map[u] >= 0)
+                v[w++] = map[u];
+        }
+    }
+    off[n] = w;
+}
+
+int cembed_ft_read_file(cembed_ft_dict *d, cembed_ft_data *x, const char *path,
+                        int64_t min_count, int64_t min_count_label, int64_t buckets,
+                        int word_ngrams, int64_t *num_lines, cembed_w2v_error *err)
+{
+    if (buckets < 0 || word_ngrams < 1 || cembed_ft_data_size(x) != 0 || d->doc != 0)
+        return CEMBED_ERR_VALUE;
+    const int64_t nb = word_ngrams > 1 ? buckets : 0;
+    uint8_t delim[256];
+    file_delims(delim);
+    line_reader r;
+    int st = reader_open(&r, path, err);
+    if (st != CEMBED_OK)
+        return st;
+    const char *line;
+    int64_t len, n = 0;
+    int got = 1;
+    while (st == CEMBED_OK) {
+        st = reader_next(&r, &line, &len, &got, err);
+        if (st != CEMBED_OK || !got)
+            break;
+        st = split_spans(delim, line, len, &x->spans);
+        if (st != CEMBED_OK || x->spans.size == 0)
+            continue; /* a blank line is no example */
+        const int64_t ns = x->spans.size / 2;
+        int has_label;
+        st = read_line_counted(d, x, line, x->spans.data, ns, nb, word_ngrams, &has_label);
+        if (st == CEMBED_OK && !has_label) {
+            err->line = r.line;
+            snprintf(err->message, sizeof(err->message), "line %lld has no label (no token starts with the label prefix)", (long long)r.line);
+            st = CEMBED_ERR_FORMAT;
+        }
+        if (st == CEMBED_OK
+            && (i64_push(&x->row_off, x->rows.size) != CEMBED_OK
+                || i64_push(&x->lab_off, x->labels.size) != CEMBED_OK
+                || i64_push(&x->tok, x->tok.data[x->tok.size - 1] + ns + 1) != CEMBED_OK))
+            st = CEMBED_ERR_NOMEM;
+        n++;
+    }
+    reader_close(&r);
+    if (num_lines)
+        *num_lines = n;
+    if (st != CEMBED_OK)
+        return st;
+    const int64_t nw = cembed_vocab_size(d->count_words), nl = cembed_vocab_size(d->count_labels);
+    int32_t *word_map = (int32_t *)malloc((size_t)(nw > 0 ? nw : 1) * sizeof(int32_t));
+    int32_t *label_map = (int32_t *)malloc((size_t)(nl > 0 ? nl : 1) * sizeof(int32_t));
+    st = word_map && label_map ? dict_finalize(d, min_count, min_count_label, buckets, word_ngrams,
+                                               word_map, label_map)
+                               : CEMBED_ERR_NOMEM;
+    if (st == CEMBED_OK) {
+        const int64_t ne = cembed_ft_data_size(x);
+        remap_entries(x->rows.data, x->row_off.data, ne, word_map, d->nwords);
+        remap_entries(x->labels.data, x->lab_off.data, ne, label_map, 0);
+        x->rows.size = x->row_off.data[ne];
+        x->labels.size = x->lab_off.data[ne];
+    }
+    free(word_map);
+    free(label_map);
     return st;
 }
 

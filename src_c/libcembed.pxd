@@ -264,6 +264,9 @@ cdef extern from "cembed.h" nogil:
                                   const int32_t *labels, const int64_t *label_off) noexcept
     int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const char *path,
                                 cembed_w2v_error *err) noexcept
+    int cembed_ft_read_file(cembed_ft_dict *d, cembed_ft_data *x, const char *path,
+                            int64_t min_count, int64_t min_count_label, int64_t buckets,
+                            int word_ngrams, int64_t *num_lines, cembed_w2v_error *err) noexcept
 
     void cembed_ft_init_uniform_f32(float *w, int64_t rows, int64_t dim, double bound,
                                     uint64_t seed) noexcept

@@ -323,6 +323,44 @@ def test_fit_file_and_test(tmp_path):
     assert clf.predict(["__label__b x y"], k=1) == [["a"]]
 
 
+@pytest.mark.parametrize("min_count, min_count_label, word_ngrams, prefix", [
+    (1, 1, 1, "__label__"), (1, 1, 3, "__label__"), (2, 1, 2, "__label__"), (1, 2, 2, "__label__"),
+    (3, 2, 2, "<"),  # "<" makes "</s>" a label token: counted as a word, no row
+])
+def test_file_read_once_as_count_finalize_encode(tmp_path, min_count, min_count_label,
+                                                 word_ngrams, prefix):
+    """cembed_ft_read_file (one pass) gives the dictionary and examples of
+    count_file + finalize + add_file (two passes)."""
+    rng = np.random.default_rng(min_count + 7 * word_ngrams)
+    words = ["w%d" % i for i in range(40)] + ["naïve", "x" * 30]
+    labels = ["a", "b", "c", "rare"]
+    lines = []
+    for i in range(300):
+        toks = list(rng.choice(words, size=int(rng.integers(0, 9))))
+        labs = [prefix + str(l) for l in rng.choice(labels, size=int(rng.integers(1, 3)),
+                                                     p=[0.45, 0.3, 0.245, 0.005])]
+        toks[int(rng.integers(0, len(toks) + 1)):0] = labs
+        lines.append(" \t".join(toks) if i % 7 else "")
+    path = tmp_path / "train.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    delims = _delims(_WHITESPACE)
+    old_d, new_d = core.Dictionary(delims, False, prefix.encode()), core.Dictionary(
+        delims, False, prefix.encode())
+    old_n = old_d.count_file(path)
+    old_d.finalize(min_count, min_count_label, 97, word_ngrams)
+    old_x = core.Examples()
+    old_x.add_file(old_d, path)
+    new_x = core.Examples()
+    new_n = new_x.read_file(new_d, path, min_count, min_count_label, 97, word_ngrams)
+    assert new_n == old_n and len(new_x) == len(old_x)
+    assert new_d.ntokens == old_d.ntokens
+    for a, b in zip(old_d.words() + old_d.labels(), new_d.words() + new_d.labels()):
+        assert list(a) == list(b)
+    for a, b in zip(old_x.arrays(), new_x.arrays()):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert new_x.max_labels() == int(np.diff(old_x.arrays()[3]).max())
+
+
 def test_test_on_model_fitted_on_python_texts(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("__label__pos Great film!\n__label__neg Awful, awful film.\n__label__zzz great\n")

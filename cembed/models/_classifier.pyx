@@ -332,6 +332,36 @@ cdef class Examples:
             st = cembed_ft_data_add_file(self.x, d.d, cp, &err)
         _check_file(st, &err, path)
 
+    def read_file(self, Dictionary d, path, int64_t min_count, int64_t min_count_label,
+                  int64_t buckets, int word_ngrams):
+        """Count, finalize and encode a fastText training file in one pass
+        (d new, self empty); returns the number of examples."""
+        cdef bytes p = os.fsencode(path)
+        cdef const char *cp = p
+        cdef cembed_w2v_error err
+        cdef int64_t n = 0
+        cdef int st
+        memset(&err, 0, sizeof(err))
+        with nogil:
+            st = cembed_ft_read_file(d.d, self.x, cp, min_count, min_count_label, buckets,
+                                     word_ngrams, &n, &err)
+        _check_file(st, &err, path)
+        return n
+
+    def max_labels(self):
+        """The most labels an example has (0 when there is none)."""
+        cdef const int32_t *rows
+        cdef const int32_t *labels
+        cdef const int64_t *row_off
+        cdef const int64_t *lab_off
+        cdef const int64_t *tok
+        cdef int64_t i, m = 0, n = cembed_ft_data_size(self.x)
+        cembed_ft_data_arrays(self.x, &rows, &row_off, &labels, &lab_off, &tok)
+        for i in range(n):
+            if lab_off[i + 1] - lab_off[i] > m:
+                m = lab_off[i + 1] - lab_off[i]
+        return m
+
     def arrays(self):
         """Copies of (rows, row_offsets, labels, label_offsets, tokens)."""
         cdef const int32_t *rows

@@ -338,16 +338,20 @@ class TextClassifier:
 
     def _fit_file(self, core, path):
         d = self._new_dictionary(core, "whitespace", self.label)
-        d.count_file(path)
-        d.finalize(self.min_count, self.min_count_label, self.buckets, self.word_ngrams)
+        x = core.Examples()
+        if self.pretrained is None:  # one pass: count, then encode what was read
+            x.read_file(d, path, self.min_count, self.min_count_label, self.buckets,
+                        self.word_ngrams)
+        else:  # pretrained words join the vocabulary before the n-gram rows are numbered
+            d.count_file(path)
+            d.finalize(self.min_count, self.min_count_label, self.buckets, self.word_ngrams)
         if d.nlabels == 0:
             raise ValueError(f"{os.fsdecode(path)}: no labels (no token starts with {self.label!r})")
         self._set_words(d)
-        x = core.Examples()
-        x.add_file(d, path)
+        if self.pretrained is not None:
+            x.add_file(d, path)
         names, counts = d.labels()
-        _, _, _, label_off, _ = x.arrays()
-        multi = bool(np.any(np.diff(label_off) > 1))
+        multi = x.max_labels() > 1
         self._train(core, d, x, names, counts, multi, "whitespace", file_labels=True)
         return self
 

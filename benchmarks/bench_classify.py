@@ -1,6 +1,6 @@
 """Benchmark cembed.TextClassifier against fastText on real labelled text.
 
-    python benchmarks/bench_classify.py            # everything, a few minutes
+    python benchmarks/bench_classify.py            # debian and wordnet, a few minutes
     python benchmarks/bench_classify.py --quick    # smoke run: 10,000 packages, dim 10, one run
     python benchmarks/bench_classify.py --datasets debian --dims 100 --ngrams 2 --repeat 5
 
@@ -17,8 +17,16 @@ Datasets:
   saved dump with ``--debian-file``): one example per package, its one-line
   ``Description:``, labelled by its ``Section:`` (``contrib/`` and
   ``non-free/`` prefixes stripped).
-- ``pang_lee``: ``pang_lee_polarity.cor`` of gensim's test data, 200 movie
-  review sentences (Windows-1252) in fastText's format (``__label__pos``/``__label__neg``).
+- ``wordnet``: the demo's corpus (``cembed/data/wordnet_glosses.tsv.gz``,
+  shipped with cembed under WordNet's license): 39,765 WordNet 3.0 glosses
+  labelled by their lexicographer file (45 labels such as ``noun.animal``,
+  ``verb.motion``), about 8,000 test texts: the dataset that judges
+  accuracy and prediction on many short texts.
+- ``pang_lee`` (only when asked for): ``pang_lee_polarity.cor`` of gensim's
+  test data, 200 movie review sentences (Windows-1252) in fastText's format
+  (``__label__pos``/``__label__neg``). Its accuracy difference is printed
+  but not judged: 40 test texts, one text is 2.5 points, and every tool is
+  near chance on 160 training texts.
 
 Texts are lowercased and Keras' filter characters (punctuation, tabs)
 replaced by spaces, so that fastText's whitespace split and cembed's default
@@ -27,7 +35,9 @@ of the text (CRC-32; equal texts fall on the same side), and the training
 examples are shuffled with a fixed seed.
 
 Measured, per dataset and setting (dim 10 and 100, with and without bigrams;
-on ``debian`` also the issue's setting: dim 50, 10 epochs, learning rate 0.5):
+``debian`` and ``wordnet`` at fastText's defaults, 5 epochs and learning
+rate 0.1, ``pang_lee`` at 25 epochs and 0.5; on ``debian`` also the issue's
+setting: dim 50, 10 epochs, learning rate 0.5):
 
 - accuracy: top-1 prediction on the test texts;
 - training words/s: whitespace tokens of the training texts x epochs / the
@@ -48,8 +58,8 @@ Runs are interleaved (tool order rotated each run) and the figures are
 medians over ``--repeat`` runs; a training or prediction shorter than
 0.2 s is repeated until it lasts that long. The goals, against fastText's
 Python package (``fasttext``): training >= 2x its words/s, accuracy at most
-0.5 points below, prediction >= 3x its ``predict(list)``, file no larger
-than its ``.bin``. Timings on a shared machine are noisy: compare the
+0.5 points below (not judged on ``pang_lee``), prediction >= 3x its
+``predict(list)``, file no larger than its ``.bin``. Timings on a shared machine are noisy: compare the
 ratios of one run, and rerun on a quiet machine before quoting them.
 """
 import argparse
@@ -75,6 +85,11 @@ _TRANSLATE = str.maketrans(KERAS_FILTERS, " " * len(KERAS_FILTERS))
 PREFIX = "__label__"
 MIN_SECONDS = 0.2
 GOALS = {"train": 2.0, "accuracy": -0.5, "predict": 3.0, "size": 1.0}
+# datasets whose accuracy difference is printed, not judged, and why
+ACCURACY_NOT_JUDGED = {
+    "pang_lee": "40 test texts (one text is 2.5 points) and every tool near chance",
+}
+DATASETS = ("debian", "wordnet", "pang_lee")
 COMPACT_DTYPES = ("int8", "int4", "float16", "bfloat16")
 # accuracy points a compact dtype may lose against float32 (issue 14)
 COMPACT_GOALS = {"int8": -0.3, "int4": -1.0}
@@ -148,6 +163,29 @@ def pang_lee():
                 texts.append(text)
                 labels.append(label[0])
     return texts, labels
+
+
+def wordnet():
+    """``(texts, labels)`` of the demo's WordNet glosses (``label<TAB>gloss``)."""
+    from cembed import demo
+
+    texts, labels = [], []
+    for text, label in zip(*demo.read_corpus(demo.DEFAULT_CORPUS)):
+        text = normalize(text)
+        if text:
+            texts.append(text)
+            labels.append(label)
+    return texts, labels
+
+
+def load(name, args):
+    """``(texts, labels)`` of the dataset called name."""
+    if name == "debian":
+        return debian_packages(args.debian_file, args.limit)
+    if name == "wordnet":
+        _import_cembed()
+        return wordnet()
+    return pang_lee()
 
 
 def split(texts, labels):
@@ -252,7 +290,7 @@ def _timed(fn):
 def settings(args):
     out = []
     for dataset in args.datasets:
-        epochs, lr = (args.epochs, args.lr) if dataset == "debian" else (args.epochs_small, args.lr_small)
+        epochs, lr = (args.epochs_small, args.lr_small) if dataset == "pang_lee" else (args.epochs, args.lr)
         for dim in args.dims:
             for ngrams in args.ngrams:
                 out.append(dict(dataset=dataset, dim=dim, ngrams=ngrams, buckets=args.buckets,
@@ -294,15 +332,17 @@ def run_setting(setting, data, tools, repeat, folder, out):
     return result
 
 
-def goals(result):
-    """The issue's goals against fastText's Python package, as ``(goal, value, ok)``."""
+def goals(result, dataset=None):
+    """The issue's goals against fastText's Python package, as ``(goal, value,
+    ok)``; ok is None for an accuracy not judged on this dataset."""
     if "cembed" not in result or "fastText" not in result:
         return []
     c, f = result["cembed"], result["fastText"]
+    judged = dataset not in ACCURACY_NOT_JUDGED
     return [
         ("training words/s vs fastText (>= 2x)", c["train"] / f["train"], c["train"] / f["train"] >= GOALS["train"]),
         ("accuracy - fastText's (>= -0.5 points)", c["accuracy"] - f["accuracy"],
-         c["accuracy"] - f["accuracy"] >= GOALS["accuracy"]),
+         c["accuracy"] - f["accuracy"] >= GOALS["accuracy"] if judged else None),
         ("prediction texts/s vs fastText predict(list) (>= 3x)", c["predict"] / f["predict"],
          c["predict"] / f["predict"] >= GOALS["predict"]),
         ("model file vs fastText .bin (<= 1x)", c["size"] / f["size"], c["size"] / f["size"] <= GOALS["size"]),
@@ -324,9 +364,14 @@ def markdown(report):
         if not g:
             continue
         cells = [f"{v:+.2f}" if i == 1 else f"{v:.2f}x" for i, (_, v, _) in enumerate(g)]
-        cells = [c + ("" if ok else " FAIL") for c, (_, _, ok) in zip(cells, g)]
+        cells = [c + {True: "", False: " FAIL", None: " not judged"}[ok]
+                 for c, (_, _, ok) in zip(cells, g)]
         lines.append(f"| {s['dataset']} | {s['dim']} | {s['ngrams']} | {s['epochs']} | {s['lr']} | "
                      + " | ".join(cells) + " |")
+    shown = {case["setting"]["dataset"] for case in report["cases"] if case["goals"]}
+    for name, why in ACCURACY_NOT_JUDGED.items():
+        if name in shown:
+            lines.append(f"\n{name}: accuracy difference not judged: {why}.")
     return "\n".join(lines)
 
 
@@ -400,8 +445,7 @@ def compact_main(args, out, folder):
     report += compact_case("demo", clf, [texts[i] for i in test], [labels[i] for i in test],
                            folder, out)
     for name in args.datasets:
-        data_texts, data_labels = (debian_packages(args.debian_file, args.limit) if name == "debian"
-                                   else pang_lee())
+        data_texts, data_labels = load(name, args)
         (train_texts, train_labels), (test_texts, test_labels) = split(data_texts, data_labels)
         path = os.path.join(folder, f"{name}.train")
         write_fasttext(path, train_texts, train_labels)
@@ -427,12 +471,15 @@ def compact_main(args, out, folder):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--datasets", nargs="+", choices=("debian", "pang_lee"), default=["debian", "pang_lee"])
+    p.add_argument("--datasets", nargs="+", choices=DATASETS, default=["debian", "wordnet"],
+                   help="debian wordnet (default) pang_lee")
     p.add_argument("--dims", nargs="+", type=int, default=[10, 100])
     p.add_argument("--ngrams", nargs="+", type=int, default=[1, 2], help="word n-grams (1 2)")
     p.add_argument("--buckets", type=int, default=2_000_000)
-    p.add_argument("--epochs", type=int, default=5, help="epochs on debian (5, fastText's default)")
-    p.add_argument("--lr", type=float, default=0.1, help="learning rate on debian (0.1, fastText's default)")
+    p.add_argument("--epochs", type=int, default=5,
+                   help="epochs on debian and wordnet (5, fastText's default)")
+    p.add_argument("--lr", type=float, default=0.1,
+                   help="learning rate on debian and wordnet (0.1, fastText's default)")
     p.add_argument("--epochs-small", type=int, default=25, help="epochs on pang_lee (25)")
     p.add_argument("--lr-small", type=float, default=0.5, help="learning rate on pang_lee (0.5)")
     p.add_argument("--loss", default="softmax", choices=("softmax", "hs", "ova"))
@@ -477,7 +524,7 @@ def main(argv=None, out=None):
     with tempfile.TemporaryDirectory() as folder:
         datasets = {}
         for name in args.datasets:
-            texts, labels = (debian_packages(args.debian_file, args.limit) if name == "debian" else pang_lee())
+            texts, labels = load(name, args)
             train, test = split(texts, labels)
             train_path = os.path.join(folder, f"{name}.train")
             write_fasttext(train_path, *train)
@@ -488,7 +535,8 @@ def main(argv=None, out=None):
             print(f"{s['dataset']}: dim {s['dim']}, word n-grams {s['ngrams']}, buckets {s['buckets']:,}, "
                   f"epochs {s['epochs']}, lr {s['lr']}, loss {s['loss']}", file=out, flush=True)
             result = run_setting(s, datasets[s["dataset"]], tools, args.repeat, folder, out)
-            report["cases"].append({"setting": s, "result": result, "goals": goals(result)})
+            report["cases"].append({"setting": s, "result": result,
+                                    "goals": goals(result, s["dataset"])})
     print("", file=out)
     print(markdown(report), file=out)
     if args.json:

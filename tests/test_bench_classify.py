@@ -82,6 +82,19 @@ def test_goals_are_judged_as_stated(bench):
     assert [ok for _, _, ok in judged] == [False] * 4
     assert [round(v, 3) for _, v, _ in judged] == [1.9, -0.6, 2.9, 1.001]
     assert bench.goals({"cembed": good}) == []
+    # pang_lee's accuracy is shown, not judged (40 test texts)
+    on_pang_lee = bench.goals({"cembed": bad, "fastText": fast}, "pang_lee")
+    assert [ok for _, _, ok in on_pang_lee] == [False, None, False, False]
+    assert bench.goals({"cembed": bad, "fastText": fast}, "wordnet") == judged
+
+
+def test_wordnet_glosses_are_a_default_dataset_of_thousands_of_test_texts(bench):
+    assert bench.parse_args([]).datasets == ["debian", "wordnet"]
+    texts, labels = bench.wordnet()
+    assert len(texts) == len(labels) > 39_000 and len(set(labels)) == 45
+    assert "noun.animal" in labels and all(t == bench.normalize(t) for t in texts[:500])
+    (train, _), (test, test_labels) = bench.split(texts, labels)
+    assert len(test) > 7_000 and len(set(test_labels)) == 45
 
 
 def test_runs_end_to_end_on_pang_lee(bench, tmp_path, capsys):
@@ -101,6 +114,9 @@ def test_runs_end_to_end_on_pang_lee(bench, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "pang_lee: 200 texts, 2 labels, 160 train / 40 test" in printed
     assert "| pang_lee | 4 | 2 | 5 | 0.5 | cembed |" in printed
+    if "fastText" in report["cases"][0]["result"]:
+        assert " not judged |" in printed and "pang_lee: accuracy difference not judged: 40 test" \
+            in printed
 
 
 def test_compact_reports_accuracy_per_dtype(bench, tmp_path, capsys):

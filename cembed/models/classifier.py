@@ -11,6 +11,7 @@ texts' bytes to the best labels.
 """
 import io
 import json
+import math
 import numbers
 import os
 import struct
@@ -37,13 +38,20 @@ def _delims(chars):
     return bytes(table)
 
 
+_MODULES = []  # [cembed, the binding], imported on first use
+
+
 def _core():
-    from cembed.models import _classifier
+    """The binding, with the thread count of cembed.set_num_threads (its
+    own copy is set before each call; prediction calls this once a call)."""
+    if not _MODULES:
+        import cembed
+        from cembed.models import _classifier
 
-    import cembed
-
-    _classifier.set_num_threads(cembed.get_num_threads())
-    return _classifier
+        _MODULES[:] = [cembed, _classifier]
+    cembed, core = _MODULES
+    core.set_num_threads(cembed.get_num_threads())
+    return core
 
 
 def _keras_delims():
@@ -465,14 +473,18 @@ class TextClassifier:
         if isinstance(texts, (str, bytes)):
             raise TypeError("texts must be an iterable of texts, not a single " + type(texts).__name__)
         texts = list(texts)
+        if self.analyzer_ != "callable" and {type(t) for t in texts} <= {str}:
+            return texts  # the common case, checked in one pass
         analyzer = self.analyzer if self.analyzer_ == "callable" else None
         return self._analyzed(texts, "texts", analyzer)
 
     def _input_table(self):
         """(rows, kind) of the input table as the C core reads it."""
+        core = _core()
+        if isinstance(self.input_, np.ndarray):
+            return self.input_, core.KINDS["float32"]
         from cembed.compact import CompactTable
 
-        core = _core()
         if isinstance(self.input_, CompactTable):
             data = self.input_.data
             return data.view(np.uint8), core.KINDS[self.input_.dtype]
@@ -493,8 +505,8 @@ class TextClassifier:
         """(hidden, proba, top, top_p) of texts in C: tokens, rows, pooling
         and scoring in one call per chunk, threads over texts."""
         texts = self._texts(texts)
-        core = _core()
         table, kind = self._input_table()
+        core = _MODULES[1]
         parent, binary = self._tree
         wo = self._output_f32() if (proba or k) else None
         return core.predict_texts(self._dict, texts, table, kind, int(self.input_.shape[1]), wo,
@@ -537,7 +549,8 @@ class TextClassifier:
 
     def _top(self, texts, k, threshold):
         k = _check_int("k", k, 1)
-        if not isinstance(threshold, numbers.Real) or isinstance(threshold, bool) or not np.isfinite(threshold):
+        if not isinstance(threshold, numbers.Real) or isinstance(threshold, bool) \
+                or not math.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number, got {threshold!r}")
         self._check_fitted()
         k = min(k, len(self._id_names))
@@ -590,16 +603,25 @@ class TextClassifier:
         """Label lists of the top ids (-1 dropped), as Python objects: one
         list lookup a label (indexing NumPy arrays per label cost more than
         the prediction itself)."""
-        names = self.classes_[self._class_of_id].tolist()
+        names = self._by_id().tolist()
         if self.classes_.dtype == object:
             names = [x.item() if isinstance(x, np.generic) else x for x in names]
         return [[names[j] for j in row if j >= 0] for row in top.tolist()]
 
+    def _by_id(self):
+        """classes_ in the model's label order (label id i is class
+        _class_of_id[i]), kept while classes_ is the same array."""
+        cached = self.__dict__.get("_by_id_cache")
+        if cached is None or cached[0] is not self.classes_:
+            cached = (self.classes_, self.classes_[self._class_of_id])
+            self._by_id_cache = cached
+        return cached[1]
+
     def _labels_of(self, top, k):
         if k == 1 and not self.multilabel_:
-            cls = self.classes_[self._class_of_id]
+            cls = self._by_id()
             col = top[:, 0] if top.shape[1] else np.full(len(top), -1, np.int32)
-            if np.all(col >= 0):
+            if not (col < 0).any():
                 return cls[col]
             out = np.empty(len(col), dtype=object)
             for i, j in enumerate(col):

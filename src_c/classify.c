@@ -634,6 +634,7 @@ void cembed_ft_data_arrays(const cembed_ft_data *x, const int32_t **rows, const 
 static int encode_rows(const cembed_ft_dict *d, const char *text, const int64_t *spans,
                        int64_t ns, i32buf *rows, i32buf *h, i32buf *labels, int *has_label)
 {
+    const int ngrams = d->word_ngrams > 1 && d->buckets > 0;
     h->size = 0;
     *has_label = 0;
     VEC_RESERVE(h, ns + 1);
@@ -653,9 +654,10 @@ static int encode_rows(const cembed_ft_dict *d, const char *text, const int64_t 
         int64_t id = cembed_vocab_find(d->words, tok, len);
         if (id >= 0)
             rows->data[rows->size++] = (int32_t)id;
-        h->data[h->size++] = (int32_t)cembed_ft_hash(tok, len);
+        if (ngrams) /* the hashes serve the n-grams alone */
+            h->data[h->size++] = (int32_t)cembed_ft_hash(tok, len);
     }
-    if (d->word_ngrams > 1 && d->buckets > 0) {
+    if (ngrams) {
         const int64_t m = h->size, nw = d->nwords;
         const uint64_t b = (uint64_t)d->buckets;
         VEC_RESERVE(rows, rows->size + m * (d->word_ngrams - 1));
@@ -803,7 +805,8 @@ static int read_line_counted(cembed_ft_dict *d, cembed_ft_data *x, const char *l
             return st;
         d->count_words->entries[id].count++;
         rows->data[rows->size++] = (int32_t)id;
-        h->data[h->size++] = (int32_t)cembed_ft_hash(tok, len);
+        if (word_ngrams > 1 && buckets > 0)
+            h->data[h->size++] = (int32_t)cembed_ft_hash(tok, len);
     }
     if (word_ngrams > 1 && buckets > 0) {
         const int64_t m = h->size;

@@ -69,6 +69,8 @@ def _is_multi(label):
 
 
 def _check_int(name, value, low):
+    if type(value) is int and value >= low:  # the common case, without the ABC check
+        return value
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
     if value < low:
@@ -549,8 +551,8 @@ class TextClassifier:
 
     def _top(self, texts, k, threshold):
         k = _check_int("k", k, 1)
-        if not isinstance(threshold, numbers.Real) or isinstance(threshold, bool) \
-                or not math.isfinite(threshold):
+        if not (type(threshold) is float or isinstance(threshold, numbers.Real)) \
+                or isinstance(threshold, bool) or not math.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number, got {threshold!r}")
         self._check_fitted()
         k = min(k, len(self._id_names))

@@ -1,7 +1,7 @@
 """Benchmark cembed.TextClassifier against fastText on real labelled text.
 
     python benchmarks/bench_classify.py            # debian and wordnet, a few minutes
-    python benchmarks/bench_classify.py --quick    # smoke run: 10,000 packages, dim 10, one run
+    python benchmarks/bench_classify.py --quick    # smoke run: 10,000 packages and wordnet, dim 10, one run
     python benchmarks/bench_classify.py --datasets debian --dims 100 --ngrams 2 --repeat 5
 
 Peers (each skipped when not installed): fastText's Python package

@@ -493,6 +493,10 @@ static inline __attribute__((always_inline)) void FN(bag_kind)(
 {
     const int64_t n = offsets[b1], row_bytes = packed_row_bytes(kind, dim);
     const int scaled = mode == CEMBED_BAG_MEAN || mode == CEMBED_BAG_SQRTN;
+    /* the range's first rows, which no earlier position prefetched */
+    for (int64_t p = offsets[b0], e = p + AHEAD(row_bytes) < n ? p + AHEAD(row_bytes) : n; p < e;
+         p++)
+        FN(prefetch_row)(data + idx[p] * ld, row_bytes);
     for (int64_t b = b0; b < b1; b++) {
         const int64_t lo = offsets[b], hi = offsets[b + 1];
         float *o = out + b * dim;

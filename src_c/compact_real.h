@@ -7,8 +7,9 @@
  * Every element is decoded exactly (a half or bfloat16 widens to float32
  * exactly; a code to its float) and then, for the row-wise formats,
  * x = code * scale + bias in two roundings (no fused multiply-add), so each
- * instruction set gives the same bits, and a bag equals the float32 bag
- * over the dequantized table, bitwise.
+ * instruction set gives the same bits: a gather, a half-float bag and a max
+ * bag equal the float32 lookup on the dequantized table, bitwise; a
+ * row-wise sum adds code * scale per column and the biases apart (pool).
  */
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)

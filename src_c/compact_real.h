@@ -644,13 +644,19 @@ static int FN(min_max)(const float *x, int64_t dim, float *lo, float *hi)
 
 /* Whether the row quantizes to finite values: no inf or NaN, nothing
  * beyond float16's range (F16; INT4's bias and scale), bfloat16's (BF16),
- * or a range that overflows float32 (INT8). */
-static int FN(row_ok)(int kind, const float *x, int64_t dim)
+ * or a range that overflows float32 (INT8). The row's smallest and
+ * largest value go to mm[0], mm[1] when mm is not NULL (0 for dim 0). */
+static int FN(row_ok)(int kind, const float *x, int64_t dim, float *mm)
 {
+    float lo = 0, hi = 0;
+    const int finite = dim == 0 || FN(min_max)(x, dim, &lo, &hi);
+    if (mm) {
+        mm[0] = lo;
+        mm[1] = hi;
+    }
     if (dim == 0)
         return 1;
-    float lo, hi;
-    if (!FN(min_max)(x, dim, &lo, &hi))
+    if (!finite)
         return 0;
     switch (kind) {
     case CEMBED_COMPACT_F16:
@@ -724,7 +730,10 @@ static inline __attribute__((always_inline)) void FN(codes)(const float *x, int6
     }
 }
 
-static void FN(quantize_row)(int kind, const float *x, int64_t dim, uint8_t *out)
+/* Packs the row x into out; mm its smallest and largest value as row_ok
+ * gave them, or NULL to find them again. */
+static void FN(quantize_row)(int kind, const float *x, int64_t dim, const float *mm,
+                             uint8_t *out)
 {
     if (kind == CEMBED_COMPACT_F16) {
         int64_t j = 0;
@@ -754,8 +763,12 @@ static void FN(quantize_row)(int kind, const float *x, int64_t dim, uint8_t *out
         return;
     }
     float lo = 0, hi = 0;
-    if (dim > 0)
+    if (mm) {
+        lo = mm[0];
+        hi = mm[1];
+    } else if (dim > 0) {
         FN(min_max)(x, dim, &lo, &hi);
+    }
     if (kind == CEMBED_COMPACT_INT8) {
         const float range = hi - lo, scale = range / 255.0f;
         FN(codes)(x, dim, lo, 255.0f / (range + INT8_EPSILON), 0, out);

@@ -7,8 +7,9 @@
  * Every element is decoded exactly (a half or bfloat16 widens to float32
  * exactly; a code to its float) and then, for the row-wise formats,
  * x = code * scale + bias in two roundings (no fused multiply-add), so each
- * instruction set gives the same bits, and a bag equals the float32 bag
- * over the dequantized table, bitwise.
+ * instruction set gives the same bits: a gather, a half-float bag and a max
+ * bag equal the float32 lookup on the dequantized table, bitwise; a
+ * row-wise sum adds code * scale per column and the biases apart (pool).
  */
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
@@ -275,54 +276,158 @@ static inline __attribute__((always_inline)) void FN(pool)(
 }
 
 #ifdef VW
+/* INT4 codes [c, c + 2 VW) of a row (c a multiple of 2 VW) as two vectors
+ * from one load of VW bytes: the low nibbles (columns c, c + 2, ...) and
+ * the high ones (c + 1, c + 3, ...). A sum pools them so and interleaves
+ * them once per bag (FN(interleave)). */
+static inline __attribute__((always_inline)) void FN(nibble_pair)(const uint8_t *row, int64_t c,
+                                                                  FN(vf) *lo, FN(vf) *hi)
+{
+#if VW == 16
+    const __m512i x = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(row + c / 2)));
+    *lo = _mm512_cvtepi32_ps(_mm512_and_si512(x, _mm512_set1_epi32(15)));
+    *hi = _mm512_cvtepi32_ps(_mm512_srli_epi32(x, 4));
+#else
+    const __m256i x = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + c / 2)));
+    *lo = _mm256_cvtepi32_ps(_mm256_and_si256(x, _mm256_set1_epi32(15)));
+    *hi = _mm256_cvtepi32_ps(_mm256_srli_epi32(x, 4));
+#endif
+}
+
+/* The columns of nibble_pair's two vectors back in order: *a the first
+ * VW, *b the next VW. */
+static inline __attribute__((always_inline)) void FN(interleave)(FN(vf) *a, FN(vf) *b)
+{
+#if VW == 16
+    const __m512 lo = *a, hi = *b;
+    *a = _mm512_permutex2var_ps(
+        lo, _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), hi);
+    *b = _mm512_permutex2var_ps(
+        lo, _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), hi);
+#else
+    const __m256 x = _mm256_unpacklo_ps(*a, *b), y = _mm256_unpackhi_ps(*a, *b);
+    *a = _mm256_permute2f128_ps(x, y, 0x20);
+    *b = _mm256_permute2f128_ps(x, y, 0x31);
+#endif
+}
+
+/* Adds one row-wise row to the accumulators: acc += code * s, column by
+ * column (INT4 with NV even: in nibble_pair's order). */
+static inline __attribute__((always_inline)) void FN(add_codes)(const int kind, const int NV,
+                                                                const uint8_t *row, float s,
+                                                                FN(vf) *acc)
+{
+    const FN(vf) vs = V_SET1(s);
+    if (kind == CEMBED_COMPACT_INT4 && NV % 2 == 0) {
+        for (int k = 0; k < NV; k += 2) {
+            FN(vf) lo, hi;
+            FN(nibble_pair)(row, k * VW, &lo, &hi);
+            acc[k] = V_ADD(acc[k], V_MUL(lo, vs));
+            acc[k + 1] = V_ADD(acc[k + 1], V_MUL(hi, vs));
+        }
+        return;
+    }
+    for (int k = 0; k < NV; k++)
+        acc[k] = V_ADD(acc[k], V_MUL(FN(codes_vec)(kind, row, k * VW), vs));
+}
+
+/* Position p of a row-wise sum: its row's codes into acc (times the
+ * scale, times weights[p] when weighted) and its bias into *bsum. */
+static inline __attribute__((always_inline)) void FN(add_row)(
+    const int kind, const int NV, const uint8_t *data, int64_t ld, const int64_t *idx, int64_t p,
+    const float *weights, const int PAD, int64_t padding_idx, float *bsum, FN(vf) *acc)
+{
+    if (PAD && idx[p] == padding_idx)
+        return;
+    const uint8_t *row = data + idx[p] * ld;
+    float scale, bias;
+    FN(scale_bias)(kind, row, (int64_t)NV * VW, &scale, &bias);
+    if (weights) {
+        scale = weights[p] * scale;
+        bias = weights[p] * bias;
+    }
+    *bsum += bias;
+    FN(add_codes)(kind, NV, row, scale, acc);
+}
+
 /* pool's row-wise sum when the bag's columns are NV whole vectors (D = 16,
  * 32, 64 ... up to CHUNK): the same operations in the same order, with the
- * least work a row (no tail, a branch-free prefetch of the row `ahead` on,
- * its 2 or 3 lines for rows of up to 128 bytes). */
+ * least work a row. The width is a constant, so the row's size, the place
+ * of its scale and bias and the lines to prefetch are too; the rows
+ * `ahead` on are prefetched (every line they touch) by a first loop, the
+ * last `ahead` rows of the range by none; PAD 0 (no padding row) drops
+ * the test. */
 static inline __attribute__((always_inline)) void FN(pool_rowwise)(
-    const int kind, const uint8_t *data, int64_t ld, int64_t dim, int64_t row_bytes,
-    const int64_t *idx, int64_t lo, int64_t hi, int64_t n, const float *weights,
-    int64_t padding_idx, const int NV, float denom, float *CEMBED_RESTRICT out)
+    const int kind, const uint8_t *data, int64_t ld, const int64_t *idx, int64_t lo, int64_t hi,
+    int64_t n, const float *weights, const int PAD, int64_t padding_idx, const int NV,
+    float denom, float *CEMBED_RESTRICT out)
 {
+    const int64_t dim = (int64_t)NV * VW, row_bytes = packed_row_bytes(kind, dim);
+    const int64_t ahead = AHEAD(row_bytes);
     FN(vf) acc[CHUNK / VW];
     for (int k = 0; k < NV; k++)
         acc[k] = V_ZERO();
     float bsum = 0;
-    const int64_t ahead = AHEAD(row_bytes), last = n - 1;
-    const int64_t mid = row_bytes > 64 ? 64 : 0, end = row_bytes - 1;
-    for (int64_t p = lo; p < hi; p++) {
-        const uint8_t *next = data + idx[p + ahead < last ? p + ahead : last] * ld;
-        CEMBED_PREFETCH(next);
-        CEMBED_PREFETCH(next + mid);
-        CEMBED_PREFETCH(next + end);
-        if (row_bytes > 128)
-            for (int64_t o = 128; o < row_bytes; o += 64)
-                CEMBED_PREFETCH(next + o);
-        if (idx[p] == padding_idx)
-            continue;
-        const uint8_t *row = data + idx[p] * ld;
-        float scale, bias;
-        FN(scale_bias)(kind, row, dim, &scale, &bias);
-        if (weights) {
-            scale = weights[p] * scale;
-            bias = weights[p] * bias;
-        }
-        bsum += bias;
-        const FN(vf) vs = V_SET1(scale);
-        for (int k = 0; k < NV; k++)
-            acc[k] = V_ADD(acc[k], V_MUL(FN(codes_vec)(kind, row, k * VW), vs));
+    /* positions [lo, mid) prefetch the row ahead; [mid, hi) have none */
+    const int64_t mid = n - ahead < lo ? lo : n - ahead < hi ? n - ahead : hi;
+    for (int64_t p = lo; p < mid; p++) {
+        const uint8_t *next = data + idx[p + ahead] * ld;
+        for (int64_t o = 0; o < row_bytes - 1; o += 64)
+            CEMBED_PREFETCH(next + o);
+        CEMBED_PREFETCH(next + row_bytes - 1);
+        FN(add_row)(kind, NV, data, ld, idx, p, weights, PAD, padding_idx, &bsum, acc);
     }
+    for (int64_t p = mid; p < hi; p++)
+        FN(add_row)(kind, NV, data, ld, idx, p, weights, PAD, padding_idx, &bsum, acc);
+    if (kind == CEMBED_COMPACT_INT4 && NV % 2 == 0)
+        for (int k = 0; k < NV; k += 2)
+            FN(interleave)(&acc[k], &acc[k + 1]);
     const FN(vf) vd = V_SET1(denom), vbs = V_SET1(bsum);
     for (int k = 0; k < NV; k++) {
         FN(vf) v = acc[k];
 #if VW == 16
-        if (kind == CEMBED_COMPACT_INT4)
+        if (kind == CEMBED_COMPACT_INT4 && NV % 2)
             v = _mm512_permutexvar_ps(UNPERM, v);
 #endif
         v = V_ADD(v, vbs);
         V_STORE(out + k * VW, denom != 1 ? V_DIV(v, vd) : v);
     }
 }
+
+/* pool_rowwise for each row kind, vector count, weights or not and
+ * padding row or not, each its own function (not inlined into the bag
+ * loop: its few pointers then stay in registers). */
+typedef void (*FN(rowwise_fn))(const uint8_t *data, int64_t ld, const int64_t *idx, int64_t lo,
+                               int64_t hi, int64_t n, const float *weights,
+                               int64_t padding_idx, float denom, float *out);
+#define ROWWISE(KIND, NV, W, PAD)                                                             \
+    static __attribute__((noinline)) void FN(rowwise_##KIND##_##NV##_##W##_##PAD)(            \
+        const uint8_t *data, int64_t ld, const int64_t *idx, int64_t lo, int64_t hi,          \
+        int64_t n, const float *weights, int64_t padding_idx, float denom, float *out)        \
+    {                                                                                         \
+        (void)weights;                                                                        \
+        (void)padding_idx;                                                                    \
+        FN(pool_rowwise)(CEMBED_COMPACT_##KIND, data, ld, idx, lo, hi, n, W ? weights : NULL, \
+                         PAD, PAD ? padding_idx : -1, NV, denom, out);                        \
+    }
+#define ROWWISE_NV(KIND, NV)                                                                  \
+    ROWWISE(KIND, NV, 0, 0) ROWWISE(KIND, NV, 0, 1) ROWWISE(KIND, NV, 1, 0) ROWWISE(KIND, NV, 1, 1)
+#define ROWWISE_KIND(KIND)                                                                    \
+    ROWWISE_NV(KIND, 1) ROWWISE_NV(KIND, 2) ROWWISE_NV(KIND, 4) ROWWISE_NV(KIND, 8)
+ROWWISE_KIND(INT8)
+ROWWISE_KIND(INT4)
+#define ROWWISE_ROW(KIND, NV)                                                                 \
+    {{FN(rowwise_##KIND##_##NV##_0_0), FN(rowwise_##KIND##_##NV##_0_1)},                      \
+     {FN(rowwise_##KIND##_##NV##_1_0), FN(rowwise_##KIND##_##NV##_1_1)}}
+#define ROWWISE_TABLE(KIND)                                                                   \
+    {ROWWISE_ROW(KIND, 1), ROWWISE_ROW(KIND, 2), ROWWISE_ROW(KIND, 4), ROWWISE_ROW(KIND, 8)}
+/* [INT4][log2 NV][weighted][padding row] */
+static const FN(rowwise_fn) FN(rowwise)[2][4][2][2] = {ROWWISE_TABLE(INT8), ROWWISE_TABLE(INT4)};
+#undef ROWWISE
+#undef ROWWISE_NV
+#undef ROWWISE_KIND
+#undef ROWWISE_ROW
+#undef ROWWISE_TABLE
 #endif
 
 /* One instance of pool per vector count, so that the accumulators stay in
@@ -336,24 +441,12 @@ static inline __attribute__((always_inline)) void FN(pool_any)(
 #ifdef VW
     if ((kind == CEMBED_COMPACT_INT8 || kind == CEMBED_COMPACT_INT4) && mode != CEMBED_BAG_MAX
         && w == dim && nv * VW == dim) {
-#define POOL_ROWWISE(NV)                                                                      \
-    if (weights)                                                                              \
-        FN(pool_rowwise)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, weights, padding_idx, \
-                         NV, denom, out);                                                     \
-    else                                                                                      \
-        FN(pool_rowwise)(kind, data, ld, dim, row_bytes, idx, lo, hi, n, NULL, padding_idx,    \
-                         NV, denom, out);
-        switch (nv) {
-        case 1:
-            POOL_ROWWISE(1) return;
-        case 2:
-            POOL_ROWWISE(2) return;
-        case 4:
-            POOL_ROWWISE(4) return;
-        case 8:
-            POOL_ROWWISE(8) return;
+        const int v = nv == 1 ? 0 : nv == 2 ? 1 : nv == 4 ? 2 : nv == 8 ? 3 : -1;
+        if (v >= 0) {
+            FN(rowwise)[kind == CEMBED_COMPACT_INT4][v][weights != NULL][padding_idx >= 0](
+                data, ld, idx, lo, hi, n, weights, padding_idx, denom, out);
+            return;
         }
-#undef POOL_ROWWISE
     }
 #endif
 #define POOL_MODE(NV)                                                                         \
@@ -401,6 +494,10 @@ static inline __attribute__((always_inline)) void FN(bag_kind)(
 {
     const int64_t n = offsets[b1], row_bytes = packed_row_bytes(kind, dim);
     const int scaled = mode == CEMBED_BAG_MEAN || mode == CEMBED_BAG_SQRTN;
+    /* the range's first rows, which no earlier position prefetched */
+    for (int64_t p = offsets[b0], e = p + AHEAD(row_bytes) < n ? p + AHEAD(row_bytes) : n; p < e;
+         p++)
+        FN(prefetch_row)(data + idx[p] * ld, row_bytes);
     for (int64_t b = b0; b < b1; b++) {
         const int64_t lo = offsets[b], hi = offsets[b + 1];
         float *o = out + b * dim;
@@ -547,13 +644,19 @@ static int FN(min_max)(const float *x, int64_t dim, float *lo, float *hi)
 
 /* Whether the row quantizes to finite values: no inf or NaN, nothing
  * beyond float16's range (F16; INT4's bias and scale), bfloat16's (BF16),
- * or a range that overflows float32 (INT8). */
-static int FN(row_ok)(int kind, const float *x, int64_t dim)
+ * or a range that overflows float32 (INT8). The row's smallest and
+ * largest value go to mm[0], mm[1] when mm is not NULL (0 for dim 0). */
+static int FN(row_ok)(int kind, const float *x, int64_t dim, float *mm)
 {
+    float lo = 0, hi = 0;
+    const int finite = dim == 0 || FN(min_max)(x, dim, &lo, &hi);
+    if (mm) {
+        mm[0] = lo;
+        mm[1] = hi;
+    }
     if (dim == 0)
         return 1;
-    float lo, hi;
-    if (!FN(min_max)(x, dim, &lo, &hi))
+    if (!finite)
         return 0;
     switch (kind) {
     case CEMBED_COMPACT_F16:
@@ -627,7 +730,10 @@ static inline __attribute__((always_inline)) void FN(codes)(const float *x, int6
     }
 }
 
-static void FN(quantize_row)(int kind, const float *x, int64_t dim, uint8_t *out)
+/* Packs the row x into out; mm its smallest and largest value as row_ok
+ * gave them, or NULL to find them again. */
+static void FN(quantize_row)(int kind, const float *x, int64_t dim, const float *mm,
+                             uint8_t *out)
 {
     if (kind == CEMBED_COMPACT_F16) {
         int64_t j = 0;
@@ -657,8 +763,12 @@ static void FN(quantize_row)(int kind, const float *x, int64_t dim, uint8_t *out
         return;
     }
     float lo = 0, hi = 0;
-    if (dim > 0)
+    if (mm) {
+        lo = mm[0];
+        hi = mm[1];
+    } else if (dim > 0) {
         FN(min_max)(x, dim, &lo, &hi);
+    }
     if (kind == CEMBED_COMPACT_INT8) {
         const float range = hi - lo, scale = range / 255.0f;
         FN(codes)(x, dim, lo, 255.0f / (range + INT8_EPSILON), 0, out);

@@ -182,8 +182,8 @@ typedef struct {
                       int mode, const float *weights, int64_t padding_idx, float *out);
     void (*gather_range)(int kind, const uint8_t *data, int64_t ld, int64_t dim,
                          const int64_t *idx, int64_t lo, int64_t hi, float *out);
-    int (*row_ok)(int kind, const float *x, int64_t dim);
-    void (*quantize_row)(int kind, const float *x, int64_t dim, uint8_t *out);
+    int (*row_ok)(int kind, const float *x, int64_t dim, float *mm);
+    void (*quantize_row)(int kind, const float *x, int64_t dim, const float *mm, uint8_t *out);
 } compact_kernels;
 
 #define ISA baseline
@@ -244,10 +244,12 @@ static const float *row_f32(int kind, const void *table, int is_f64, int64_t ld,
 
 /* One pass over the rows, each thread over its share: with out NULL,
  * check them and return the smallest row that cannot be packed (num_rows
- * if none, whatever the thread count); else pack them into out. */
+ * if none, whatever the thread count); else pack them into out. With mm
+ * (2 floats a row) the check stores each row's smallest and largest value
+ * and the packing reads them, so it finds them once. */
 static int64_t rows_pass(const compact_kernels *k, int kind, const void *table, int is_f64,
                          int64_t num_rows, int64_t ld, int64_t dim, uint8_t *out,
-                         int64_t out_ld, int nt, int *nomem)
+                         int64_t out_ld, float *mm, int nt, int *nomem)
 {
     int64_t bad = num_rows;
     int oom = 0;
@@ -263,8 +265,8 @@ static int64_t rows_pass(const compact_kernels *k, int kind, const void *table, 
             for (int64_t r = lo; r < hi; r++) {
                 const float *x = row_f32(kind, table, is_f64, ld, dim, r, buf);
                 if (out) {
-                    k->quantize_row(kind, x, dim, out + r * out_ld);
-                } else if (!k->row_ok(kind, x, dim)) {
+                    k->quantize_row(kind, x, dim, mm ? mm + 2 * r : NULL, out + r * out_ld);
+                } else if (!k->row_ok(kind, x, dim, mm ? mm + 2 * r : NULL)) {
                     bad = r;
                     break;
                 }
@@ -284,14 +286,22 @@ int cembed_quantize(int kind, const void *table, int is_f64, int64_t num_rows, i
     const int nt = cembed_threads_for(bytes);
     const compact_kernels *k = pick_kernels();
     int nomem = 0;
+    /* the row-wise formats keep each row's range from the check (without
+     * the memory for it, the packing finds it again) */
+    float *mm = (kind == CEMBED_COMPACT_INT8 || kind == CEMBED_COMPACT_INT4) && num_rows > 0
+                    ? malloc((size_t)num_rows * 2 * sizeof(float))
+                    : NULL;
     /* every row checked before the first is written */
-    const int64_t bad = rows_pass(k, kind, table, is_f64, num_rows, ld, dim, NULL, 0, nt, &nomem);
+    const int64_t bad =
+        rows_pass(k, kind, table, is_f64, num_rows, ld, dim, NULL, 0, mm, nt, &nomem);
     if (!nomem && bad < num_rows) {
+        free(mm);
         *bad_row = bad;
         return CEMBED_ERR_VALUE;
     }
     if (!nomem)
-        rows_pass(k, kind, table, is_f64, num_rows, ld, dim, out, out_ld, nt, &nomem);
+        rows_pass(k, kind, table, is_f64, num_rows, ld, dim, out, out_ld, mm, nt, &nomem);
+    free(mm);
     return nomem ? CEMBED_ERR_NOMEM : CEMBED_OK;
 }
 

@@ -85,7 +85,7 @@ def run_cembed(corpus, words, params, epochs, hogwild=False):
         corpus_ids = _word2vec.Corpus()
         corpus_ids.add_file(model._vocab, corpus)
         ids, ends = corpus_ids.arrays()
-        model._train_ids(ids, ends, corpus_ids.raw_words, epochs, hogwild=True)
+        model._train_ids(ids, ends, corpus_ids.raw_words, epochs, hogwild=True, region_decay=True)
     else:
         model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=epochs)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu

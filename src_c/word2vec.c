@@ -406,7 +406,7 @@ int cembed_word2vec_ids_file(const cembed_vocab *vocab, const char *path, cembed
  * was the same at 16384 as at 4096 (9.5 %), CBOW's fell from 5.1 % to
  * 5.0 % (4.8 % at 65536), so CBOW keeps 4096. */
 #define ROUND_WORDS_SG 16384
-#define ROUND_WORDS_CBOW 4096
+#define ROUND_WORDS_CBOW 65536
 #define LCG_MASK 281474976710655ULL
 
 /* gensim's EXP_TABLE: the logistic function at 1000 points of [-6, 6) */
@@ -647,6 +647,7 @@ typedef struct {
     int64_t window, negative;
     double alpha, min_alpha;
     int64_t words_done, words_total;
+    int region_decay;
     float exp_table[EXP_TABLE_SIZE];
 } w2v_task;
 
@@ -731,6 +732,7 @@ typedef struct {
     int32_t *sentence;
     w2v_plan plan[2];
     uint64_t rng;
+    int64_t base; /* the region's first position */
     int64_t effective;
 } w2v_worker;
 
@@ -797,7 +799,8 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
     uint64_t r = w->rng;
     for (int64_t s = s0; s < s1; s++) {
         const int64_t start = s > 0 ? t->ends[s - 1] : 0, stop = t->ends[s];
-        const double progress = (double)(t->words_done + start) / (double)t->words_total;
+        const int64_t at = t->region_decay ? start - w->base : start;
+        const double progress = (double)(t->words_done + at) / (double)t->words_total;
         double a = t->alpha - (t->alpha - t->min_alpha) * progress;
         const float alpha = (float)(a > t->min_alpha ? a : t->min_alpha);
         /* subsampling: keep a word when its sample_int >= the next draw */
@@ -988,7 +991,7 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
                                 const uint32_t *sample_int, const uint32_t *cum_table, int sg,
                                 int64_t window, int64_t negative, double alpha, double min_alpha,
                                 int64_t words_done, int64_t words_total, uint64_t seed,
-                                int64_t epoch, int64_t workers, int hogwild,
+                                int64_t epoch, int64_t workers, int hogwild, int region_decay,
                                 int64_t *effective_words, int64_t *bad_pos)
 {
     if (num_words < 1 || num_words > INT32_MAX || dim < 1 || window < 1 || negative < 1 || workers < 1
@@ -1032,7 +1035,7 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
      * >= the bucket's largest value: guide[b + 1] (set above), so searching
      * [guide[b], guide[b+1]] is exact */
     w2v_task task = {num_words, dim, ids, ends, sample_int, cum_table, guide, sg, window, negative,
-                     alpha, min_alpha, words_done, words_total, {0}};
+                     alpha, min_alpha, words_done, words_total, region_decay, {0}};
     fill_exp_table(task.exp_table);
 
     int64_t region_first[65], nregions = workers;
@@ -1081,6 +1084,7 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
         const int64_t pairs = 2 * window < longest ? 2 * window : longest;
         w->plan[0].neg = (int32_t *)malloc((size_t)(pairs * negative) * sizeof(int32_t));
         w->plan[1].neg = (int32_t *)malloc((size_t)(pairs * negative) * sizeof(int32_t));
+        w->base = first[k] > 0 ? ends[first[k] - 1] : 0;
         w->rng = splitmix64(splitmix64(seed ^ splitmix64((uint64_t)epoch)) + (uint64_t)k) & LCG_MASK;
         if (!w->work || !w->neu1 || !w->sentence || !w->plan[0].neg || !w->plan[1].neg)
             st = CEMBED_ERR_NOMEM;

@@ -375,9 +375,9 @@ class Word2Vec:
             for buf, tok, sent in _batches(corpus_iterable, "corpus_iterable"):
                 corpus.add(self._vocab, buf, tok, sent)
         ids, ends = corpus.arrays()
-        return self._train_ids(ids, ends, corpus.raw_words, epochs)
+        return self._train_ids(ids, ends, corpus.raw_words, epochs, region_decay=corpus_file is not None)
 
-    def _train_ids(self, ids, ends, raw_words, epochs, hogwild=False):
+    def _train_ids(self, ids, ends, raw_words, epochs, hogwild=False, region_decay=False):
         n = ids.size
         effective = 0
         syn0 = self.wv.matrix
@@ -387,7 +387,7 @@ class Word2Vec:
                 effective += _word2vec.train_epoch(
                     syn0, self.syn1neg, ids, ends, sample_int, self.cum_table, self.sg,
                     self.window, self.negative, self.alpha, self.min_alpha, e * n, epochs * n,
-                    self.seed, self.epochs_trained, self.workers, hogwild)
+                    self.seed, self.epochs_trained, self.workers, hogwild, region_decay)
                 self.epochs_trained += 1
         self.wv.clear_cache()
         return int(effective), int(raw_words) * epochs

@@ -188,8 +188,7 @@ class Word2Vec:
     (:func:`cembed.set_num_threads`), on every x86-64 instruction set. The
     corpus is cut into ``workers`` regions of equal word counts, each with
     its own random stream; with ``workers > 1`` the shared matrices are
-    read-only for a round of 16,384 words (skip-gram) or 65,536 words
-    (CBOW), each region writing private copies of the rows it changes;
+    read-only for a round of 65,536 words, each region writing private copies of the rows it changes;
     then the rows written are merged in a fixed order (a row one region
     wrote takes that region's copy, a row several wrote becomes old + the
     sum of their changes) and the next round reads the merged rows. gensim

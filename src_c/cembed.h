@@ -575,17 +575,20 @@ int cembed_word2vec_ids_file(const cembed_vocab *vocab, const char *path, cembed
  * contiguous. sample_int (NULL: no subsampling) keeps a word when >= the
  * next 32-bit draw; cum_table: gensim's cumulative unigram^ns_exponent
  * table (non-decreasing, last entry > 0). The rate decays linearly from
- * alpha to min_alpha over positions words_done .. words_total. The corpus
+ * alpha to min_alpha over positions words_done .. words_total: position
+ * words_done + i for the corpus's word i, or with region_decay for the
+ * word i places after its region's first (gensim's corpus_file mode, where
+ * each worker counts its own words against all of them). The corpus
  * is cut into `workers` regions, each with its own random stream from
- * (seed, epoch, region); unless hogwild, they train replicas merged every
- * few thousand words, so the result is bitwise the same for any number of
- * threads. *effective_words: the words kept by subsampling. */
+ * (seed, epoch, region); unless hogwild, each writes private copies of
+ * rows, merged in a fixed order every round of a few thousand words, so the
+ * result is bitwise the same for any number of threads. *effective_words: the words kept by subsampling. */
 int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, int64_t dim,
                                 const int32_t *ids, const int64_t *ends, int64_t num_sentences,
                                 const uint32_t *sample_int, const uint32_t *cum_table, int sg,
                                 int64_t window, int64_t negative, double alpha, double min_alpha,
                                 int64_t words_done, int64_t words_total, uint64_t seed,
-                                int64_t epoch, int64_t workers, int hogwild,
+                                int64_t epoch, int64_t workers, int hogwild, int region_decay,
                                 int64_t *effective_words, int64_t *bad_pos);
 /* ---- end of word2vec training ------------------------------------------ */
 

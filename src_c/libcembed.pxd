@@ -330,5 +330,5 @@ cdef extern from "cembed.h" nogil:
                                     const uint32_t *sample_int, const uint32_t *cum_table, int sg,
                                     int64_t window, int64_t negative, double alpha, double min_alpha,
                                     int64_t words_done, int64_t words_total, uint64_t seed,
-                                    int64_t epoch, int64_t workers, int hogwild,
+                                    int64_t epoch, int64_t workers, int hogwild, int region_decay,
                                     int64_t *effective_words, int64_t *bad_pos) noexcept

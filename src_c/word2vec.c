@@ -19,13 +19,14 @@
  * boundaries; each region is trained in order with its own random stream
  * (gensim's 48-bit linear congruential generator, seeded from the seed, the
  * epoch and the region), which draws the subsampling, the reduced windows
- * and the negatives. With workers > 1 every region trains its own replica
- * of the two matrices for a round of ROUND_WORDS_SG (16384) skip-gram or
- * ROUND_WORDS_CBOW (4096) CBOW words, then the replicas are merged:
- * a row one replica changed becomes that replica's row, a row several
- * changed becomes old + sum over them of (replica - old), in replica
- * order, and every replica restarts from the merged rows. Rows no replica
- * changed are not touched. The result depends on the corpus, the
+ * and the negatives. With workers > 1 the shared matrices are read-only
+ * during a round of ROUND_WORDS_SG or ROUND_WORDS_CBOW (65536) words of
+ * each region: a region's first write to a row
+ * copies it into the region's private rows (w2v_view). Then the rows
+ * written are merged: a row one region wrote becomes that region's copy, a
+ * row several wrote becomes old + sum over them of (copy - old), in region
+ * order, and the next round reads the merged rows. Rows no region wrote
+ * are not touched. The result depends on the corpus, the
  * seed and `workers`, never on the number of threads or their timing, so
  * it is bitwise reproducible for any thread count. `hogwild` instead lets
  * the regions update the shared matrices without synchronisation (as
@@ -399,14 +400,17 @@ int cembed_word2vec_ids_file(const cembed_vocab *vocab, const char *path, cembed
 
 #define EXP_TABLE_SIZE 1000
 #define MAX_EXP 6
-/* Words a replica trains between two merges. A merge costs about as much
- * whatever the interval (most rows of syn1neg are touched by some
- * negative), so a longer one is cheaper per word, but the replicas see
- * each other's updates later. Skip-gram's analogy accuracy on dict-gcide
- * was the same at 16384 as at 4096 (9.5 %), CBOW's fell from 5.1 % to
- * 5.0 % (4.8 % at 65536), so CBOW keeps 4096. */
-#define ROUND_WORDS_SG 16384
-#define ROUND_WORDS_CBOW 4096
+/* Words a region trains between two merges. A round's merge and copies
+ * grow more slowly than its length (the frequent rows are written in every
+ * round), so longer rounds are cheaper per word, but the regions see each
+ * other's updates later. CBOW's analogy accuracy on dict-gcide (3 epochs,
+ * 2 workers, corpus_file schedule) was 5.8 % at 4096, 6.2 % at 16384 and
+ * 6.0 % at 65536 (gensim 5.8 to 6.1 %) while its CPU time per epoch fell
+ * from about 4.7 s to 3.4 s, so CBOW merges every 65536 words. Skip-gram
+ * scored 10.7 % at 16384 and at 65536 (gensim 10.3 to 10.5 %), 3 epochs
+ * taking 12.2 s instead of about 13.5 s at 65536. */
+#define ROUND_WORDS_SG 65536
+#define ROUND_WORDS_CBOW 65536
 #define LCG_MASK 281474976710655ULL
 
 /* gensim's EXP_TABLE: the logistic function at 1000 points of [-6, 6) */
@@ -647,6 +651,7 @@ typedef struct {
     int64_t window, negative;
     double alpha, min_alpha;
     int64_t words_done, words_total;
+    int region_decay;
     float exp_table[EXP_TABLE_SIZE];
 } w2v_task;
 
@@ -687,13 +692,51 @@ typedef struct {
     int32_t *neg;
 } w2v_plan;
 
+/* A worker's view of one matrix. Without private rows (slot == NULL) it
+ * trains the shared matrix in place. With them the shared matrix is
+ * read-only during a round: the first write to a row copies it into the
+ * next private slot, and later reads and writes of that row use the copy.
+ * The private rows are in slot order, so only the rows a round touches
+ * occupy memory and cache. */
 typedef struct {
-    float *syn0, *syn1;
-    uint8_t *dirty0, *dirty1; /* NULL when training the shared matrices */
+    float *master;
+    int32_t *slot;    /* slot[row]: the row's private copy, or -1 */
+    float *rows;      /* private copy s at rows + s * dim */
+    int32_t *touched; /* touched[s]: the row held in slot s */
+    int64_t used;
+} w2v_view;
+
+CEMBED_INLINE float *row_read(const w2v_view *v, int64_t row, int64_t dim)
+{
+    if (v->slot) {
+        const int32_t s = v->slot[row];
+        if (s >= 0)
+            return v->rows + (int64_t)s * dim;
+    }
+    return v->master + row * dim;
+}
+
+CEMBED_INLINE float *row_write(w2v_view *v, int64_t row, int64_t dim)
+{
+    if (!v->slot)
+        return v->master + row * dim;
+    int32_t s = v->slot[row];
+    if (s < 0) {
+        s = (int32_t)v->used++;
+        v->slot[row] = s;
+        v->touched[s] = (int32_t)row;
+        memcpy(v->rows + (int64_t)s * dim, v->master + row * dim, (size_t)dim * sizeof(float));
+    }
+    return v->rows + (int64_t)s * dim;
+}
+
+typedef struct {
+    w2v_view in, out; /* syn0 and syn1neg */
     float *work, *neu1;
     int32_t *sentence;
     w2v_plan plan[2];
     uint64_t rng;
+    int64_t base; /* the region's first position */
     int64_t effective;
 } w2v_worker;
 
@@ -718,12 +761,12 @@ CEMBED_INLINE uint64_t make_plan(const w2v_task *t, const int32_t *sentence, int
 
 /* Fetch every line of the output rows one update will read: the word's
  * and its negatives'. */
-CEMBED_INLINE void prefetch_outputs(const float *syn1, int64_t dim, int64_t word, const int32_t *neg,
+CEMBED_INLINE void prefetch_outputs(const w2v_view *syn1, int64_t dim, int64_t word, const int32_t *neg,
                                     int64_t negative)
 {
-    cembed_prefetch_bytes(syn1 + word * dim, dim * 4);
+    cembed_prefetch_bytes(row_read(syn1, word, dim), dim * 4);
     for (int64_t d = 0; d < negative; d++)
-        cembed_prefetch_bytes(syn1 + (int64_t)neg[d] * dim, dim * 4);
+        cembed_prefetch_bytes(row_read(syn1, neg[d], dim), dim * 4);
 }
 
 /* One update of negative sampling for the input vector l1 (a context
@@ -731,7 +774,7 @@ CEMBED_INLINE void prefetch_outputs(const float *syn1, int64_t dim, int64_t word
  * target, neg[0 .. negative) the negatives (one equal to the word is
  * skipped, as gensim does). The output rows are updated in place; work
  * receives the gradient for the input. gensim's fast_sentence_*_neg. */
-CEMBED_INLINE void negative_update(const int isa, const w2v_task *t, float *syn1, uint8_t *dirty1, const float *l1,
+CEMBED_INLINE void negative_update(const int isa, const w2v_task *t, w2v_view *syn1, const float *l1,
                                    int64_t word, const int32_t *neg, float alpha, float *work)
 {
     const int64_t dim = t->dim;
@@ -740,14 +783,11 @@ CEMBED_INLINE void negative_update(const int isa, const w2v_task *t, float *syn1
         const int64_t target = d == 0 ? word : neg[d - 1];
         if (d > 0 && target == word)
             continue;
-        float *out = syn1 + target * dim;
-        const float f = DOT(isa, l1, out, dim);
+        const float f = DOT(isa, l1, row_read(syn1, target, dim), dim);
         if (f <= -MAX_EXP || f >= MAX_EXP)
-            continue;
+            continue; /* no change: the row stays shared */
         const float g = ((d == 0 ? 1.0f : 0.0f) - logistic(t->exp_table, f)) * alpha;
-        UPDATE_PAIR(isa, g, l1, out, work, dim);
-        if (dirty1)
-            dirty1[target] = 1;
+        UPDATE_PAIR(isa, g, l1, row_write(syn1, target, dim), work, dim);
     }
 }
 
@@ -757,13 +797,14 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
 {
     (void)isa;
     const int64_t dim = t->dim, neg = t->negative;
-    float *const syn0 = w->syn0, *const syn1 = w->syn1;
+    w2v_view *const syn0 = &w->in, *const syn1 = &w->out;
     float *const work = w->work, *const neu1 = w->neu1;
     const int32_t *const sentence = w->sentence;
     uint64_t r = w->rng;
     for (int64_t s = s0; s < s1; s++) {
         const int64_t start = s > 0 ? t->ends[s - 1] : 0, stop = t->ends[s];
-        const double progress = (double)(t->words_done + start) / (double)t->words_total;
+        const int64_t at = t->region_decay ? start - w->base : start;
+        const double progress = (double)(t->words_done + at) / (double)t->words_total;
         double a = t->alpha - (t->alpha - t->min_alpha) * progress;
         const float alpha = (float)(a > t->min_alpha ? a : t->min_alpha);
         /* subsampling: keep a word when its sample_int >= the next draw */
@@ -799,22 +840,19 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
                      * the next word's first */
                     int64_t nj = j + 1 == i ? j + 2 : j + 1;
                     if (nj < j1) {
-                        cembed_prefetch_bytes(syn0 + (int64_t)sentence[nj] * dim, dim * 4);
+                        cembed_prefetch_bytes(row_read(syn0, sentence[nj], dim), dim * 4);
                         prefetch_outputs(syn1, dim, word, pair_neg + neg, neg);
                     } else if (i + 1 < n) {
                         nj = next->j0 == i + 1 ? next->j0 + 1 : next->j0;
                         if (nj < next->j1) {
-                            cembed_prefetch_bytes(syn0 + (int64_t)sentence[nj] * dim, dim * 4);
+                            cembed_prefetch_bytes(row_read(syn0, sentence[nj], dim), dim * 4);
                             prefetch_outputs(syn1, dim, sentence[i + 1], next->neg, neg);
                         }
                     }
                     const int64_t ctx = sentence[j];
-                    float *l1 = syn0 + ctx * dim;
-                    negative_update(isa, t, syn1, w->dirty1, l1, word, pair_neg, alpha, work);
+                    negative_update(isa, t, syn1, row_read(syn0, ctx, dim), word, pair_neg, alpha, work);
                     pair_neg += neg;
-                    AXPY(isa, 1.0f, work, l1, dim);
-                    if (w->dirty0)
-                        w->dirty0[ctx] = 1;
+                    AXPY(isa, 1.0f, work, row_write(syn0, ctx, dim), dim);
                 }
             } else {
                 if (j1 - j0 < 2)
@@ -825,19 +863,16 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
                     if (j == i)
                         continue;
                     count += 1.0f;
-                    AXPY(isa, 1.0f, syn0 + (int64_t)sentence[j] * dim, neu1, dim);
+                    AXPY(isa, 1.0f, row_read(syn0, sentence[j], dim), neu1, dim);
                 }
                 const float inv = 1.0f / count;
                 for (int64_t d = 0; d < dim; d++)
                     neu1[d] *= inv;
-                negative_update(isa, t, syn1, w->dirty1, neu1, word, p->neg, alpha, work);
+                negative_update(isa, t, syn1, neu1, word, p->neg, alpha, work);
                 for (int64_t j = j0; j < j1; j++) {
                     if (j == i)
                         continue;
-                    const int64_t ctx = sentence[j];
-                    AXPY(isa, 1.0f, work, syn0 + ctx * dim, dim);
-                    if (w->dirty0)
-                        w->dirty0[ctx] = 1;
+                    AXPY(isa, 1.0f, work, row_write(syn0, sentence[j], dim), dim);
                 }
             }
         }
@@ -849,62 +884,78 @@ CEMBED_INLINE int64_t train_sentences_body(const int isa, const w2v_task *t, w2v
 CEMBED_ISA_KERNEL(train_sentences, train_sentences_body,
                   (const w2v_task *t, w2v_worker *w, int64_t s0, int64_t s1), (t, w, s0, s1))
 
-/* Rows [lo, hi) of master take the replicas' changes: a row one replica
- * changed becomes that replica's row; a row several changed becomes
- * master + the sum over them of (replica - master), in replica order.
- * Every replica then holds the merged row. */
-CEMBED_INLINE void merge_rows_body(const int isa, float *master, float *const *replicas, uint8_t *const *dirty,
-                                   int64_t workers, int64_t dim, int64_t lo, int64_t hi)
+/* The rows the workers wrote in a round go back to the shared matrix: a
+ * row one worker wrote becomes that worker's copy; a row several wrote
+ * becomes old + the sum over them of (copy - old), in worker order. This
+ * thread merges the rows with row % tn == tid, each once (at the first
+ * worker that wrote it), then frees their slots. */
+CEMBED_INLINE void merge_views_body(const int isa, w2v_view *const *views, int64_t workers, int64_t dim,
+                                    int tid, int tn)
 {
     (void)isa;
     const size_t bytes = (size_t)dim * sizeof(float);
-    for (int64_t row = lo; row < hi; row++) {
-        int64_t touched = 0, last = 0;
-        for (int64_t k = 0; k < workers; k++)
-            if (dirty[k][row]) {
-                touched++;
-                last = k;
+    for (int64_t k = 0; k < workers; k++) {
+        const w2v_view *v = views[k];
+        for (int64_t s = 0; s < v->used; s++) {
+            const int64_t row = v->touched[s];
+            if (row % tn != tid)
+                continue;
+            int64_t j = 0, others = 0;
+            while (j < k && views[j]->slot[row] < 0)
+                j++;
+            if (j < k)
+                continue; /* merged with an earlier worker's copy */
+            for (j = k + 1; j < workers; j++)
+                others += views[j]->slot[row] >= 0;
+            float *m = v->master + row * dim;
+            const float *own = v->rows + s * dim;
+            if (!others) {
+                memcpy(m, own, bytes);
+                continue;
             }
-        if (!touched)
-            continue;
-        float *m = master + row * dim;
-        if (touched == 1) {
-            const float *src = replicas[last] + row * dim;
-            memcpy(m, src, bytes);
-            for (int64_t k = 0; k < workers; k++)
-                if (k != last)
-                    memcpy(replicas[k] + row * dim, src, bytes);
-            dirty[last][row] = 0;
-            continue;
+            int64_t d = 0;
+            for (; d + 8 <= dim; d += 8) { /* element-wise: any width, the same bits */
+                const v8f old = load8(m + d);
+                v8f sum = old + (load8(own + d) - old);
+                for (j = k + 1; j < workers; j++)
+                    if (views[j]->slot[row] >= 0)
+                        sum += load8(views[j]->rows + (int64_t)views[j]->slot[row] * dim + d) - old;
+                store8(m + d, sum);
+            }
+            for (; d < dim; d++) {
+                const float old = m[d];
+                float sum = old + (own[d] - old);
+                for (j = k + 1; j < workers; j++)
+                    if (views[j]->slot[row] >= 0)
+                        sum += views[j]->rows[(int64_t)views[j]->slot[row] * dim + d] - old;
+                m[d] = sum;
+            }
         }
-        int64_t d = 0;
-        for (; d + 8 <= dim; d += 8) { /* element-wise: any width, the same bits */
-            const v8f old = load8(m + d);
-            v8f sum = old;
-            for (int64_t k = 0; k < workers; k++)
-                if (dirty[k][row])
-                    sum += load8(replicas[k] + row * dim + d) - old;
-            store8(m + d, sum);
-        }
-        for (; d < dim; d++) {
-            const float old = m[d];
-            float sum = old;
-            for (int64_t k = 0; k < workers; k++)
-                if (dirty[k][row])
-                    sum += replicas[k][row * dim + d] - old;
-            m[d] = sum;
-        }
-        for (int64_t k = 0; k < workers; k++) {
-            memcpy(replicas[k] + row * dim, m, bytes);
-            dirty[k][row] = 0;
-        }
+    }
+    for (int64_t k = 0; k < workers; k++) {
+        w2v_view *v = views[k];
+        for (int64_t s = 0; s < v->used; s++)
+            if (v->touched[s] % tn == tid)
+                v->slot[v->touched[s]] = -1;
     }
 }
 
-CEMBED_ISA_KERNEL(merge_rows, merge_rows_body,
-                  (float *master, float *const *replicas, uint8_t *const *dirty, int64_t workers,
-                   int64_t dim, int64_t lo, int64_t hi),
-                  (master, replicas, dirty, workers, dim, lo, hi))
+CEMBED_ISA_KERNEL(merge_views, merge_views_body,
+                  (w2v_view *const *views, int64_t workers, int64_t dim, int tid, int tn),
+                  (views, workers, dim, tid, tn))
+
+/* Room for a private copy of every row; the pages a round never reaches
+ * stay unmapped. */
+static int private_rows(w2v_view *v, int64_t num_words, int64_t dim)
+{
+    v->slot = (int32_t *)malloc((size_t)num_words * sizeof(int32_t));
+    v->touched = (int32_t *)malloc((size_t)num_words * sizeof(int32_t));
+    v->rows = (float *)malloc((size_t)num_words * (size_t)dim * sizeof(float));
+    if (!v->slot || !v->touched || !v->rows)
+        return CEMBED_ERR_NOMEM;
+    memset(v->slot, 0xFF, (size_t)num_words * sizeof(int32_t));
+    return CEMBED_OK;
+}
 
 static uint64_t splitmix64(uint64_t x)
 {
@@ -944,10 +995,11 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
                                 const uint32_t *sample_int, const uint32_t *cum_table, int sg,
                                 int64_t window, int64_t negative, double alpha, double min_alpha,
                                 int64_t words_done, int64_t words_total, uint64_t seed,
-                                int64_t epoch, int64_t workers, int hogwild,
+                                int64_t epoch, int64_t workers, int hogwild, int region_decay,
                                 int64_t *effective_words, int64_t *bad_pos)
 {
-    if (num_words < 1 || dim < 1 || window < 1 || negative < 1 || workers < 1 || words_total < 1)
+    if (num_words < 1 || num_words > INT32_MAX || dim < 1 || window < 1 || negative < 1 || workers < 1
+        || words_total < 1)
         return CEMBED_ERR_VALUE;
     if (!cum_table_ok(cum_table, num_words))
         return CEMBED_ERR_VALUE;
@@ -987,7 +1039,7 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
      * >= the bucket's largest value: guide[b + 1] (set above), so searching
      * [guide[b], guide[b+1]] is exact */
     w2v_task task = {num_words, dim, ids, ends, sample_int, cum_table, guide, sg, window, negative,
-                     alpha, min_alpha, words_done, words_total, {0}};
+                     alpha, min_alpha, words_done, words_total, region_decay, {0}};
     fill_exp_table(task.exp_table);
 
     int64_t region_first[65], nregions = workers;
@@ -1004,9 +1056,7 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
     first[nregions] = num_sentences;
 
     const int replicate = workers > 1 && !hogwild;
-    const size_t mat = (size_t)num_words * (size_t)dim;
-    float **rep0 = NULL, **rep1 = NULL;
-    uint8_t **dirty0 = NULL, **dirty1 = NULL;
+    w2v_view **views0 = NULL, **views1 = NULL;
     w2v_worker *wk = (w2v_worker *)calloc((size_t)workers, sizeof(w2v_worker));
     int64_t longest = 1;
     for (int64_t s = 0; s < num_sentences; s++) {
@@ -1016,37 +1066,29 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
     }
     st = wk ? CEMBED_OK : CEMBED_ERR_NOMEM;
     if (st == CEMBED_OK && replicate) {
-        rep0 = (float **)calloc((size_t)workers, sizeof(float *));
-        rep1 = (float **)calloc((size_t)workers, sizeof(float *));
-        dirty0 = (uint8_t **)calloc((size_t)workers, sizeof(uint8_t *));
-        dirty1 = (uint8_t **)calloc((size_t)workers, sizeof(uint8_t *));
-        if (!rep0 || !rep1 || !dirty0 || !dirty1)
+        views0 = (w2v_view **)calloc((size_t)workers, sizeof(w2v_view *));
+        views1 = (w2v_view **)calloc((size_t)workers, sizeof(w2v_view *));
+        if (!views0 || !views1)
             st = CEMBED_ERR_NOMEM;
-        for (int64_t k = 0; k < workers && st == CEMBED_OK; k++) {
-            rep0[k] = (float *)malloc(mat * sizeof(float));
-            rep1[k] = (float *)malloc(mat * sizeof(float));
-            dirty0[k] = (uint8_t *)calloc((size_t)num_words, 1);
-            dirty1[k] = (uint8_t *)calloc((size_t)num_words, 1);
-            if (!rep0[k] || !rep1[k] || !dirty0[k] || !dirty1[k])
-                st = CEMBED_ERR_NOMEM;
-            else {
-                memcpy(rep0[k], syn0, mat * sizeof(float));
-                memcpy(rep1[k], syn1neg, mat * sizeof(float));
-            }
-        }
     }
     for (int64_t k = 0; k < workers && st == CEMBED_OK; k++) {
         w2v_worker *w = &wk[k];
-        w->syn0 = replicate ? rep0[k] : syn0;
-        w->syn1 = replicate ? rep1[k] : syn1neg;
-        w->dirty0 = replicate ? dirty0[k] : NULL;
-        w->dirty1 = replicate ? dirty1[k] : NULL;
+        w->in.master = syn0;
+        w->out.master = syn1neg;
+        if (replicate) {
+            st = private_rows(&w->in, num_words, dim);
+            if (st == CEMBED_OK)
+                st = private_rows(&w->out, num_words, dim);
+            views0[k] = &w->in;
+            views1[k] = &w->out;
+        }
         w->work = (float *)malloc((size_t)dim * sizeof(float));
         w->neu1 = (float *)malloc((size_t)dim * sizeof(float));
         w->sentence = (int32_t *)malloc((size_t)longest * sizeof(int32_t));
         const int64_t pairs = 2 * window < longest ? 2 * window : longest;
         w->plan[0].neg = (int32_t *)malloc((size_t)(pairs * negative) * sizeof(int32_t));
         w->plan[1].neg = (int32_t *)malloc((size_t)(pairs * negative) * sizeof(int32_t));
+        w->base = first[k] > 0 ? ends[first[k] - 1] : 0;
         w->rng = splitmix64(splitmix64(seed ^ splitmix64((uint64_t)epoch)) + (uint64_t)k) & LCG_MASK;
         if (!w->work || !w->neu1 || !w->sentence || !w->plan[0].neg || !w->plan[1].neg)
             st = CEMBED_ERR_NOMEM;
@@ -1086,14 +1128,14 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
                         s0 = a > s0 ? a : s0;
                         s1 = b < s1 ? b : s1;
                     }
+                    wk[k].in.used = wk[k].out.used = 0; /* merged at the last barrier */
                     if (s1 > s0)
                         train_sentences(&task, &wk[k], s0, s1);
                 }
                 if (replicate) {
                     CEMBED_OMP(barrier)
-                    int64_t lo = num_words * tid / tn, hi = num_words * (tid + 1) / tn;
-                    merge_rows(syn0, rep0, dirty0, workers, dim, lo, hi);
-                    merge_rows(syn1neg, rep1, dirty1, workers, dim, lo, hi);
+                    merge_views(views0, workers, dim, tid, tn);
+                    merge_views(views1, workers, dim, tid, tn);
                     CEMBED_OMP(barrier)
                 }
             }
@@ -1109,24 +1151,16 @@ int cembed_word2vec_train_epoch(float *syn0, float *syn1neg, int64_t num_words, 
             free(wk[k].sentence);
             free(wk[k].plan[0].neg);
             free(wk[k].plan[1].neg);
+            free(wk[k].in.slot);
+            free(wk[k].in.touched);
+            free(wk[k].in.rows);
+            free(wk[k].out.slot);
+            free(wk[k].out.touched);
+            free(wk[k].out.rows);
         }
     free(wk);
-    if (replicate) {
-        for (int64_t k = 0; k < workers; k++) {
-            if (rep0)
-                free(rep0[k]);
-            if (rep1)
-                free(rep1[k]);
-            if (dirty0)
-                free(dirty0[k]);
-            if (dirty1)
-                free(dirty1[k]);
-        }
-        free(rep0);
-        free(rep1);
-        free(dirty0);
-        free(dirty1);
-    }
+    free(views0);
+    free(views1);
     if (first != region_first)
         free(first);
     free(guide);

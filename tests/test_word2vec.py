@@ -100,6 +100,35 @@ def test_one_sentence_update_matches_numpy(sg, dim):
     assert not np.array_equal(got0, syn0) and not np.array_equal(got1, syn1)
 
 
+@pytest.mark.parametrize("sg", [1, 0])
+@pytest.mark.parametrize("region_decay", [False, True])
+def test_two_regions_merge_and_decay_as_documented(sg, region_decay):
+    """workers=2 on two sentences: each region trains from the same start,
+    the rows only one wrote are taken from it, the output row both wrote
+    (the negative, word 0) becomes old + both changes. The second region's
+    rate: at position 2 of 4 (alpha 0.03), or with region_decay at its own
+    first word (alpha 0.05, gensim's corpus_file mode)."""
+    rng = np.random.default_rng(3)
+    syn0 = rng.uniform(-0.5, 0.5, (5, 9)).astype(np.float32)
+    syn1 = rng.uniform(-0.5, 0.5, (5, 9)).astype(np.float32)
+    cum = np.full(5, 2**31 - 1, np.uint32)  # every negative is word 0
+    a0, b0 = reference_sentence(syn0, syn1, [1, 2], sg, [0, 0], 0.05, window=1)
+    a1, b1 = reference_sentence(syn0, syn1, [3, 4], sg, [0, 0], 0.05 if region_decay else 0.03, window=1)
+    want0, want1 = syn0.copy(), syn1.copy()
+    want0[[1, 2]], want1[[1, 2]] = a0[[1, 2]], b0[[1, 2]]
+    want0[[3, 4]], want1[[3, 4]] = a1[[3, 4]], b1[[3, 4]]
+    want1[0] = syn1[0] + (b0[0] - syn1[0]) + (b1[0] - syn1[0])
+    got0, got1 = syn0.copy(), syn1.copy()
+    _word2vec.train_epoch(got0, got1, np.array([1, 2, 3, 4], np.int32), np.array([2, 4], np.int64), None,
+                          cum, sg, 1, 2, 0.05, 0.01, 0, 4, 7, 0, 2, False, region_decay)
+    np.testing.assert_allclose(got0, want0, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got1, want1, rtol=1e-5, atol=1e-6)
+    other = syn1.copy()
+    _word2vec.train_epoch(syn0.copy(), other, np.array([1, 2, 3, 4], np.int32), np.array([2, 4], np.int64),
+                          None, cum, sg, 1, 2, 0.05, 0.01, 0, 4, 7, 0, 2, False, not region_decay)
+    assert not np.allclose(other[[3, 4]], got1[[3, 4]], rtol=1e-5, atol=1e-6)
+
+
 def test_negative_equal_to_target_is_skipped():
     # every draw is word 0, the centre word of the first position
     syn0 = np.full((2, 4), 0.1, np.float32)
@@ -198,6 +227,28 @@ def test_str_sentences_split_as_str_split(tmp_path):
     f = Word2Vec(min_count=1, vector_size=4)
     f.build_vocab(corpus_file=str(path))
     assert f.wv.words == m.wv.words and f.counts.tolist() == m.counts.tolist()
+
+
+def test_corpus_file_decays_per_region_as_gensims_corpus_file_mode(tmp_path):
+    """With one worker a file and the same sentences give the same bits;
+    with two the file's regions each decay from alpha (gensim's
+    corpus_file mode) and the vectors are those of region_decay=True."""
+    sentences = lee_sentences()[:120]
+    path = tmp_path / "lee.txt"
+    path.write_text("\n".join(" ".join(s) for s in sentences) + "\n", encoding="utf-8")
+    kw = dict(vector_size=16, min_count=2, epochs=1, seed=4)
+    for workers in (1, 2):
+        from_file = Word2Vec(corpus_file=str(path), workers=workers, **kw)
+        from_list = Word2Vec(sentences, workers=workers, **kw)
+        same = fingerprint(from_file) == fingerprint(from_list)
+        assert same == (workers == 1)
+    by_region = Word2Vec(workers=2, **kw)
+    by_region.build_vocab(sentences)
+    corpus = _word2vec.Corpus()
+    corpus.add_file(by_region._vocab, str(path))
+    ids, ends = corpus.arrays()
+    by_region._train_ids(ids, ends, corpus.raw_words, 1, region_decay=True)
+    assert fingerprint(by_region) == fingerprint(from_file)
 
 
 def test_corpus_file_lines_cut_at_10000_words_as_linesentence(tmp_path):

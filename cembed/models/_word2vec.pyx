@@ -219,7 +219,7 @@ def train_epoch(cnp.ndarray[cnp.float32_t, ndim=2] syn0, cnp.ndarray[cnp.float32
                 sample_int, cnp.ndarray[cnp.uint32_t, ndim=1] cum_table, bint sg,
                 int64_t window, int64_t negative, double alpha, double min_alpha,
                 int64_t words_done, int64_t words_total, uint64_t seed, int64_t epoch,
-                int64_t workers, bint hogwild=False):
+                int64_t workers, bint hogwild=False, bint region_decay=False):
     """One epoch in C, without the GIL; returns the words kept by
     subsampling. The arrays are C-contiguous (checked by the caller)."""
     cdef cnp.ndarray[cnp.uint32_t, ndim=1] samp
@@ -234,7 +234,8 @@ def train_epoch(cnp.ndarray[cnp.float32_t, ndim=2] syn0, cnp.ndarray[cnp.float32
             <float *>syn0.data, <float *>syn1neg.data, syn0.shape[0], syn0.shape[1],
             <const int32_t *>ids.data, <const int64_t *>ends.data, ends.shape[0], csamp,
             <const uint32_t *>cum_table.data, sg, window, negative, alpha, min_alpha,
-            words_done, words_total, seed, epoch, workers, hogwild, &effective, &bad)
+            words_done, words_total, seed, epoch, workers, hogwild, region_decay,
+            &effective, &bad)
     if st == CEMBED_ERR_INDEX:
         raise IndexError(f"word id {ids[bad]} at position {bad} is out of range [0, {syn0.shape[0]})")
     if st == CEMBED_ERR_ORDER:

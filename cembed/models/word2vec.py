@@ -151,7 +151,10 @@ class Word2Vec:
     epochs : int, default 5
     alpha, min_alpha : float, default 0.025, 0.0001
         The learning rate decays linearly from ``alpha`` to ``min_alpha``
-        over all words of all epochs of a ``train`` call.
+        over all words of all epochs of a ``train`` call; with
+        ``corpus_file``, as in gensim's corpus_file mode, each of the
+        ``workers`` regions counts only its own words against all of them
+        (with 2 workers the rate falls half way each epoch).
     max_vocab_size : int, optional
         While counting, whenever more words than this are held, the words
         seen fewer than ``n`` times are pruned (``n`` = 1, 2, ... at each
@@ -184,18 +187,17 @@ class Word2Vec:
     give bitwise the same vectors, whatever the number of threads
     (:func:`cembed.set_num_threads`), on every x86-64 instruction set. The
     corpus is cut into ``workers`` regions of equal word counts, each with
-    its own random stream; with ``workers > 1`` each region trains its own
-    copy of the two matrices for 16,384 words (skip-gram) or 4,096 words
-    (CBOW), then the copies are merged in a fixed order (a row one copy
-    changed takes that copy's row, a row several changed becomes old + the
-    sum of their changes) and training goes on from the merged rows. gensim
+    its own random stream; with ``workers > 1`` the shared matrices are
+    read-only for a round of 65,536 words, each region writing private copies of the rows it changes;
+    then the rows written are merged in a fixed order (a row one region
+    wrote takes that region's copy, a row several wrote becomes old + the
+    sum of their changes) and the next round reads the merged rows. gensim
     and word2vec.c instead let threads update shared rows unsynchronised
-    ("Hogwild"), which no seed makes reproducible. The cost: memory for
-    ``workers`` more copies of both matrices during training, and the
-    merges: with 2 workers on 4.2 million words, skip-gram trains about
-    5 % slower than unsynchronised, CBOW (whose words are cheaper, and
-    which merges more often to keep its accuracy) about half as fast; see
-    the project's word2vec documentation. ``workers=1`` trains the one
+    ("Hogwild"), which no seed makes reproducible. The cost: address space
+    for a private copy of both matrices per region (only the rows a round
+    writes are touched), and the copies and merges: with 2 workers on 4.2
+    million words, CBOW takes about 1.7 times the CPU time of one worker;
+    see the project's word2vec documentation. ``workers=1`` trains the one
     matrix in place, sequentially, with no copies.
 
     Examples
@@ -375,9 +377,9 @@ class Word2Vec:
             for buf, tok, sent in _batches(corpus_iterable, "corpus_iterable"):
                 corpus.add(self._vocab, buf, tok, sent)
         ids, ends = corpus.arrays()
-        return self._train_ids(ids, ends, corpus.raw_words, epochs)
+        return self._train_ids(ids, ends, corpus.raw_words, epochs, region_decay=corpus_file is not None)
 
-    def _train_ids(self, ids, ends, raw_words, epochs, hogwild=False):
+    def _train_ids(self, ids, ends, raw_words, epochs, hogwild=False, region_decay=False):
         n = ids.size
         effective = 0
         syn0 = self.wv.matrix
@@ -387,7 +389,7 @@ class Word2Vec:
                 effective += _word2vec.train_epoch(
                     syn0, self.syn1neg, ids, ends, sample_int, self.cum_table, self.sg,
                     self.window, self.negative, self.alpha, self.min_alpha, e * n, epochs * n,
-                    self.seed, self.epochs_trained, self.workers, hogwild)
+                    self.seed, self.epochs_trained, self.workers, hogwild, region_decay)
                 self.epochs_trained += 1
         self.wv.clear_cache()
         return int(effective), int(raw_words) * epochs

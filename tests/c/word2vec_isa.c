@@ -17,7 +17,7 @@ int main(void) {
     for (int i = 0; i < V; i++) { cum[i] = (uint32_t)((2147483647.0 * (i+1)) / V); samp[i] = i < 5 ? 1u<<31 : UINT32_MAX; }
     for (int sg = 0; sg < 2; sg++) {
         int64_t eff, bad;
-        int st = cembed_word2vec_train_epoch(s0, s1, V, D, ids, ends, 4, samp, cum, sg, 5, 5, 0.025, 0.0001, 0, N, 7, 0, 2, 0, &eff, &bad);
+        int st = cembed_word2vec_train_epoch(s0, s1, V, D, ids, ends, 4, samp, cum, sg, 5, 5, 0.025, 0.0001, 0, N, 7, 0, 2, 0, 1, &eff, &bad);
         if (st) return 1;
     }
     fwrite(s0, 4, V*D, stdout); fwrite(s1, 4, V*D, stdout);

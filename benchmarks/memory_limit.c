@@ -19,11 +19,19 @@
  *      -I"$(python -c 'import cembed; print(cembed.get_include())')" \
  *      "$(python -c 'import cembed; print(cembed.get_library_dir())')/libcembed.a" \
  *      -lm -o memory_limit
- *   ./memory_limit [D=64] [V=1000000] [rounds=30]
+ *   ./memory_limit [D=64] [V=1000000] [rounds=30] [bag|adam]
  *
  * Prints median milliseconds at 1 and 2 threads, the touch loop's at its
  * fastest setting (named), and bag / touch: near 1, the kernel is as fast
  * as the memory system lets any kernel be.
+ *
+ * `adam` probes cembed_adam_f32 the same way: on the sorted unique rows of
+ * 204,800 uniform indices (bench_kernels.py's adam_update case), the touch
+ * loop reads and writes every line of each row's param, m and v and reads
+ * its gradient row, prefetched 4 to 128 rows ahead into L1 or L2; it
+ * prints adam / touch. torch's fused dense Adam streams the whole three
+ * tables and the dense gradient instead, so the touch time against half
+ * of torch's says whether 2x torch is within the memory system's reach.
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -32,6 +40,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
@@ -140,15 +151,167 @@ static uint32_t touch(const float *table, int64_t D, const int64_t *idx, int thr
     return total;
 }
 
+/* Adam's least traffic: for each listed row, read and write every line of
+ * its param, m and v rows (one load and one store a line) and read its
+ * gradient row (one load a line), the rows prefetched for writing `ahead`
+ * on (to L2 only if `l2`), each thread a contiguous share of the rows as
+ * cembed_adam does. */
+static uint32_t touch_adam(float *w, float *m, float *v, int64_t D, const int64_t *rows,
+                           int64_t k, const float *grads, int threads, int64_t ahead, int l2)
+{
+    uint32_t total = 0;
+    (void)threads; /* unused when built without OpenMP */
+#pragma omp parallel num_threads(threads) reduction(^ : total)
+    {
+        int t = 0, tn = 1;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+        tn = omp_get_num_threads();
+#endif
+        const int64_t j0 = k * t / tn, j1 = k * (t + 1) / tn;
+        const int64_t bytes = D * (int64_t)sizeof(float);
+        uint32_t acc = 0;
+        for (int64_t j = j0; j < j1; j++) {
+            if (j + ahead < j1) {
+                const int64_t q = rows[j + ahead] * D;
+                float *const arrays[3] = {w + q, m + q, v + q};
+                for (int a = 0; a < 3; a++) {
+                    const char *c = (const char *)((uintptr_t)arrays[a] & ~(uintptr_t)63);
+                    for (; c < (const char *)arrays[a] + bytes; c += 64) {
+                        if (l2)
+                            __builtin_prefetch(c, 1, 1);
+                        else
+                            __builtin_prefetch(c, 1, 3);
+                    }
+                }
+            }
+            const uint32_t *g = (const uint32_t *)(grads + j * D);
+            const int64_t gskip = (int64_t)((64 - (uintptr_t)g % 64) % 64) / 4;
+            uint32_t x = g[0];
+            for (int64_t d = gskip; d < D; d += 16)
+                x ^= g[d];
+            const int64_t r = rows[j] * D;
+            uint32_t *const arrays[3] = {(uint32_t *)(w + r), (uint32_t *)(m + r),
+                                         (uint32_t *)(v + r)};
+            for (int a = 0; a < 3; a++) {
+                uint32_t *y = arrays[a];
+                const int64_t skip = (int64_t)((64 - (uintptr_t)y % 64) % 64) / 4;
+                y[0] ^= x;
+                for (int64_t d = skip; d < D; d += 16)
+                    y[d] ^= x;
+            }
+            acc ^= x;
+        }
+        total ^= acc;
+    }
+    return total;
+}
+
+/* float arrays of n floats starting 16 bytes past a line (as NumPy's large
+ * arrays do), on transparent huge pages where the OS offers them */
+static float *alloc_table(int64_t n)
+{
+    const size_t huge = (size_t)1 << 21, bytes = (size_t)n * sizeof(float) + 64;
+    const size_t size = (bytes + huge - 1) / huge * huge;
+    char *mem = aligned_alloc(huge, size);
+    if (!mem)
+        return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    madvise(mem, size, MADV_HUGEPAGE);
+#endif
+    return (float *)(mem + 16);
+}
+
+static int cmp_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The Adam probe: the unique rows of BAGS * BAG_LEN uniform indices,
+ * sorted (as accumulate hands them over), cembed_adam_f32 on them against
+ * touch_adam at its fastest setting. */
+static int adam_limit(int64_t D, int64_t V, int rounds)
+{
+    const int64_t n = (int64_t)BAGS * BAG_LEN;
+    float *w = alloc_table(V * D), *m = alloc_table(V * D), *v = alloc_table(V * D);
+    int64_t *rows = malloc((size_t)n * sizeof(int64_t));
+    float *grads = malloc((size_t)(n * D) * sizeof(float));
+    double *t_touch = malloc((size_t)rounds * N_SETTINGS * sizeof(double));
+    double *t_adam = malloc((size_t)rounds * sizeof(double));
+    if (!w || !m || !v || !rows || !grads || !t_touch || !t_adam) {
+        fprintf(stderr, "out of memory\n");
+        return 1;
+    }
+    for (int64_t i = 0; i < V * D; i++) {
+        w[i] = (float)(i % 1013) * 1e-4f - 0.05f;
+        m[i] = 0;
+        v[i] = 0;
+    }
+    make_indices(rows, n, V, 0);
+    qsort(rows, (size_t)n, sizeof(int64_t), cmp_int64);
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (k == 0 || rows[i] != rows[k - 1])
+            rows[k++] = rows[i];
+    for (int64_t i = 0; i < k * D; i++)
+        grads[i] = (float)(i % 997) * 1e-5f - 0.005f;
+    printf("Adam: V = %lld, D = %lld, %lld unique rows of %d uniform indices, median of %d "
+           "rounds\n", (long long)V, (long long)D, (long long)k, (int)n, rounds);
+    volatile uint32_t sink = 0;
+    int64_t step = 1;
+    for (int threads = 1; threads <= 2; threads++) {
+        cembed_set_num_threads(threads);
+        for (int r = 0; r < rounds; r++) {
+            double t0 = 0, t1 = 0;
+            for (int s = 0; s < 2 * N_AHEADS; s++) {
+                t0 = now();
+                sink ^= touch_adam(w, m, v, D, rows, k, grads, threads, AHEADS[s % N_AHEADS],
+                                   s / N_AHEADS);
+                t1 = now();
+                t_touch[(int64_t)s * rounds + r] = t1 - t0;
+            }
+            int64_t bad;
+            if (cembed_adam_f32(w, D, m, D, v, D, V, D, rows, k, grads, step++, 1e-3, 0.9,
+                                0.999, 1e-7, &bad) != CEMBED_OK) {
+                fprintf(stderr, "cembed_adam_f32 failed\n");
+                return 1;
+            }
+            t_adam[r] = now() - t1;
+        }
+        double a = INFINITY;
+        int best = 0;
+        for (int s = 0; s < 2 * N_AHEADS; s++) {
+            double *t = t_touch + (int64_t)s * rounds;
+            qsort(t, (size_t)rounds, sizeof(double), cmp_double);
+            if (t[rounds / 2] < a) {
+                a = t[rounds / 2];
+                best = s;
+            }
+        }
+        qsort(t_adam, (size_t)rounds, sizeof(double), cmp_double);
+        const double b = t_adam[rounds / 2];
+        printf("adam    %dT: touch every line %7.3f ms (%3d ahead, %s)   cembed_adam_f32 %7.3f ms"
+               "   adam / touch %.2f\n",
+               threads, a * 1e3, AHEADS[best % N_AHEADS], best / N_AHEADS ? "L2" : "L1",
+               b * 1e3, b / a);
+    }
+    (void)sink;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const int64_t D = argc > 1 ? atoll(argv[1]) : 64, V = argc > 2 ? atoll(argv[2]) : 1000000;
     const int rounds = argc > 3 ? atoi(argv[3]) : 30;
+    const char *probe = argc > 4 ? argv[4] : "bag";
     const int64_t n = (int64_t)BAGS * BAG_LEN;
-    if (D < 1 || V < 1 || rounds < 1) {
-        fprintf(stderr, "usage: %s [D >= 1] [V >= 1] [rounds >= 1]\n", argv[0]);
+    if (D < 1 || V < 1 || rounds < 1 || (strcmp(probe, "bag") && strcmp(probe, "adam"))) {
+        fprintf(stderr, "usage: %s [D >= 1] [V >= 1] [rounds >= 1] [bag|adam]\n", argv[0]);
         return 2;
     }
+    if (!strcmp(probe, "adam"))
+        return adam_limit(D, V, rounds);
     const size_t bytes = (size_t)(V * D) * sizeof(float) + 64, huge = (size_t)1 << 21;
     char *mem = aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
     float *out = malloc((size_t)(BAGS * D) * sizeof(float));

@@ -206,20 +206,6 @@ int cembed_group_rows(const int64_t *idx, int64_t n, int64_t num_rows, int64_t *
     return CEMBED_OK;
 }
 
-/* The first group j in [0, k) with starts[j] >= target (k if none). */
-static int64_t first_group_from(const int64_t *starts, int64_t k, int64_t target)
-{
-    int64_t a = 0, b = k;
-    while (a < b) {
-        const int64_t m = a + (b - a) / 2;
-        if (starts[m] < target)
-            a = m + 1;
-        else
-            b = m;
-    }
-    return a;
-}
-
 #define REAL float
 #define SUF f32
 #include "accumulate_real.h"

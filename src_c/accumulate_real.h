@@ -60,31 +60,22 @@ CEMBED_ISA_KERNEL(FN(sum_range), FN(sum_range_body),
                   (grad, dim, bag_of, scale, order, starts, j0, j1, values))
 
 /* The same sums by position: values[j] += grad row of p for p in
- * increasing order, where code[p] = 2 j + (p is the first of group j), the
- * groups [j0, j1) only. Each group still adds its
- * rows in order of position, from +0, so the result is bitwise
- * sum_range's; but grad is read front to back (the hardware prefetcher
- * streams it) instead of gathered row by row, and the group rows, few when
- * groups are large, stay in cache. */
+ * increasing order, where code[p] = 2 j + (p is the first of group j).
+ * Each group still adds its rows in order of position, from +0, so the
+ * result is bitwise sum_range's; but grad is read front to back (the
+ * hardware prefetcher streams it) instead of gathered row by row, and the
+ * group rows, few when groups are large, stay in cache. */
 CEMBED_INLINE void FN(sum_stream_body)(const int isa, const REAL *grad, int64_t dim,
                                        const int64_t *bag_of, const REAL *scale,
-                                       const int32_t *code, int64_t n, int64_t j0, int64_t j1,
-                                       REAL *values)
+                                       const int32_t *code, int64_t n, REAL *values)
 {
     (void)isa;
-    const uint64_t span = (uint64_t)(j1 - j0);
     const int64_t row_bytes = dim * (int64_t)sizeof(REAL);
     for (int64_t p = 0; p < n; p++) {
         /* the group rows come in no order: fetched STREAM_AHEAD on */
-        if (p + STREAM_AHEAD < n) {
-            const int64_t a = code[p + STREAM_AHEAD] >> 1;
-            if ((uint64_t)(a - j0) < span)
-                cembed_prefetch_bytes_w(values + a * dim, row_bytes);
-        }
-        const int64_t j = code[p] >> 1;
-        if ((uint64_t)(j - j0) >= span)
-            continue;
-        REAL *CEMBED_RESTRICT v = values + j * dim;
+        if (p + STREAM_AHEAD < n)
+            cembed_prefetch_bytes_w(values + (code[p + STREAM_AHEAD] >> 1) * dim, row_bytes);
+        REAL *CEMBED_RESTRICT v = values + (code[p] >> 1) * dim;
         /* a group's first row starts it from +0 (not read: no pass to
          * clear the values first) */
         const REAL *CEMBED_RESTRICT g = grad + (scale ? bag_of[p] : p) * dim;
@@ -107,13 +98,18 @@ CEMBED_INLINE void FN(sum_stream_body)(const int isa, const REAL *grad, int64_t 
 }
 CEMBED_ISA_KERNEL(FN(sum_stream), FN(sum_stream_body),
                   (const REAL *grad, int64_t dim, const int64_t *bag_of, const REAL *scale,
-                   const int32_t *code, int64_t n, int64_t j0, int64_t j1, REAL *values),
-                  (grad, dim, bag_of, scale, code, n, j0, j1, values))
+                   const int32_t *code, int64_t n, REAL *values),
+                  (grad, dim, bag_of, scale, code, n, values))
 
 /* sum_groups by position, when groups average at least STREAM_GROUP_MIN
- * rows (Zipf): each thread owns a run of groups holding about n / threads
- * positions and scans every position. Returns 0 (nothing written) when
- * that does not apply or the scratch cannot be had. */
+ * rows (Zipf), on one thread: the sum of each group must run in order of
+ * position (np.add.at's bits), and a second thread, split by groups or by
+ * columns, still streams all of grad through its core -- the hardware
+ * prefetcher pulls in the lines between the ones a thread reads (reading
+ * half the columns of every row took as long as reading them all), and
+ * two threads split by groups measured slower than one (AVX2, D = 64:
+ * 7.54 against 5.70 ms). Returns 0 (nothing written) when that does not
+ * apply or the scratch cannot be had. */
 static int FN(sum_groups_stream)(const REAL *grad, int64_t dim, const int64_t *bag_of,
                                  const REAL *scale, const int64_t *order,
                                  const int64_t *starts, int64_t k, REAL *values)
@@ -124,30 +120,11 @@ static int FN(sum_groups_stream)(const REAL *grad, int64_t dim, const int64_t *b
     int32_t *code = (int32_t *)malloc((size_t)n * sizeof(int32_t));
     if (!code)
         return 0;
-    /* One thread: each thread scans every position, and on Zipf indices a
-     * thread's rows lie all over grad, so the hardware prefetcher streams
-     * nearly all of grad into every thread; two threads measured slower
-     * than one (AVX2, D = 64: 7.54 against 5.70 ms). The sums are the same
-     * bits either way. */
-    int nt = 1;
-    (void)nt; /* unused without OpenMP */
-    CEMBED_OMP(parallel num_threads(nt))
-    {
-        int t, tn;
-        cembed_thread_id(&t, &tn);
-        int64_t lo, hi;
-        cembed_thread_share(k, &lo, &hi);
-        for (int64_t j = lo; j < hi; j++) {
-            for (int64_t s = starts[j]; s < starts[j + 1]; s++)
-                code[order[s]] = (int32_t)(2 * j + (s == starts[j]));
-        }
-        /* this thread's groups: those whose rows begin in its share of
-         * the positions (one thread owns each group) */
-        const int64_t j0 = t == 0 ? 0 : first_group_from(starts, k, n * t / tn);
-        const int64_t j1 = t + 1 == tn ? k : first_group_from(starts, k, n * (t + 1) / tn);
-        CEMBED_OMP(barrier)
-        FN(sum_stream)(grad, dim, bag_of, scale, code, n, j0, j1, values);
+    for (int64_t j = 0; j < k; j++) {
+        for (int64_t s = starts[j]; s < starts[j + 1]; s++)
+            code[order[s]] = (int32_t)(2 * j + (s == starts[j]));
     }
+    FN(sum_stream)(grad, dim, bag_of, scale, code, n, values);
     free(code);
     return 1;
 }

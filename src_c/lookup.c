@@ -114,6 +114,28 @@ static void gather_range_staged(const char *src, int64_t ld_bytes, int64_t row_b
     }
 }
 
+#ifdef CEMBED_HAVE_SSE2
+/* Rows of whole 16-byte pieces to an output on a 16-byte boundary (the
+ * usual np.empty: 16 bytes past a line), every piece a streaming store
+ * straight from the row: the pieces of a line that straddles two rows are
+ * written one after the other, so the write-combining buffer still sends
+ * out whole lines, without the staging copy. */
+static void gather_range_stream16(const char *src, int64_t ld_bytes, int64_t row_bytes,
+                                  const int64_t *idx, int64_t lo, int64_t hi, char *dst,
+                                  stream_fn stream)
+{
+    (void)stream;
+    for (int64_t i = lo; i < hi; i++) {
+        if (i + CEMBED_GATHER_AHEAD < hi)
+            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+        const char *s = src + idx[i] * ld_bytes;
+        char *d = dst + i * row_bytes;
+        for (int64_t c = 0; c < row_bytes; c += 16)
+            _mm_stream_si128((__m128i *)(d + c), _mm_loadu_si128((const __m128i *)(s + c)));
+    }
+}
+#endif
+
 #ifdef CEMBED_X86_DISPATCH
 /* Rows of whole lines written to an output that is not line-aligned (the
  * usual np.empty: 16 bytes past a line), all in streaming stores: the line
@@ -238,6 +260,10 @@ int cembed_gather(const void *table, int64_t num_rows, int64_t ld_bytes,
         copy = gather_range_skewed;
     else if (stream == stream_lines_32 && row_bytes % 64 == 0 && (uintptr_t)dst % 4 == 0)
         copy = gather_range_skewed_avx2;
+#endif
+#ifdef CEMBED_HAVE_SSE2
+    else if (stream == stream_lines_16 && row_bytes % 16 == 0 && (uintptr_t)dst % 16 == 0)
+        copy = gather_range_stream16;
 #endif
     else if (stream && row_bytes <= STAGE_BYTES / 4)
         copy = gather_range_staged;

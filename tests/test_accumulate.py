@@ -125,7 +125,7 @@ def test_accumulate_large_parallel_input():
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=str)
-@pytest.mark.parametrize("d", [1, 7, 16, 33])
+@pytest.mark.parametrize("d", [1, 7, 16, 33, 64])
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_accumulate_large_groups_bitwise(dtype, d, threads):
     # groups of several rows on average are summed by position rather than

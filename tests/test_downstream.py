@@ -179,6 +179,11 @@ def test_memory_limit_probe_builds_and_runs(tmp_path):
     assert [line.split()[:2] for line in lines[1:]] == [
         ["uniform", "1T:"], ["uniform", "2T:"], ["zipf", "1T:"], ["zipf", "2T:"]]
     assert all("cembed_bag_f32" in line and "bag / touch" in line for line in lines[1:])
+    # the Adam probe: every row of a small table listed
+    lines = run([exe, "8", "1000", "2", "adam"], cwd=tmp_path).splitlines()
+    assert lines[0].startswith("Adam: V = 1000, D = 8, 1000 unique rows of 204800 uniform")
+    assert [line.split()[:2] for line in lines[1:]] == [["adam", "1T:"], ["adam", "2T:"]]
+    assert all("cembed_adam_f32" in line and "adam / touch" in line for line in lines[1:])
     proc = subprocess.run([exe, "0"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "usage" in proc.stderr
 

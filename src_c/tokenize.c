@@ -57,6 +57,7 @@ enum { BYTE_WORD = 0, BYTE_DELIM = 1, BYTE_WIDE = 2 };
 /* The padded copy of a text (see prepare_text) has this many bytes after
  * the text, so that a token's last 8-byte word may be read whole. */
 #define SCAN_PAD 64
+#define SCAN_MAX_RANGES 8
 
 typedef struct {
     const cembed_analyzer *a;
@@ -64,6 +65,11 @@ typedef struct {
     /* nibble tables of the delimiters: byte b < 0x80 is one when
      * nib_lo[b & 15] & nib_hi[b >> 4] is not 0 (nib_hi is 0 from 8 on) */
     uint8_t nib_lo[16], nib_hi[16];
+    /* the delimiters as ranges of bytes [range_lo[i], range_lo[i] +
+     * range_span[i]] (the baseline's SSE2 classes; more than
+     * SCAN_MAX_RANGES: the byte table) */
+    int num_ranges;
+    uint8_t range_lo[8], range_span[8];
     uint8_t *low; /* the padded (and lowercased) copy of the current text */
     int64_t low_cap;
     uint64_t *bits; /* its delimiter bitmap */
@@ -84,6 +90,19 @@ static void scan_ctx_init(scan_ctx *c, const cembed_analyzer *a)
     for (int b = 0; b < 0x80; b++)
         if (a->ascii_delims[b])
             c->nib_lo[b & 15] |= (uint8_t)(1u << (b >> 4));
+    c->num_ranges = 0;
+    for (int b = 0; b < 0x80; b++) {
+        if (!a->ascii_delims[b] || (b > 0 && a->ascii_delims[b - 1]))
+            continue;
+        int e = b;
+        while (e + 1 < 0x80 && a->ascii_delims[e + 1])
+            e++;
+        if (c->num_ranges < SCAN_MAX_RANGES) {
+            c->range_lo[c->num_ranges] = (uint8_t)b;
+            c->range_span[c->num_ranges] = (uint8_t)(e - b);
+        }
+        c->num_ranges++;
+    }
     for (int b = 0; b < 256; b++) {
         uint8_t k;
         if (b < 0x80)
@@ -268,9 +287,65 @@ SCAN_INLINE int next_raw_token(scanner *s, const cembed_analyzer *a, const uint8
 typedef unsigned (*prepare_fn)(const scan_ctx *c, const uint8_t *src, int64_t len, int lower,
                                uint8_t *dst, uint64_t *bits);
 
+#ifdef CEMBED_HAVE_SSE2
+/* The baseline on x86-64 (SSE2, no byte shuffle): a byte is a delimiter
+ * when it lies in one of the ranges. */
+static unsigned prepare_sse2(const scan_ctx *c, const uint8_t *src, int64_t len, int lower,
+                             uint8_t *dst, uint64_t *bits)
+{
+    const int nr = c->num_ranges;
+    __m128i lo[SCAN_MAX_RANGES], span[SCAN_MAX_RANGES];
+    for (int r = 0; r < nr; r++) {
+        lo[r] = _mm_set1_epi8((char)c->range_lo[r]);
+        span[r] = _mm_set1_epi8((char)c->range_span[r]);
+    }
+    const __m128i big_a = _mm_set1_epi8('A'), z = _mm_set1_epi8(25);
+    const __m128i up = _mm_set1_epi8(lower ? 0x20 : 0);
+    __m128i any = _mm_setzero_si128();
+    int64_t i = 0, w = 0;
+    for (;; i += 64, w++) {
+        const int64_t rem = len - i;
+        uint8_t block[64];
+        const uint8_t *in = src + i;
+        if (rem < 64) {
+            memset(block, 0, sizeof block);
+            if (rem > 0)
+                memcpy(block, in, (size_t)rem);
+            in = block;
+        }
+        uint64_t m = 0;
+        for (int q = 0; q < 4; q++) {
+            __m128i b = _mm_loadu_si128((const __m128i *)(in + 16 * q));
+            any = _mm_or_si128(any, b);
+            __m128i t = _mm_sub_epi8(b, big_a);
+            __m128i is_up = _mm_cmpeq_epi8(_mm_min_epu8(t, z), t);
+            b = _mm_add_epi8(b, _mm_and_si128(is_up, up));
+            _mm_storeu_si128((__m128i *)(dst + i + 16 * q), b);
+            __m128i d = _mm_setzero_si128();
+            for (int r = 0; r < nr; r++) {
+                __m128i u = _mm_sub_epi8(b, lo[r]);
+                d = _mm_or_si128(d, _mm_cmpeq_epi8(_mm_min_epu8(u, span[r]), u));
+            }
+            m |= (uint64_t)(uint32_t)_mm_movemask_epi8(d) << (16 * q);
+        }
+        if (rem < 64) {
+            bits[w] = m | (~0ull << rem);
+            bits[w + 1] = ~0ull;
+            break;
+        }
+        bits[w] = m;
+    }
+    return _mm_movemask_epi8(any) ? 0x80u : 0u;
+}
+#endif
+
 static unsigned prepare_baseline(const scan_ctx *c, const uint8_t *src, int64_t len, int lower,
                                  uint8_t *dst, uint64_t *bits)
 {
+#ifdef CEMBED_HAVE_SSE2
+    if (c->num_ranges <= SCAN_MAX_RANGES)
+        return prepare_sse2(c, src, len, lower, dst, bits);
+#endif
     const uint8_t *cls = c->cls;
     const uint8_t up = lower ? 0x20 : 0;
     unsigned any = 0;
@@ -634,6 +709,9 @@ SCAN_INLINE int64_t map_tokens(token_source *s, const cembed_analyzer *a, const 
         return done;
     }
     const cembed_vocab *v = m->v;
+    /* in locals: the stores to dst could otherwise alias them */
+    const int64_t limit = m->limit, oov = m->oov;
+    const int emit_values = m->emit_values, has_oov = m->has_oov;
     /* two batches in a pipeline: a batch's slots load while the batch
      * before is looked up, and its entries while the next is scanned and
      * hashed (a vocabulary larger than the cache misses twice a token) */
@@ -646,10 +724,11 @@ SCAN_INLINE int64_t map_tokens(token_source *s, const cembed_analyzer *a, const 
         for (int i = 0; i < nb && done < stop; i++) {
             int64_t id = cembed_vocab_find_padded(v, batch[i].p, batch[i].len, batch[i].w0,
                                                   batch[i].hash);
-            if (id >= 0 && (m->limit <= 0 || v->entries[id].value < m->limit)) {
-                *dst = m->emit_values ? v->entries[id].value : id;
-            } else if (m->has_oov) {
-                *dst = m->oov;
+            int64_t value = id >= 0 ? v->entries[id].value : 0;
+            if (id >= 0 && (limit <= 0 || value < limit)) {
+                *dst = emit_values ? value : id;
+            } else if (has_oov) {
+                *dst = oov;
             } else {
                 continue;
             }

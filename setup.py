@@ -149,7 +149,7 @@ extensions = [
     Extension(
         "cembed._text",
         ["cembed/_text.pyx"]
-        + c_sources("parallel.c", "tokenize.c", "vocab.c", "sequence.c", "murmur3.c"),
+        + c_sources("parallel.c", "isa.c", "tokenize.c", "vocab.c", "sequence.c", "murmur3.c"),
         **common,
     ),
     # ---- cembed.TextClassifier ----

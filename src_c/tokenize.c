@@ -287,6 +287,31 @@ SCAN_INLINE int next_raw_token(scanner *s, const cembed_analyzer *a, const uint8
 typedef unsigned (*prepare_fn)(const scan_ctx *c, const uint8_t *src, int64_t len, int lower,
                                uint8_t *dst, uint64_t *bits);
 
+/* The 64 bytes of a text from byte i: the text itself, or its last
+ * len - i < 64 bytes copied into a zeroed block (never read past its end). */
+static inline const uint8_t *block_at(const uint8_t *src, int64_t i, int64_t len, uint8_t *block)
+{
+    if (len - i >= 64)
+        return src + i;
+    memset(block, 0, 64);
+    if (len > i)
+        memcpy(block, src + i, (size_t)(len - i));
+    return block;
+}
+
+/* Store bitmap word w; in the last block (rem = len - 64 w < 64) also set
+ * every bit from the text's end on and the whole next word, and return 1. */
+static inline int put_bits(uint64_t *bits, int64_t w, uint64_t m, int64_t rem)
+{
+    if (rem >= 64) {
+        bits[w] = m;
+        return 0;
+    }
+    bits[w] = m | (~0ull << rem);
+    bits[w + 1] = ~0ull;
+    return 1;
+}
+
 #ifdef CEMBED_HAVE_SSE2
 /* The baseline on x86-64 (SSE2, no byte shuffle): a byte is a delimiter
  * when it lies in one of the ranges. */
@@ -306,13 +331,7 @@ static unsigned prepare_sse2(const scan_ctx *c, const uint8_t *src, int64_t len,
     for (;; i += 64, w++) {
         const int64_t rem = len - i;
         uint8_t block[64];
-        const uint8_t *in = src + i;
-        if (rem < 64) {
-            memset(block, 0, sizeof block);
-            if (rem > 0)
-                memcpy(block, in, (size_t)rem);
-            in = block;
-        }
+        const uint8_t *in = block_at(src, i, len, block);
         uint64_t m = 0;
         for (int q = 0; q < 4; q++) {
             __m128i b = _mm_loadu_si128((const __m128i *)(in + 16 * q));
@@ -328,12 +347,8 @@ static unsigned prepare_sse2(const scan_ctx *c, const uint8_t *src, int64_t len,
             }
             m |= (uint64_t)(uint32_t)_mm_movemask_epi8(d) << (16 * q);
         }
-        if (rem < 64) {
-            bits[w] = m | (~0ull << rem);
-            bits[w + 1] = ~0ull;
+        if (put_bits(bits, w, m, rem))
             break;
-        }
-        bits[w] = m;
     }
     return _mm_movemask_epi8(any) ? 0x80u : 0u;
 }
@@ -353,13 +368,7 @@ static unsigned prepare_baseline(const scan_ctx *c, const uint8_t *src, int64_t 
     for (;; i += 64, w++) {
         const int64_t rem = len - i;
         uint8_t block[64];
-        const uint8_t *in = src + i;
-        if (rem < 64) {
-            memset(block, 0, sizeof block);
-            if (rem > 0)
-                memcpy(block, in, (size_t)rem);
-            in = block;
-        }
+        const uint8_t *in = block_at(src, i, len, block);
         uint64_t m = 0;
         for (int k = 0; k < 64; k++) {
             uint8_t b = in[k];
@@ -368,12 +377,8 @@ static unsigned prepare_baseline(const scan_ctx *c, const uint8_t *src, int64_t 
             dst[i + k] = b;
             m |= (uint64_t)(cls[b] == BYTE_DELIM) << k;
         }
-        if (rem < 64) {
-            bits[w] = m | (~0ull << rem);
-            bits[w + 1] = ~0ull;
+        if (put_bits(bits, w, m, rem))
             return any;
-        }
-        bits[w] = m;
     }
 }
 
@@ -391,13 +396,7 @@ CEMBED_TARGET_AVX2 static unsigned prepare_avx2(const scan_ctx *c, const uint8_t
     for (;; i += 64, w++) {
         const int64_t rem = len - i;
         uint8_t block[64];
-        const uint8_t *in = src + i;
-        if (rem < 64) {
-            memset(block, 0, sizeof block);
-            if (rem > 0)
-                memcpy(block, in, (size_t)rem);
-            in = block;
-        }
+        const uint8_t *in = block_at(src, i, len, block);
         uint64_t m = 0;
         for (int h = 0; h < 2; h++) {
             __m256i b = _mm256_loadu_si256((const __m256i *)(in + 32 * h));
@@ -412,12 +411,8 @@ CEMBED_TARGET_AVX2 static unsigned prepare_avx2(const scan_ctx *c, const uint8_t
             uint32_t word = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(d, zero));
             m |= (uint64_t)word << (32 * h);
         }
-        if (rem < 64) {
-            bits[w] = m | (~0ull << rem);
-            bits[w + 1] = ~0ull;
+        if (put_bits(bits, w, m, rem))
             break;
-        }
-        bits[w] = m;
     }
     return (unsigned)_mm256_movemask_epi8(any) ? 0x80u : 0u;
 }
@@ -445,12 +440,8 @@ CEMBED_TARGET_AVX512 static unsigned prepare_avx512(const scan_ctx *c, const uin
         uint64_t m = _mm512_test_epi8_mask(
             _mm512_shuffle_epi8(lo_t, _mm512_and_si512(b, nib)),
             _mm512_shuffle_epi8(hi_t, _mm512_and_si512(_mm512_srli_epi16(b, 4), nib)));
-        if (rem < 64) {
-            bits[w] = m | (~0ull << rem);
-            bits[w + 1] = ~0ull;
+        if (put_bits(bits, w, m, rem))
             break;
-        }
-        bits[w] = m;
     }
     return any ? 0x80u : 0u;
 }

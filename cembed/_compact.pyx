@@ -11,6 +11,11 @@ from libcembed cimport *
 
 from cembed import _core
 
+# This module links its own copy of src_c/isa.c: run the path cembed._core
+# chose at import (where CEMBED_ISA is checked), whatever the environment says now.
+from cembed._core import _isa_name
+cembed_isa_select(_isa_name().encode())
+
 cnp.import_array()
 
 KINDS = {"float16": CEMBED_COMPACT_F16, "bfloat16": CEMBED_COMPACT_BF16,

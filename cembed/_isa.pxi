@@ -16,6 +16,11 @@ def _supported_isa():
     return [cembed_isa_name(i).decode() for i in range(CEMBED_ISA_COUNT) if cembed_isa_supported(i)]
 
 
+def _isa_name():
+    """The path the kernels run (the other extension modules follow it)."""
+    return cembed_isa_name(cembed_isa()).decode()
+
+
 def _choose_isa():
     """Choose the path from CEMBED_ISA (unset or empty: the best the CPU has)."""
     requested = os.environ.get("CEMBED_ISA", "").strip().lower()
@@ -58,8 +63,9 @@ def build_info():
     on x86-64 also ``avx2``: AVX2 + FMA + F16C, and ``avx512``: AVX-512
     F/BW/VL/DQ) and run the best path the CPU supports, or the one named by
     the environment variable ``CEMBED_ISA`` when cembed is imported (a path
-    the CPU lacks raises ``ValueError`` at import). Every path gives
-    bitwise the same results.
+    the CPU lacks raises ``ValueError`` at import). Every extension module
+    (text, compact tables, the models) runs the path chosen then. Every
+    path gives bitwise the same results.
 
     Returns
     -------
@@ -78,7 +84,7 @@ def build_info():
     >>> sorted(info["kernels"])
     ['accumulate', 'check_indices', 'embedding_bag', 'gather', 'optimizers']
     """
-    isa = cembed_isa_name(cembed_isa()).decode()
+    isa = _isa_name()
     return {
         "compiler": cembed_compiler().decode(),
         "openmp": bool(cembed_openmp_enabled()),

@@ -27,6 +27,11 @@ from libcembed cimport *
 
 from cembed._core cimport num_threads
 
+# This module links its own copy of src_c/isa.c: run the path cembed._core
+# chose at import (where CEMBED_ISA is checked), whatever the environment says now.
+from cembed._core import _isa_name
+cembed_isa_select(_isa_name().encode())
+
 cnp.import_array()
 
 cdef extern from "Python.h":

@@ -59,6 +59,16 @@ def test_cembed_isa_case_and_empty():
     assert proc.stdout.strip() == cembed.build_info()["supported_isa"][-1], proc.stderr
 
 
+def test_every_extension_module_runs_the_path_chosen_at_import():
+    # each extension module links its own copy of isa.c; all follow the path
+    # cembed._core chose (and checked), not the raw or later environment
+    code = ("import os, cembed, cembed._core; os.environ['CEMBED_ISA'] = 'no-such-path'; "
+            "import cembed._compact, cembed._text, cembed.models._classifier, "
+            "cembed.models._word2vec; print(cembed._compact.isa())")
+    proc = run_python(["-c", code], isa=" Baseline ")
+    assert proc.returncode == 0 and proc.stdout.strip() == "baseline", proc.stderr
+
+
 def test_unknown_cembed_isa_is_an_error_at_import():
     proc = run_python(["-c", "import cembed"], isa="sse9")
     assert proc.returncode != 0

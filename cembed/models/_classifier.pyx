@@ -17,6 +17,11 @@ from libc.string cimport memset
 
 from libcembed cimport *
 
+# This module links its own copy of src_c/isa.c: run the path cembed._core
+# chose at import (where CEMBED_ISA is checked), whatever the environment says now.
+from cembed._core import _isa_name
+cembed_isa_select(_isa_name().encode())
+
 cnp.import_array()
 
 cdef extern from "Python.h":

@@ -14,6 +14,11 @@ from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 from libcembed cimport *
 
+# This module links its own copy of src_c/isa.c: run the path cembed._core
+# chose at import (where CEMBED_ISA is checked), whatever the environment says now.
+from cembed._core import _isa_name
+cembed_isa_select(_isa_name().encode())
+
 cnp.import_array()
 
 MAX_SENTENCE = CEMBED_W2V_MAX_SENTENCE

@@ -12,6 +12,8 @@ through cembed's own evaluation, which gives gensim's numbers).
 
     python benchmarks/bench_word2vec.py            # 3 epochs, 3 runs each
     python benchmarks/bench_word2vec.py --quick    # 1 epoch, a quarter of the text, 1 run
+    python benchmarks/bench_word2vec.py --probe --models cbow --runs 1
+                                                   # where the time goes: CPU s of one epoch
 
 Words/s counts the corpus tokens times the epochs over the wall time of
 training (vocabulary building excluded for both). The machine is shared:
@@ -56,27 +58,27 @@ def questions_words():
     return os.path.join(os.path.dirname(gensim.__file__), "test", "test_data", "questions-words.txt")
 
 
-def run_gensim(corpus, words, params, epochs):
+def run_gensim(corpus, words, params, epochs, workers=2, score=True):
     from gensim.models import Word2Vec
 
     model = Word2Vec(vector_size=params["vector_size"], window=params["window"],
                      min_count=params["min_count"], sg=params["sg"], negative=params["negative"],
-                     workers=2, seed=1)
+                     workers=workers, seed=1)
     model.build_vocab(corpus_file=corpus)
     start, cpu = time.perf_counter(), time.process_time()
     model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=epochs)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    accuracy, _ = model.wv.evaluate_word_analogies(questions_words())
+    accuracy = model.wv.evaluate_word_analogies(questions_words())[0] if score else float("nan")
     return words * epochs / seconds, accuracy, seconds, cpu
 
 
-def run_cembed(corpus, words, params, epochs, hogwild=False):
+def run_cembed(corpus, words, params, epochs, hogwild=False, workers=2, threads=2, score=True):
     import cembed
 
-    cembed.set_num_threads(2)
+    cembed.set_num_threads(threads)
     model = cembed.Word2Vec(vector_size=params["vector_size"], window=params["window"],
                             min_count=params["min_count"], sg=params["sg"],
-                            negative=params["negative"], workers=2, seed=1, epochs=epochs)
+                            negative=params["negative"], workers=workers, seed=1, epochs=epochs)
     model.build_vocab(corpus_file=corpus)
     start, cpu = time.perf_counter(), time.process_time()
     if hogwild:  # the unsynchronised variant, to measure what determinism costs
@@ -89,8 +91,37 @@ def run_cembed(corpus, words, params, epochs, hogwild=False):
     else:
         model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=epochs)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    accuracy, _ = model.wv.evaluate_word_analogies(questions_words())
+    accuracy = model.wv.evaluate_word_analogies(questions_words())[0] if score else float("nan")
     return words * epochs / seconds, accuracy, seconds, cpu
+
+
+def probe(corpus, words, models, runs):
+    """One epoch of each model, CPU and wall seconds: where cembed's time
+    goes between one worker, two reproducible workers on one and on two
+    threads, and two unsynchronised ones; gensim with one and two workers."""
+    print("probe: 1 epoch; CPU s / wall s per configuration, medians of the runs")
+    setups = [("gensim, 1 worker", lambda p: run_gensim(corpus, words, p, 1, workers=1, score=False)),
+              ("gensim, 2 workers", lambda p: run_gensim(corpus, words, p, 1, score=False)),
+              ("cembed, 1 worker, 1 thread",
+               lambda p: run_cembed(corpus, words, p, 1, workers=1, threads=1, score=False)),
+              ("cembed, 2 workers, 1 thread",
+               lambda p: run_cembed(corpus, words, p, 1, threads=1, score=False)),
+              ("cembed, 2 workers, 2 threads", lambda p: run_cembed(corpus, words, p, 1, score=False)),
+              ("cembed, 2 workers, 2 threads, hogwild",
+               lambda p: run_cembed(corpus, words, p, 1, hogwild=True, score=False))]
+    for sg, name in ((1, "sg"), (0, "cbow")):
+        if name not in models:
+            continue
+        params = dict(vector_size=100, window=5, min_count=5, sg=sg, negative=5)
+        times = {label: [] for label, _ in setups}
+        for _ in range(runs):  # interleaved
+            for label, run in setups:
+                times[label].append(run(params)[2:])
+        for label, _ in setups:
+            cpu = statistics.median(t[1] for t in times[label])
+            wall = statistics.median(t[0] for t in times[label])
+            print(f"{name:6} {label:40} {cpu:7.2f} {wall:7.2f}")
+        sys.stdout.flush()
 
 
 def main(argv=None):
@@ -100,12 +131,17 @@ def main(argv=None):
     parser.add_argument("--hogwild", action="store_true", help="also time cembed without synchronisation")
     parser.add_argument("--models", default="sg,cbow", help="sg, cbow or both (sg,cbow)")
     parser.add_argument("--each", action="store_true", help="print every run: wall and CPU seconds")
+    parser.add_argument("--probe", action="store_true",
+                        help="1 epoch, CPU seconds: 1 and 2 workers on 1 and 2 threads, hogwild, gensim")
     args = parser.parse_args(argv)
     epochs = 1 if args.quick else 3
     runs = args.runs or (1 if args.quick else 3)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = os.path.join(tmp, "gcide.txt")
         words = gcide_corpus(corpus, 0.25 if args.quick else 1.0)
+        if args.probe:
+            probe(corpus, words, args.models.split(","), runs)
+            return
         print(f"corpus: dict-gcide, {words:,} words; vector_size 100, window 5, min_count 5, "
               f"negative 5, {epochs} epochs, 2 workers; {runs} run(s), medians")
         print(f"{'model':6} {'tool':16} {'words/s':>12} {'analogies':>10} {'speed-up':>9} {'points':>7}")

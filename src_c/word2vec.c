@@ -412,6 +412,8 @@ int cembed_word2vec_ids_file(const cembed_vocab *vocab, const char *path, cembed
 #define ROUND_WORDS_SG 65536
 #define ROUND_WORDS_CBOW 65536
 #define LCG_MASK 281474976710655ULL
+/* rows the merge fetches ahead of the one it merges */
+#define MERGE_AHEAD 8
 
 /* gensim's EXP_TABLE: the logistic function at 1000 points of [-6, 6) */
 static void fill_exp_table(float *table)
@@ -897,6 +899,25 @@ CEMBED_INLINE void merge_views_body(const int isa, w2v_view *const *views, int64
     for (int64_t k = 0; k < workers; k++) {
         const w2v_view *v = views[k];
         for (int64_t s = 0; s < v->used; s++) {
+            /* two stages ahead: the slots of a later row, then the master
+             * row and the other workers' copies of a nearer one */
+            if (s + 2 * MERGE_AHEAD < v->used) {
+                const int64_t far = v->touched[s + 2 * MERGE_AHEAD];
+                if (far % tn == tid)
+                    for (int64_t j = k + 1; j < workers; j++)
+                        cembed_prefetch_bytes(views[j]->slot + far, 4);
+            }
+            if (s + MERGE_AHEAD < v->used) {
+                const int64_t near = v->touched[s + MERGE_AHEAD];
+                if (near % tn == tid) {
+                    cembed_prefetch_bytes_w(v->master + near * dim, dim * 4);
+                    for (int64_t j = k + 1; j < workers; j++) {
+                        const int32_t slot = views[j]->slot[near];
+                        if (slot >= 0)
+                            cembed_prefetch_bytes(views[j]->rows + (int64_t)slot * dim, dim * 4);
+                    }
+                }
+            }
             const int64_t row = v->touched[s];
             if (row % tn != tid)
                 continue;

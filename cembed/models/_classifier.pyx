@@ -56,6 +56,47 @@ cdef int _check_file(int status, cembed_w2v_error *err, object path) except -1:
     return _check(status)
 
 
+# the file readers of the C core, run by _path_call
+cdef enum:
+    COUNT_FILE = 0
+    ADD_FILE = 1
+    READ_FILE = 2
+
+
+cdef struct _file_args:
+    cembed_ft_dict *d
+    cembed_ft_data *x
+    int64_t min_count
+    int64_t min_count_label
+    int64_t buckets
+    int word_ngrams
+    int64_t n
+
+
+cdef int _file_call(int which, _file_args *a, const char *path,
+                    cembed_w2v_error *err) noexcept nogil:
+    if which == COUNT_FILE:
+        return cembed_ft_dict_count_file(a.d, path, &a.n, err)
+    if which == ADD_FILE:
+        return cembed_ft_data_add_file(a.x, a.d, path, err)
+    return cembed_ft_read_file(a.d, a.x, path, a.min_count, a.min_count_label, a.buckets,
+                               a.word_ngrams, &a.n, err)
+
+
+cdef int64_t _path_call(int which, _file_args *a, object path) except -1:
+    """One of the C file readers on path, without the GIL; its errors
+    raised; the number of examples it read (0 for ADD_FILE)."""
+    cdef bytes p = os.fsencode(path)
+    cdef const char *cp = p
+    cdef cembed_w2v_error err
+    cdef int st
+    memset(&err, 0, sizeof(err))
+    with nogil:
+        st = _file_call(which, a, cp, &err)
+    _check_file(st, &err, path)
+    return a.n
+
+
 cdef class _Chunk:
     """A chunk of texts as C sees them: str texts as UTF-8 pointers, or
     token lists packed into one buffer with offsets."""
@@ -204,16 +245,10 @@ cdef class Dictionary:
     def count_file(self, path):
         """Count the words and labels of a fastText training file; returns
         the number of examples."""
-        cdef bytes p = os.fsencode(path)
-        cdef const char *cp = p
-        cdef cembed_w2v_error err
-        cdef int64_t n = 0
-        cdef int st
-        memset(&err, 0, sizeof(err))
-        with nogil:
-            st = cembed_ft_dict_count_file(self.d, cp, &n, &err)
-        _check_file(st, &err, path)
-        return n
+        cdef _file_args a
+        memset(&a, 0, sizeof(a))
+        a.d = self.d
+        return _path_call(COUNT_FILE, &a, path)
 
     def finalize(self, int64_t min_count, int64_t min_count_label, int64_t buckets,
                  int word_ngrams):
@@ -323,30 +358,21 @@ cdef class Examples:
         return _check(st)
 
     def add_file(self, Dictionary d, path):
-        cdef bytes p = os.fsencode(path)
-        cdef const char *cp = p
-        cdef cembed_w2v_error err
-        cdef int st
-        memset(&err, 0, sizeof(err))
-        with nogil:
-            st = cembed_ft_data_add_file(self.x, d.d, cp, &err)
-        _check_file(st, &err, path)
+        cdef _file_args a
+        memset(&a, 0, sizeof(a))
+        a.d, a.x = d.d, self.x
+        _path_call(ADD_FILE, &a, path)
 
     def read_file(self, Dictionary d, path, int64_t min_count, int64_t min_count_label,
                   int64_t buckets, int word_ngrams):
         """Count, finalize and encode a fastText training file in one pass
         (d new, self empty); returns the number of examples."""
-        cdef bytes p = os.fsencode(path)
-        cdef const char *cp = p
-        cdef cembed_w2v_error err
-        cdef int64_t n = 0
-        cdef int st
-        memset(&err, 0, sizeof(err))
-        with nogil:
-            st = cembed_ft_read_file(d.d, self.x, cp, min_count, min_count_label, buckets,
-                                     word_ngrams, &n, &err)
-        _check_file(st, &err, path)
-        return n
+        cdef _file_args a
+        memset(&a, 0, sizeof(a))
+        a.d, a.x = d.d, self.x
+        a.min_count, a.min_count_label, a.buckets, a.word_ngrams = (min_count, min_count_label,
+                                                                   buckets, word_ngrams)
+        return _path_call(READ_FILE, &a, path)
 
     def max_labels(self):
         """The most labels an example has (0 when there is none)."""

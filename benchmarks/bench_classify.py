@@ -42,9 +42,10 @@ setting: dim 50, 10 epochs, learning rate 0.5):
 - accuracy: top-1 prediction on the test texts;
 - training words/s: whitespace tokens of the training texts x epochs / the
   wall time of training from the file (reading it included);
-- prediction texts/s: the test texts as a list of ``str`` in, labels out
-  (tokenization included): ``TextClassifier.predict``, fastText's
-  ``model.predict(list)``, fasttext-new's ``predict_batch(list, threads=)``;
+- prediction texts/s: the test texts as a list of ``str`` in, a list of
+  labels out (tokenization included): ``TextClassifier.predict(list).tolist()``,
+  fastText's ``model.predict(list)``, fasttext-new's
+  ``predict_batch(list, threads=)`` (their labels with the prefix stripped);
 - model file size: ``TextClassifier.save`` against fastText's ``.bin``.
 
 ``--compact`` measures instead what issue 14 asks of the compact tables:
@@ -243,7 +244,10 @@ def make_tools(names, threads):
             written = model.save(path + ".cembed")
             return os.path.getsize(written if isinstance(written, (str, os.PathLike)) else path + ".cembed")
 
-        tools.append(Tool("cembed", train, lambda m, texts: [_strip(x) for x in m.predict(texts)], save))
+        # predict returns the labels without fastText's prefix (fit removed
+        # it): tolist() makes them the list of Python labels the other tools
+        # give, with no per-label strip
+        tools.append(Tool("cembed", train, lambda m, texts: m.predict(texts).tolist(), save))
     for module, name in (("fasttext", "fastText"), ("fasttext_new", "fasttext-new")):
         if name not in names and module not in names:
             continue

@@ -405,8 +405,17 @@ static void file_delims(uint8_t *delim)
     delim['\n'] = 1;
 }
 
-int cembed_ft_dict_count_file(cembed_ft_dict *d, const char *path, int64_t *num_lines,
-                              cembed_w2v_error *err)
+/* What is done with each line of a training file: its tokens are
+ * line[spans[2k] .. spans[2k] + spans[2k+1]); *has_label says whether one
+ * of them is a label. */
+typedef int (*line_fn)(void *ctx, const char *line, const int64_t *spans, int64_t ns,
+                       int *has_label);
+
+/* fn on each non-blank line of a training file, split at fastText's white
+ * space into spans (scratch); a line without a label is a format error that
+ * names it. *num_lines (may be NULL): the lines handed to fn. */
+static int each_line(const char *path, i64buf *spans, line_fn fn, void *ctx, int64_t *num_lines,
+                     cembed_w2v_error *err)
 {
     uint8_t delim[256];
     file_delims(delim);
@@ -421,11 +430,11 @@ int cembed_ft_dict_count_file(cembed_ft_dict *d, const char *path, int64_t *num_
         st = reader_next(&r, &line, &len, &got, err);
         if (st != CEMBED_OK || !got)
             break;
-        st = split_spans(delim, line, len, &d->spans);
-        if (st != CEMBED_OK || d->spans.size == 0)
+        st = split_spans(delim, line, len, spans);
+        if (st != CEMBED_OK || spans->size == 0)
             continue; /* a blank line is no example */
-        int has_label;
-        st = count_spans(d, line, d->spans.data, d->spans.size / 2, &has_label);
+        int has_label = 0;
+        st = fn(ctx, line, spans->data, spans->size / 2, &has_label);
         if (st == CEMBED_OK && !has_label) {
             err->line = r.line;
             snprintf(err->message, sizeof(err->message), "line %lld has no label (no token starts with the label prefix)", (long long)r.line);
@@ -437,6 +446,18 @@ int cembed_ft_dict_count_file(cembed_ft_dict *d, const char *path, int64_t *num_
     if (num_lines)
         *num_lines = n;
     return st;
+}
+
+static int count_line(void *ctx, const char *line, const int64_t *spans, int64_t ns,
+                      int *has_label)
+{
+    return count_spans((cembed_ft_dict *)ctx, line, spans, ns, has_label);
+}
+
+int cembed_ft_dict_count_file(cembed_ft_dict *d, const char *path, int64_t *num_lines,
+                              cembed_w2v_error *err)
+{
+    return each_line(path, &d->spans, count_line, d, num_lines, err);
 }
 
 /* ---- the final dictionary -------------------------------------------------- */
@@ -731,37 +752,24 @@ int cembed_ft_data_add_tokens(cembed_ft_data *x, const cembed_ft_dict *d, const 
     return add_source(x, d, &src, n, labels, label_off);
 }
 
+typedef struct {
+    cembed_ft_data *x;
+    const cembed_ft_dict *d;
+} encode_ctx;
+
+static int encode_line(void *ctx, const char *line, const int64_t *spans, int64_t ns,
+                       int *has_label)
+{
+    const encode_ctx *c = (const encode_ctx *)ctx;
+    int st = encode_spans(c->d, c->x, line, spans, ns, 1, has_label);
+    return st == CEMBED_OK ? i64_push(&c->x->lab_off, c->x->labels.size) : st;
+}
+
 int cembed_ft_data_add_file(cembed_ft_data *x, const cembed_ft_dict *d, const char *path,
                             cembed_w2v_error *err)
 {
-    uint8_t delim[256];
-    file_delims(delim);
-    line_reader r;
-    int st = reader_open(&r, path, err);
-    if (st != CEMBED_OK)
-        return st;
-    const char *line;
-    int64_t len;
-    int got = 1;
-    while (st == CEMBED_OK) {
-        st = reader_next(&r, &line, &len, &got, err);
-        if (st != CEMBED_OK || !got)
-            break;
-        st = split_spans(delim, line, len, &x->spans);
-        if (st != CEMBED_OK || x->spans.size == 0)
-            continue;
-        int has_label;
-        st = encode_spans(d, x, line, x->spans.data, x->spans.size / 2, 1, &has_label);
-        if (st == CEMBED_OK)
-            st = i64_push(&x->lab_off, x->labels.size);
-        if (st == CEMBED_OK && !has_label) {
-            err->line = r.line;
-            snprintf(err->message, sizeof(err->message), "line %lld has no label (no token starts with the label prefix)", (long long)r.line);
-            st = CEMBED_ERR_FORMAT;
-        }
-    }
-    reader_close(&r);
-    return st;
+    encode_ctx c = {x, d};
+    return each_line(path, &x->spans, encode_line, &c, NULL, err);
 }
 
 /* One line of a file as a provisional example: its words' entries in the
@@ -825,6 +833,28 @@ static int read_line_counted(cembed_ft_dict *d, cembed_ft_data *x, const char *l
     return CEMBED_OK;
 }
 
+typedef struct {
+    cembed_ft_dict *d;
+    cembed_ft_data *x;
+    int64_t buckets;
+    int word_ngrams;
+} read_ctx;
+
+/* read_line_counted, then the example's offsets. */
+static int read_line(void *ctx, const char *line, const int64_t *spans, int64_t ns,
+                     int *has_label)
+{
+    const read_ctx *c = (const read_ctx *)ctx;
+    cembed_ft_data *x = c->x;
+    int st = read_line_counted(c->d, x, line, spans, ns, c->buckets, c->word_ngrams, has_label);
+    if (st == CEMBED_OK
+        && (i64_push(&x->row_off, x->rows.size) != CEMBED_OK
+            || i64_push(&x->lab_off, x->labels.size) != CEMBED_OK
+            || i64_push(&x->tok, x->tok.data[x->tok.size - 1] + ns + 1) != CEMBED_OK))
+        st = CEMBED_ERR_NOMEM;
+    return st;
+}
+
 /* Entries [off[e], off[e+1]) of v mapped in place: v >= 0 to map[v]
  * (dropped when -1), v < 0 to base - 1 - v. */
 static void remap_entries(int32_t *v, int64_t *off, int64_t n, const int32_t *map, int64_t base)
@@ -850,41 +880,8 @@ int cembed_ft_read_file(cembed_ft_dict *d, cembed_ft_data *x, const char *path,
 {
     if (buckets < 0 || word_ngrams < 1 || cembed_ft_data_size(x) != 0 || d->doc != 0)
         return CEMBED_ERR_VALUE;
-    const int64_t nb = word_ngrams > 1 ? buckets : 0;
-    uint8_t delim[256];
-    file_delims(delim);
-    line_reader r;
-    int st = reader_open(&r, path, err);
-    if (st != CEMBED_OK)
-        return st;
-    const char *line;
-    int64_t len, n = 0;
-    int got = 1;
-    while (st == CEMBED_OK) {
-        st = reader_next(&r, &line, &len, &got, err);
-        if (st != CEMBED_OK || !got)
-            break;
-        st = split_spans(delim, line, len, &x->spans);
-        if (st != CEMBED_OK || x->spans.size == 0)
-            continue; /* a blank line is no example */
-        const int64_t ns = x->spans.size / 2;
-        int has_label;
-        st = read_line_counted(d, x, line, x->spans.data, ns, nb, word_ngrams, &has_label);
-        if (st == CEMBED_OK && !has_label) {
-            err->line = r.line;
-            snprintf(err->message, sizeof(err->message), "line %lld has no label (no token starts with the label prefix)", (long long)r.line);
-            st = CEMBED_ERR_FORMAT;
-        }
-        if (st == CEMBED_OK
-            && (i64_push(&x->row_off, x->rows.size) != CEMBED_OK
-                || i64_push(&x->lab_off, x->labels.size) != CEMBED_OK
-                || i64_push(&x->tok, x->tok.data[x->tok.size - 1] + ns + 1) != CEMBED_OK))
-            st = CEMBED_ERR_NOMEM;
-        n++;
-    }
-    reader_close(&r);
-    if (num_lines)
-        *num_lines = n;
+    read_ctx c = {d, x, word_ngrams > 1 ? buckets : 0, word_ngrams};
+    int st = each_line(path, &x->spans, read_line, &c, num_lines, err);
     if (st != CEMBED_OK)
         return st;
     const int64_t nw = cembed_vocab_size(d->count_words), nl = cembed_vocab_size(d->count_labels);

@@ -294,6 +294,30 @@ def test_predict_shapes_threshold_and_proba():
     assert clf.transform(["a b", ""]).shape == (2, 8)
 
 
+
+def test_predict_threshold_drops_a_later_text_and_follows_new_tables():
+    """k = 1 labels with one text under the threshold after others over it
+    (None in its place only), and prediction after input_ or output_ is
+    replaced reads the new tables, not the ones of an earlier call."""
+    texts, labels = ["a b", "c d", "e f"] * 10, ["x", "y", "z"] * 10
+    clf = TextClassifier(dim=8, epochs=30, learning_rate=0.5).fit(texts, labels)
+    queries = ["a b", "c d", "zzz"]
+    best = clf.predict_proba(queries).max(axis=1)
+    assert best[2] < best[:2].min()
+    cut = float(best[2] + best[:2].min()) / 2
+    got = clf.predict(queries, threshold=cut)
+    assert got.dtype == object and got.tolist() == ["x", "y", None]
+    assert clf.predict(queries).tolist()[:2] == ["x", "y"]
+    wo = clf.output_
+    clf.output_ = np.ascontiguousarray(wo[::-1])  # labels' rows swapped: x <-> z
+    assert clf.predict(["a b"]).tolist() == ["z"]
+    clf.output_ = wo
+    wi = clf.input_
+    clf.input_ = np.zeros_like(wi)  # every text's vector is 0: equal scores
+    np.testing.assert_allclose(clf.predict_proba(["a b"]), 1 / 3, rtol=1e-6)
+    clf.input_ = wi
+    assert clf.predict(["a b"]).tolist() == ["x"]
+
 def test_text_without_known_words_gets_a_prediction():
     clf = TextClassifier(dim=8, epochs=5).fit(["a b", "c d"], ["x", "y"])
     assert clf.predict(["", "zzz qqq", []]).shape == (3,)

@@ -61,6 +61,47 @@ cdef int _check_file(int status, cembed_w2v_error *err, object path) except -1:
     return _check(status)
 
 
+# the file readers of the C core, run by _path_call
+cdef enum:
+    COUNT_FILE = 0
+    ADD_FILE = 1
+    READ_FILE = 2
+
+
+cdef struct _file_args:
+    cembed_ft_dict *d
+    cembed_ft_data *x
+    int64_t min_count
+    int64_t min_count_label
+    int64_t buckets
+    int word_ngrams
+    int64_t n
+
+
+cdef int _file_call(int which, _file_args *a, const char *path,
+                    cembed_w2v_error *err) noexcept nogil:
+    if which == COUNT_FILE:
+        return cembed_ft_dict_count_file(a.d, path, &a.n, err)
+    if which == ADD_FILE:
+        return cembed_ft_data_add_file(a.x, a.d, path, err)
+    return cembed_ft_read_file(a.d, a.x, path, a.min_count, a.min_count_label, a.buckets,
+                               a.word_ngrams, &a.n, err)
+
+
+cdef int64_t _path_call(int which, _file_args *a, object path) except -1:
+    """One of the C file readers on path, without the GIL; its errors
+    raised; the number of examples it read (0 for ADD_FILE)."""
+    cdef bytes p = os.fsencode(path)
+    cdef const char *cp = p
+    cdef cembed_w2v_error err
+    cdef int st
+    memset(&err, 0, sizeof(err))
+    with nogil:
+        st = _file_call(which, a, cp, &err)
+    _check_file(st, &err, path)
+    return a.n
+
+
 cdef class _Chunk:
     """A chunk of texts as C sees them: str texts as UTF-8 pointers, or
     token lists packed into one buffer with offsets."""
@@ -209,16 +250,10 @@ cdef class Dictionary:
     def count_file(self, path):
         """Count the words and labels of a fastText training file; returns
         the number of examples."""
-        cdef bytes p = os.fsencode(path)
-        cdef const char *cp = p
-        cdef cembed_w2v_error err
-        cdef int64_t n = 0
-        cdef int st
-        memset(&err, 0, sizeof(err))
-        with nogil:
-            st = cembed_ft_dict_count_file(self.d, cp, &n, &err)
-        _check_file(st, &err, path)
-        return n
+        cdef _file_args a
+        memset(&a, 0, sizeof(a))
+        a.d = self.d
+        return _path_call(COUNT_FILE, &a, path)
 
     def finalize(self, int64_t min_count, int64_t min_count_label, int64_t buckets,
                  int word_ngrams):
@@ -328,30 +363,21 @@ cdef class Examples:
         return _check(st)
 
     def add_file(self, Dictionary d, path):
-        cdef bytes p = os.fsencode(path)
-        cdef const char *cp = p
-        cdef cembed_w2v_error err
-        cdef int st
-        memset(&err, 0, sizeof(err))
-        with nogil:
-            st = cembed_ft_data_add_file(self.x, d.d, cp, &err)
-        _check_file(st, &err, path)
+        cdef _file_args a
+        memset(&a, 0, sizeof(a))
+        a.d, a.x = d.d, self.x
+        _path_call(ADD_FILE, &a, path)
 
     def read_file(self, Dictionary d, path, int64_t min_count, int64_t min_count_label,
                   int64_t buckets, int word_ngrams):
         """Count, finalize and encode a fastText training file in one pass
         (d new, self empty); returns the number of examples."""
-        cdef bytes p = os.fsencode(path)
-        cdef const char *cp = p
-        cdef cembed_w2v_error err
-        cdef int64_t n = 0
-        cdef int st
-        memset(&err, 0, sizeof(err))
-        with nogil:
-            st = cembed_ft_read_file(d.d, self.x, cp, min_count, min_count_label, buckets,
-                                     word_ngrams, &n, &err)
-        _check_file(st, &err, path)
-        return n
+        cdef _file_args a
+        memset(&a, 0, sizeof(a))
+        a.d, a.x = d.d, self.x
+        a.min_count, a.min_count_label, a.buckets, a.word_ngrams = (min_count, min_count_label,
+                                                                   buckets, word_ngrams)
+        return _path_call(READ_FILE, &a, path)
 
     def max_labels(self):
         """The most labels an example has (0 when there is none)."""
@@ -485,9 +511,11 @@ cdef const void *_table_data(object table, int kind, int64_t dim) except NULL:
     CEMBED_FT_F32) or a compact table's packed rows (uint8, row-contiguous)."""
     cdef cnp.ndarray a = table
     cdef int64_t rb = dim * 4 if kind == CEMBED_FT_F32 else cembed_compact_row_bytes(kind, dim)
-    if not a.flags.c_contiguous or a.ndim != 2 or rb < 0 or a.shape[1] * a.itemsize != rb:
+    # the C-level checks: prediction calls this once a call
+    if (not cnp.PyArray_IS_C_CONTIGUOUS(a) or cnp.PyArray_NDIM(a) != 2 or rb < 0
+            or cnp.PyArray_DIM(a, 1) * cnp.PyArray_ITEMSIZE(a) != rb):
         raise ValueError("the input table is not a contiguous table of the model's rows")
-    if kind == CEMBED_FT_F32 and a.dtype != np.float32:
+    if kind == CEMBED_FT_F32 and cnp.PyArray_TYPE(a) != cnp.NPY_FLOAT32:
         raise ValueError("the input table must be float32")
     if a.shape[0] == 0:
         return <const void *> &_NO_ROWS
@@ -513,6 +541,31 @@ def hidden(table, int kind, int64_t dim, Examples x):
     return out
 
 
+cdef inline cnp.ndarray _empty2(int64_t rows, int64_t cols, int typenum):
+    cdef cnp.npy_intp shape[2]
+    shape[0] = rows
+    shape[1] = cols
+    return cnp.PyArray_EMPTY(2, shape, typenum, 0)
+
+
+def first_labels(cnp.ndarray top, cnp.ndarray by_id):
+    """by_id[top[:, 0]], or None when a text has no label there (-1):
+    the labels of k = 1 in one pass over top (an int32 (n, k) array from
+    predict_texts)."""
+    cdef Py_ssize_t i, n = cnp.PyArray_DIM(top, 0), k = cnp.PyArray_DIM(top, 1)
+    cdef const int32_t *t
+    if cnp.PyArray_TYPE(top) != cnp.NPY_INT32 or not cnp.PyArray_IS_C_CONTIGUOUS(top) \
+            or cnp.PyArray_NDIM(top) != 2:
+        raise ValueError("top must be a contiguous (n, k) int32 array")
+    t = <const int32_t *> cnp.PyArray_DATA(top)
+    if k == 0:
+        return None
+    for i in range(n):
+        if t[i * k] < 0:
+            return None
+    return by_id.take(top[:, 0])
+
+
 def predict_texts(Dictionary d, list texts, table, int kind, int64_t dim, wo, int loss, parent,
                   binary, int64_t k, double threshold, bint want_hidden, bint want_proba):
     """Texts to (hidden, proba, top, top_p) in one C call per chunk of texts
@@ -520,23 +573,26 @@ def predict_texts(Dictionary d, list texts, table, int kind, int64_t dim, wo, in
     (n, dim) when want_hidden, proba (n, nlabels) when want_proba, top and
     top_p (n, k) when k > 0, else None."""
     cdef const void *wi = _table_data(table, kind, dim)
-    cdef int64_t rows = table.shape[0]
+    cdef int64_t rows = cnp.PyArray_DIM(<cnp.ndarray> table, 0)
     cdef Py_ssize_t n = len(texts)
-    cdef const float[:, ::1] w
+    cdef cnp.ndarray w
     cdef const float *wp = NULL
     cdef int64_t nl = 0
     cdef const int32_t *pp = _tree_parent(parent)
     cdef const uint8_t *bp = _tree_binary(binary)
     if wo is not None:
         w = wo
-        if w.shape[1] != dim:
+        if (cnp.PyArray_TYPE(w) != cnp.NPY_FLOAT32 or cnp.PyArray_NDIM(w) != 2
+                or not cnp.PyArray_IS_C_CONTIGUOUS(w)):
+            raise ValueError("the output table must be a contiguous 2-d float32 array")
+        if cnp.PyArray_DIM(w, 1) != dim:
             raise ValueError("the input and output tables have different dims")
-        nl = w.shape[0]
-        wp = &w[0, 0] if nl else NULL
-    hid = np.empty((n, dim), dtype=np.float32) if want_hidden else None
-    proba = np.empty((n, nl), dtype=np.float32) if want_proba else None
-    top = np.empty((n, k), dtype=np.int32) if k > 0 else None
-    top_p = np.empty((n, k), dtype=np.float32) if k > 0 else None
+        nl = cnp.PyArray_DIM(w, 0)
+        wp = <const float *> cnp.PyArray_DATA(w) if nl else NULL
+    hid = _empty2(n, dim, cnp.NPY_FLOAT32) if want_hidden else None
+    proba = _empty2(n, nl, cnp.NPY_FLOAT32) if want_proba else None
+    top = _empty2(n, k, cnp.NPY_INT32) if k > 0 else None
+    top_p = _empty2(n, k, cnp.NPY_FLOAT32) if k > 0 else None
     cdef float *hp
     cdef float *prp
     cdef int32_t *tp

@@ -503,16 +503,29 @@ class TextClassifier:
             self._output_cache = cached
         return cached[1]
 
+    def _model_args(self):
+        """(table, kind, dim, output layer, loss, parent, binary) as
+        predict_texts takes them, kept while input_, output_ and the tree
+        are the same objects (prediction asks once a call)."""
+        cached = self.__dict__.get("_model_cache")
+        if cached is None or cached[0] is not self.input_ or cached[1] is not self.output_ \
+                or cached[2] is not self._tree:
+            table, kind = self._input_table()
+            parent, binary = self._tree
+            args = (table, kind, int(self.input_.shape[1]), self._output_f32(),
+                    _core().LOSSES[self._loss], parent, binary)
+            cached = (self.input_, self.output_, self._tree, args)
+            self._model_cache = cached
+        return cached[3]
+
     def _run(self, texts, k=0, threshold=0.0, hidden=False, proba=False):
         """(hidden, proba, top, top_p) of texts in C: tokens, rows, pooling
         and scoring in one call per chunk, threads over texts."""
         texts = self._texts(texts)
-        table, kind = self._input_table()
-        core = _MODULES[1]
-        parent, binary = self._tree
-        wo = self._output_f32() if (proba or k) else None
-        return core.predict_texts(self._dict, texts, table, kind, int(self.input_.shape[1]), wo,
-                                  core.LOSSES[self._loss], parent, binary, int(k),
+        core = _core()
+        table, kind, dim, wo, loss, parent, binary = self._model_args()
+        return core.predict_texts(self._dict, texts, table, kind, dim,
+                                  wo if (proba or k) else None, loss, parent, binary, int(k),
                                   float(threshold), hidden, proba)
 
     def transform(self, texts):
@@ -551,11 +564,13 @@ class TextClassifier:
 
     def _top(self, texts, k, threshold):
         k = _check_int("k", k, 1)
-        if not (type(threshold) is float or isinstance(threshold, numbers.Real)) \
-                or isinstance(threshold, bool) or not math.isfinite(threshold):
+        if not (type(threshold) is float or (isinstance(threshold, numbers.Real)
+                                               and not isinstance(threshold, bool))) \
+                or not math.isfinite(threshold):
             raise ValueError(f"threshold must be a finite number, got {threshold!r}")
         self._check_fitted()
-        k = min(k, len(self._id_names))
+        if k > len(self._id_names):
+            k = len(self._id_names)
         _, _, top, prob = self._run(texts, k=k, threshold=threshold)
         return top, prob
 
@@ -622,9 +637,10 @@ class TextClassifier:
     def _labels_of(self, top, k):
         if k == 1 and not self.multilabel_:
             cls = self._by_id()
+            labels = _MODULES[1].first_labels(top, cls)
+            if labels is not None:
+                return labels
             col = top[:, 0] if top.shape[1] else np.full(len(top), -1, np.int32)
-            if not (col < 0).any():
-                return cls[col]
             out = np.empty(len(col), dtype=object)
             for i, j in enumerate(col):
                 out[i] = cls[j] if j >= 0 else None

@@ -19,8 +19,10 @@ times, at 2 threads:
 With ``--touch`` (needs a C compiler: ``cc``) it also times a touch probe
 per row size, the least work any bag must do (benchmarks/memory_limit.c's
 idea for packed rows): one load from each cache line of every looked-up
-row, rows prefetched 16 positions ahead (every line), the same bags of 64
-handed to the threads, no arithmetic. ``bag / touch`` near 1 means the bag
+row, the same bags of 64 handed to the threads, no arithmetic, with every
+line of the rows prefetched 4 to 128 positions ahead, into L1 or only into
+L2 (the settings memory_limit.c tries); a row size's touch time is its
+fastest setting's, named in the table. ``bag / touch`` near 1 means the bag
 is as fast as the memory system lets any kernel be for its bytes, and
 ``fp32 touch / dtype touch`` is the most any compact bag can lead torch's
 float32 bag by (when torch's runs at its touch limit).
@@ -63,21 +65,33 @@ THREADS = 2
 
 TOUCH_C = r"""
 #include <stdint.h>
+/* the lines of the row at position p + ahead, to L1 (l2 == 0) or to L2 only */
+#define PREFETCH_ROW(r, rb, l2)                                                 \
+    do {                                                                        \
+        if (l2) {                                                               \
+            for (int64_t o = 0; o < (rb); o += 64)                              \
+                __builtin_prefetch((r) + o, 0, 1);                              \
+            __builtin_prefetch((r) + (rb) - 1, 0, 1);                           \
+        } else {                                                                \
+            for (int64_t o = 0; o < (rb); o += 64)                              \
+                __builtin_prefetch((r) + o);                                    \
+            __builtin_prefetch((r) + (rb) - 1);                                 \
+        }                                                                       \
+    } while (0)
+
 uint32_t touch(const uint8_t *d, int64_t ld, int64_t rb, const int64_t *idx, int64_t nbags,
-               int64_t len, int ahead, int nt)
+               int64_t len, int ahead, int l2, int nt)
 {
     uint32_t s = 0;
     const int64_t n = nbags * len;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) reduction(+ : s)
     for (int64_t b0 = 0; b0 < nbags; b0 += 64) {
-        const int64_t hi = (b0 + 64 < nbags ? b0 + 64 : nbags) * len;
-        for (int64_t p = b0 * len; p < hi; p++) {
-            if (p + ahead < n) {
-                const uint8_t *r = d + idx[p + ahead] * ld;
-                for (int64_t o = 0; o < rb; o += 64)
-                    __builtin_prefetch(r + o);
-                __builtin_prefetch(r + rb - 1);
-            }
+        const int64_t lo = b0 * len, hi = (b0 + 64 < nbags ? b0 + 64 : nbags) * len;
+        for (int64_t p = lo; p < lo + ahead && p < hi; p++) /* the range's first rows */
+            PREFETCH_ROW(d + idx[p] * ld, rb, l2);
+        for (int64_t p = lo; p < hi; p++) {
+            if (p + ahead < n)
+                PREFETCH_ROW(d + idx[p + ahead] * ld, rb, l2);
             const uint8_t *r = d + idx[p] * ld;
             for (int64_t o = 0; o < rb; o += 64)
                 s += r[o];
@@ -87,6 +101,11 @@ uint32_t touch(const uint8_t *d, int64_t ld, int64_t rb, const int64_t *idx, int
     return s;
 }
 """
+# the touch probe's settings, as benchmarks/memory_limit.c tries them: rows
+# prefetched this many positions ahead, into L1 or only into L2 (whose miss
+# buffers keep more lines in flight); each row size's best setting is its limit
+TOUCH_AHEADS = (4, 8, 16, 32, 64, 128)
+TOUCH_SETTINGS = [(a, l2) for l2 in (0, 1) for a in TOUCH_AHEADS]
 
 
 def touch_probe(tmp):
@@ -105,7 +124,7 @@ def touch_probe(tmp):
     fn = ctypes.CDLL(lib).touch
     fn.restype = ctypes.c_uint32
     fn.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
-                   ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int]
+                   ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int, ctypes.c_int]
     return fn
 
 
@@ -155,11 +174,12 @@ def lookup_case(cembed, torch, table, tables, packed_t, idx, repeat, touch=None,
         "cembed fp32 bag": lambda: cembed.embedding_bag(table, idx),
     }
     if touch is not None:
-        B, L = idx.shape
         for name, a in [("float32", table)] + [(d, tables[d].data) for d in DTYPES]:
-            c[f"touch {name} rows"] = (lambda a: lambda: touch(
-                a.ctypes.data, a.strides[0], a.shape[1] * a.itemsize, idx.ctypes.data, B, L, 16,
-                threads))(a)
+            for ahead, l2 in TOUCH_SETTINGS:
+                c[f"touch {name} rows {ahead} {'L2' if l2 else 'L1'}"] = (
+                    lambda a, ahead, l2: lambda: touch(
+                        a.ctypes.data, a.strides[0], a.shape[1] * a.itemsize, idx.ctypes.data,
+                        B, L, ahead, l2, threads))(a, ahead, l2)
     for dtype in DTYPES:
         c[f"cembed {dtype} bag"] = (lambda T: lambda: cembed.embedding_bag(T, idx))(tables[dtype])
         c[f"cembed {dtype} gather"] = (lambda T: lambda: cembed.gather(T, idx))(tables[dtype])
@@ -168,7 +188,16 @@ def lookup_case(cembed, torch, table, tables, packed_t, idx, repeat, touch=None,
     got = cembed.embedding_bag(tables["int8"], idx)
     assert np.allclose(got, c["torch int8 bag"]().numpy(), rtol=1e-4, atol=1e-3)
     assert np.allclose(got, want.numpy(), rtol=1e-4, atol=1e-3)
-    return race(c, repeat)
+    r = race(c, repeat)
+    if touch is not None:  # each row size's touch time: its fastest setting
+        for name in ["float32"] + list(DTYPES):
+            keys = [k for k in r if k.startswith(f"touch {name} rows ")]
+            best = min(keys, key=r.get)
+            r[f"touch {name} rows"] = r[best]
+            r[f"touch {name} setting"] = " ".join(best.split()[-2:])
+            for k in keys:
+                del r[k]
+    return r
 
 
 def quantize_case(cembed, table, repeat):
@@ -293,7 +322,12 @@ def main(argv=None):
                             args.threads)
             print(f"D = {D}, {dist}:")
             for name in sorted(r, key=lambda n: (n.split()[-1] != "bag", n)):
-                print(f"  {name:<34} {r[name] * 1e3:8.3f} ms")
+                if not name.endswith(" setting"):
+                    setting = r.get(name.replace(" rows", " setting"), "") if name.startswith(
+                        "touch ") else ""
+                    print(f"  {name:<34} {r[name] * 1e3:8.3f} ms"
+                          + (f"  (best: {setting.split()[0]} ahead, {setting.split()[1]})"
+                             if setting else ""))
             if D == 64:
                 f32, i8, i4 = r["torch fp32 bag"], r["torch int8 bag"], r["torch int4 bag"]
                 goals += [

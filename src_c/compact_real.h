@@ -70,11 +70,13 @@ static inline __attribute__((always_inline)) void FN(scale_bias)(const int kind,
 #else
 #define CHUNK 64
 #endif
-/* Rows are prefetched this many positions ahead: about 4 KiB of rows in
- * flight (as the float32 bag's 16 rows of 256 bytes), so more of the short
- * compact rows, within [16, 64]. */
+/* Rows are prefetched (into L2) this many positions ahead: about 8 KiB of
+ * rows in flight, within [32, 64] rows (on Zen 4, AVX2, one thread, the
+ * int8 and int4 bags of 64-wide rows ran fastest 64 ahead, both on uniform
+ * and on Zipf indices; 32 ahead is memory_limit.c's best for 256-byte
+ * rows). */
 #define AHEAD(row_bytes) \
-    ((row_bytes) >= 256 ? 16 : (row_bytes) <= 64 ? 64 : (int64_t)(4096 / (row_bytes)))
+    ((row_bytes) >= 256 ? 32 : (row_bytes) <= 128 ? 64 : (int64_t)(8192 / (row_bytes)))
 
 /* Element c of a packed row as float32: a half widened exactly, or a code
  * as code * scale + bias (two roundings). */
@@ -174,10 +176,10 @@ static inline __attribute__((always_inline)) FN(vf) FN(decode)(const int kind,
 static inline __attribute__((always_inline)) void FN(prefetch_row)(const uint8_t *r,
                                                                    int64_t row_bytes)
 {
-    CEMBED_PREFETCH(r);
+    COMPACT_PREFETCH(r);
     for (int64_t o = 64; o < row_bytes; o += 64)
-        CEMBED_PREFETCH(r + o);
-    CEMBED_PREFETCH(r + row_bytes - 1);
+        COMPACT_PREFETCH(r + o);
+    COMPACT_PREFETCH(r + row_bytes - 1);
 }
 
 /* Pool columns [c0, c0 + w) of the bag idx[lo..hi) into out (divided by
@@ -373,8 +375,8 @@ static inline __attribute__((always_inline)) void FN(pool_rowwise)(
     for (int64_t p = lo; p < mid; p++) {
         const uint8_t *next = data + idx[p + ahead] * ld;
         for (int64_t o = 0; o < row_bytes - 1; o += 64)
-            CEMBED_PREFETCH(next + o);
-        CEMBED_PREFETCH(next + row_bytes - 1);
+            COMPACT_PREFETCH(next + o);
+        COMPACT_PREFETCH(next + row_bytes - 1);
         FN(add_row)(kind, NV, data, ld, idx, p, weights, PAD, padding_idx, &bsum, acc);
     }
     for (int64_t p = mid; p < hi; p++)

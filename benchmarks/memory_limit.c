@@ -23,7 +23,9 @@
  *
  * Prints median milliseconds at 1 and 2 threads, the touch loop's at its
  * fastest setting (named), and bag / touch: near 1, the kernel is as fast
- * as the memory system lets any kernel be.
+ * as the memory system lets any kernel be. `bench_kernels.py --touch`
+ * builds the touch loop alone (-DMEMORY_LIMIT_TOUCH_ONLY -shared) and times
+ * it in the benchmark's own rounds, beside cembed's and torch's bags.
  *
  * `adam` probes cembed_adam_f32 the same way: on the sorted unique rows of
  * 204,800 uniform indices (bench_kernels.py's adam_update case), the touch

@@ -16,6 +16,14 @@ the next; the figure is the median. Results are checked against NumPy before any
     python benchmarks/bench_kernels.py --dims 64 --dists uniform --repeat 30
     python benchmarks/bench_kernels.py --json out.json --markdown
     python benchmarks/bench_kernels.py --isa all --dims 64   # every path, ~4 min
+    python benchmarks/bench_kernels.py --ops embedding_bag --dims 64 --touch
+
+``--touch`` (needs a C compiler: ``cc``) adds memory_limit.c's touch loop to
+the embedding_bag case as one more contender: one load per cache line of
+the bag's rows, nothing else, at its fastest prefetch setting (found by a
+short scan before the race). It runs in the same rounds as cembed and
+torch, so ``bag / touch`` and ``torch / touch`` (the most a bag at its
+touch time could lead torch by) are measured in one harness.
 
 cembed runs the instruction-set path the CPU supports best, or the one named
 by CEMBED_ISA; ``--isa PATH`` (or ``all``: every path this CPU supports)
@@ -217,9 +225,9 @@ def make_indices(dist, num_rows, shape, seed):
 class Contender:
     """One way to compute a case's result, at one thread count.
 
-    lib is "cembed", "numpy", "scipy" or "torch"; role is "cembed" (the
-    number reported and checked), "cembed-info" (shown, not compared) or
-    "anchor". fn() runs it once; its result is dropped after the clock stops.
+    lib is "cembed", "numpy", "scipy", "torch" or "touch"; role is "cembed"
+    (the number reported and checked), "cembed-info" (shown, not compared),
+    "probe" (the touch loop: shown, not compared) or "anchor". fn() runs it once; its result is dropped after the clock stops.
     """
 
     def __init__(self, label, lib, threads, fn, role="anchor"):
@@ -356,7 +364,63 @@ def case_bag(ctx):
         Wt, it = torch.from_numpy(W), torch.from_numpy(idx)
         cs += _torch_pair("torch F.embedding_bag(sum)",
                           lambda: F.embedding_bag(it, Wt, mode="sum"))
+    if ctx.touch is not None:
+        cs += _touch_pair(ctx.touch, W, idx)
     return cs, {"bytes": (idx.size * D + B * D) * W.itemsize}
+
+
+# memory_limit.c's touch settings: rows prefetched ahead, x straddled line
+# or not, x into L1 or L2 only
+TOUCH_AHEADS = (4, 8, 16, 32, 64, 128)
+TOUCH_LABEL = "touch every line of the rows"
+
+
+def touch_probe(tmp):
+    """memory_limit.c's touch loop built as a shared library, or None without a C compiler."""
+    import ctypes
+    import shutil
+    import subprocess
+    cc = shutil.which(os.environ.get("CC", "cc"))
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "memory_limit.c")
+    if cc is None or not os.path.exists(src):
+        return None
+    lib = os.path.join(tmp, "memory_limit_touch.so")
+    try:
+        subprocess.run([cc, "-O2", "-fopenmp", "-shared", "-fPIC", "-DMEMORY_LIMIT_TOUCH_ONLY",
+                        src, "-o", lib], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    fn = ctypes.CDLL(lib).memory_limit_touch
+    fn.restype = ctypes.c_uint32
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
+                   ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int, ctypes.c_int]
+    return fn
+
+
+def _touch_pair(touch, W, idx):
+    """The touch loop over the bags' rows at 1 and 2 threads, at the setting
+    fastest at 2 threads in a short scan (median of 3 calls each)."""
+    B, L = idx.shape
+    D = W.shape[1]
+    wp, ip = W.ctypes.data, idx.ctypes.data
+
+    def call(threads, setting):
+        ahead, straddle, l2 = setting
+        return lambda: touch(wp, D, ip, B, L, threads, ahead, straddle, l2)
+
+    settings = list(itertools.product(TOUCH_AHEADS, (0, 1), (0, 1)))
+    scan = []
+    for setting in settings:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            call(2, setting)()
+            times.append(time.perf_counter() - start)
+        scan.append((sorted(times)[1], setting))
+    best = min(scan)[1]
+    label = (f"{TOUCH_LABEL} ({best[0]} ahead, {'L2' if best[2] else 'L1'}"
+             f"{', straddle' if best[1] else ''})")
+    return [Contender(label, "touch", t, call(t, best), role="probe") for t in (1, 2)]
 
 
 def _numpy_unique_add_at(idx_flat, grad2d):
@@ -579,12 +643,12 @@ def summarize(contenders, how="median"):
                                       "ms": {}, "samples_ms": {}})
         if c.role == "cembed":
             r["role"] = "cembed"
-        elif c.role == "cembed-info" and r["role"] != "cembed":
-            r["role"] = "cembed-info"
+        elif c.role in ("cembed-info", "probe") and r["role"] != "cembed":
+            r["role"] = c.role
         r["ms"][c.threads] = c.stat(how) * 1e3
         r["samples_ms"][c.threads] = [t * 1e3 for t in c.times]
     for r in rows.values():
-        if r["role"] == "anchor":
+        if r["role"] in ("anchor", "probe"):
             r["best_threads"] = min(r["ms"], key=r["ms"].get)
         else:  # cembed is reported at 2 threads (or the only count it ran at)
             r["best_threads"] = 2 if 2 in r["ms"] else min(r["ms"])
@@ -661,6 +725,8 @@ def print_case(case, out):
         mark = "  <- best anchor" if r["label"] == case["best_anchor"] else ""
         if r["role"] == "cembed":
             mark = "  <- cembed (2T)"
+        elif r["role"] == "probe":
+            mark = "  <- touch limit"
         print(f"  {r['label']:<{width}}  {cols}{mark}", file=out)
     line = f"  cembed {_ms(case['cembed_ms'])} ms"
     if case["best_anchor"]:
@@ -669,6 +735,12 @@ def print_case(case, out):
     if "gbps" in case:
         line += f"; {case['gbps']:.1f} GB/s"
     print(line, file=out)
+    if "touch_ms" in case:
+        line = f"  bag / touch: cembed {case['cembed_ms'] / case['touch_ms']:.2f}"
+        if case["best_anchor"]:
+            line += (f", {case['best_anchor']} {case['best_anchor_ms'] / case['touch_ms']:.2f}"
+                     " (the most a bag at its touch time leads it by)")
+        print(line, file=out)
 
 
 def _fmt_goal(g):
@@ -757,6 +829,8 @@ def parse_args(argv):
                    help="the figure of each contender (default: median; min is steadier "
                         "on a busy machine)")
     p.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    p.add_argument("--touch", action="store_true",
+                   help="time memory_limit.c's touch loop beside the bags (compiled with cc)")
     p.add_argument("--isa", default="auto", choices=("auto", "all") + ISA_PATHS,
                    help="cembed's instruction-set path: auto (CEMBED_ISA or the best the "
                         "CPU has; the default), one path, or all the CPU supports, each "
@@ -779,7 +853,7 @@ def parse_args(argv):
     return args
 
 
-def run_cases(args, num_rows, batch, timer, cembed, sparse, torch, out):
+def run_cases(args, num_rows, batch, timer, cembed, sparse, torch, out, touch=None):
     """Build, check, time and print every case; one table alive at a time."""
     cases = []
     for dim in args.dims:
@@ -788,6 +862,7 @@ def run_cases(args, num_rows, batch, timer, cembed, sparse, torch, out):
             ctx = _Context()
             ctx.cembed, ctx.scipy, ctx.torch = cembed, sparse, torch
             ctx.table = table
+            ctx.touch = touch
             ctx.indices = make_indices(dist, num_rows, batch, SEED + (dist == "zipf"))
             ctx.grad = (np.random.default_rng(SEED + 3)
                         .standard_normal(batch + (dim,), dtype=np.float32))
@@ -924,9 +999,15 @@ def main(argv=None):
           f"{args.stat} of each contender's times", file=out)
 
     torch_threads = torch.get_num_threads() if torch is not None else None
+    import tempfile
+    tmp = tempfile.TemporaryDirectory()
+    touch = touch_probe(tmp.name) if args.touch else None
+    if args.touch and touch is None:
+        print("(no C compiler: the touch probe is left out)", file=out)
     try:
-        cases = run_cases(args, num_rows, batch, timer, cembed, sparse, torch, out)
+        cases = run_cases(args, num_rows, batch, timer, cembed, sparse, torch, out, touch)
     finally:  # leave the thread settings as they were (cembed: back to its default)
+        tmp.cleanup()
         cembed.set_num_threads(None)
         if torch is not None:
             torch.set_num_threads(torch_threads)
@@ -973,6 +1054,9 @@ def finish_case(op, dim, dist, rounds, results, info):
         case["gbps"] = info["bytes"] / (cembed_row["best_ms"] * 1e-3) / 1e9
     if "unique_rows" in info:
         case["unique_rows"] = info["unique_rows"]
+    probe = next((r for r in results if r["role"] == "probe"), None)
+    if probe:
+        case["touch_ms"] = probe["best_ms"]
     return case
 
 

@@ -23,7 +23,9 @@
  *
  * Prints median milliseconds at 1 and 2 threads, the touch loop's at its
  * fastest setting (named), and bag / touch: near 1, the kernel is as fast
- * as the memory system lets any kernel be.
+ * as the memory system lets any kernel be. `bench_kernels.py --touch`
+ * builds the touch loop alone (-DMEMORY_LIMIT_TOUCH_ONLY -shared) and times
+ * it in the benchmark's own rounds, beside cembed's and torch's bags.
  *
  * `adam` probes cembed_adam_f32 the same way: on the sorted unique rows of
  * 204,800 uniform indices (bench_kernels.py's adam_update case), the touch
@@ -47,8 +49,48 @@
 #include <sys/mman.h>
 #endif
 
+#ifndef MEMORY_LIMIT_TOUCH_ONLY
 #include "cembed.h"
+#endif
 
+/* One load per cache line of each looked-up row, the lines prefetched
+ * `ahead` rows on (with the straddled line if `straddle`; to L2 only if
+ * `l2`); bags of 64 handed out dynamically, as cembed_bag does. Built with
+ * -DMEMORY_LIMIT_TOUCH_ONLY -shared, this function is all the file holds:
+ * bench_kernels.py --touch times it beside the bags in its own harness. */
+uint32_t memory_limit_touch(const float *table, int64_t D, const int64_t *idx, int64_t nbags,
+                            int64_t bag_len, int threads, int64_t ahead_rows, int straddle,
+                            int l2)
+{
+    const int64_t n = nbags * bag_len;
+    uint32_t total = 0;
+    (void)threads; /* unused when built without OpenMP */
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(^ : total)
+    for (int64_t b0 = 0; b0 < nbags; b0 += 64) {
+        const int64_t p1 = (b0 + 64 < nbags ? b0 + 64 : nbags) * bag_len;
+        uint32_t acc = 0; /* xor of the loaded bits: no chain of float adds */
+        for (int64_t p = b0 * bag_len; p < p1; p++) {
+            const char *ahead =
+                (const char *)(table + idx[p + ahead_rows < n ? p + ahead_rows : p] * D);
+            const int64_t row_end = D * (int64_t)sizeof(float) + (straddle ? 63 : 0);
+            if (l2)
+                for (int64_t c = 0; c < row_end; c += 64)
+                    __builtin_prefetch(ahead + c, 0, 1);
+            else
+                for (int64_t c = 0; c < row_end; c += 64)
+                    __builtin_prefetch(ahead + c);
+            const uint32_t *x = (const uint32_t *)(table + idx[p] * D);
+            const int64_t skip = (int64_t)((64 - (uintptr_t)x % 64) % 64) / 4;
+            acc ^= x[0];
+            for (int64_t j = skip; j < D; j += 16) /* the first float of each further line */
+                acc ^= x[j];
+        }
+        total += acc;
+    }
+    return total;
+}
+
+#ifndef MEMORY_LIMIT_TOUCH_ONLY
 #define BAGS 4096
 #define BAG_LEN 50
 /* the touch loop's settings: rows ahead, whether it prefetches the line a
@@ -115,40 +157,6 @@ static void make_indices(int64_t *idx, int64_t n, int64_t V, int zipf)
     }
     free(cdf);
     free(perm);
-}
-
-/* One load per cache line of each looked-up row, the lines prefetched
- * `ahead` rows on (with the straddled line if `straddle`; to L2 only if
- * `l2`); bags of 64 handed out dynamically, as cembed_bag does. */
-static uint32_t touch(const float *table, int64_t D, const int64_t *idx, int threads,
-                      int64_t ahead_rows, int straddle, int l2)
-{
-    const int64_t n = (int64_t)BAGS * BAG_LEN;
-    uint32_t total = 0;
-    (void)threads; /* unused when built without OpenMP */
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(^ : total)
-    for (int64_t b0 = 0; b0 < BAGS; b0 += 64) {
-        const int64_t p1 = (b0 + 64 < BAGS ? b0 + 64 : BAGS) * BAG_LEN;
-        uint32_t acc = 0; /* xor of the loaded bits: no chain of float adds */
-        for (int64_t p = b0 * BAG_LEN; p < p1; p++) {
-            const char *ahead =
-                (const char *)(table + idx[p + ahead_rows < n ? p + ahead_rows : p] * D);
-            const int64_t row_end = D * (int64_t)sizeof(float) + (straddle ? 63 : 0);
-            if (l2)
-                for (int64_t c = 0; c < row_end; c += 64)
-                    __builtin_prefetch(ahead + c, 0, 1);
-            else
-                for (int64_t c = 0; c < row_end; c += 64)
-                    __builtin_prefetch(ahead + c);
-            const uint32_t *x = (const uint32_t *)(table + idx[p] * D);
-            const int64_t skip = (int64_t)((64 - (uintptr_t)x % 64) % 64) / 4;
-            acc ^= x[0];
-            for (int64_t j = skip; j < D; j += 16) /* the first float of each further line */
-                acc ^= x[j];
-        }
-        total += acc;
-    }
-    return total;
 }
 
 /* Adam's least traffic: for each listed row, read and write every line of
@@ -344,8 +352,9 @@ int main(int argc, char **argv)
                 double t0 = 0, t1 = 0;
                 for (int k = 0; k < N_SETTINGS; k++) {
                     t0 = now();
-                    sink ^= touch(table, D, idx, threads, AHEADS[k % N_AHEADS],
-                                  k / N_AHEADS % 2, k / N_AHEADS / 2);
+                    sink ^= memory_limit_touch(table, D, idx, BAGS, BAG_LEN, threads,
+                                               AHEADS[k % N_AHEADS], k / N_AHEADS % 2,
+                                               k / N_AHEADS / 2);
                     t1 = now();
                     t_touch[(int64_t)k * rounds + r] = t1 - t0;
                 }
@@ -386,3 +395,4 @@ int main(int argc, char **argv)
     free(t_bag);
     return 0;
 }
+#endif /* MEMORY_LIMIT_TOUCH_ONLY */

@@ -12,10 +12,17 @@
 #include "parallel.h"
 #include "prefetch.h"
 
-/* Rows are fetched this many iterations ahead: enough misses in flight to
- * cover memory latency on one core. */
+/* Rows are fetched this many iterations ahead, into L2 only (every line
+ * a row touches): enough misses in flight to cover memory latency on one
+ * core, more than L1's miss buffers hold. As the bags (see BAG_AHEAD in
+ * lookup_real.h): on AMD Zen 4, avx2 path, D = 64, 204,800 uniform rows,
+ * one thread (bench_kernels.py's harness, under load) 10.1 ms with 16
+ * ahead into L1, 6.3-6.4 ms with 32 or 64 ahead into L2. */
+#ifndef GATHER_PREFETCH
+#define GATHER_PREFETCH cembed_prefetch_bytes_l2
+#endif
 #ifndef CEMBED_GATHER_AHEAD
-#define CEMBED_GATHER_AHEAD 16
+#define CEMBED_GATHER_AHEAD 64
 #endif
 /* Outputs at least this large are written with streaming stores: they
  * would not stay in cache anyway, and streaming skips reading each output
@@ -76,7 +83,7 @@ static void gather_range_direct(const char *src, int64_t ld_bytes, int64_t row_b
 {
     for (int64_t i = lo; i < hi; i++) {
         if (i + CEMBED_GATHER_AHEAD < hi)
-            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+            GATHER_PREFETCH(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
         stream(dst + i * row_bytes, src + idx[i] * ld_bytes, row_bytes / 64);
     }
 }
@@ -101,7 +108,7 @@ static void gather_range_staged(const char *src, int64_t ld_bytes, int64_t row_b
         char *stage = stage_line + skew;
         for (int64_t r = i; r < j; r++) {
             if (r + CEMBED_GATHER_AHEAD < hi)
-                cembed_prefetch_bytes(src + idx[r + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+                GATHER_PREFETCH(src + idx[r + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
             memcpy(stage + (r - i) * row_bytes, src + idx[r] * ld_bytes, (size_t)row_bytes);
         }
         int64_t head = (64 - skew) % 64;
@@ -127,7 +134,7 @@ static void gather_range_stream16(const char *src, int64_t ld_bytes, int64_t row
     (void)stream;
     for (int64_t i = lo; i < hi; i++) {
         if (i + CEMBED_GATHER_AHEAD < hi)
-            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+            GATHER_PREFETCH(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
         const char *s = src + idx[i] * ld_bytes;
         char *d = dst + i * row_bytes;
         for (int64_t c = 0; c < row_bytes; c += 16)
@@ -158,7 +165,7 @@ static void gather_range_skewed(const char *src, int64_t ld_bytes, int64_t row_b
     memcpy(dst + lo * row_bytes, s, (size_t)head);
     for (int64_t i = lo; i < hi; i++) {
         if (i + CEMBED_GATHER_AHEAD < hi)
-            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+            GATHER_PREFETCH(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
         char *d = dst + i * row_bytes;
         for (int64_t c = head; c < head + full * 64; c += 64)
             _mm512_stream_si512((void *)(d + c), _mm512_loadu_si512((const void *)(s + c)));
@@ -200,7 +207,7 @@ static void gather_range_skewed_avx2(const char *src, int64_t ld_bytes, int64_t 
     memcpy(dst + lo * row_bytes, s, (size_t)head);
     for (int64_t i = lo; i < hi; i++) {
         if (i + CEMBED_GATHER_AHEAD < hi)
-            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+            GATHER_PREFETCH(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
         char *d = dst + i * row_bytes;
         for (int64_t c = head; c < head + full * 64; c += 32)
             _mm256_stream_si256((__m256i *)(d + c), _mm256_loadu_si256((const __m256i *)(s + c)));
@@ -230,7 +237,7 @@ static void gather_range(const char *src, int64_t ld_bytes, int64_t row_bytes,
     (void)stream;
     for (int64_t i = lo; i < hi; i++) {
         if (i + CEMBED_GATHER_AHEAD < hi)
-            cembed_prefetch_bytes(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
+            GATHER_PREFETCH(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
         memcpy(dst + i * row_bytes, src + idx[i] * ld_bytes, (size_t)row_bytes);
     }
 }

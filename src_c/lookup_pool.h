@@ -27,11 +27,12 @@ CEMBED_INLINE void POOL_(const REAL *table, int64_t ld, const int64_t *idx, int6
     VEC acc[POOL_MAX_VECTORS + 1];
     const int nacc = nv + has_tail;
 #define ACC_COL(k) ((k) < nv ? (int64_t)(k) * VL : tail)
-    /* the lines of a row's columns to prefetch: from the row's start, not
-     * the one more they straddle when the table is not line-aligned
-     * (NumPy's 16-byte offset): prefetching that too measured 8-18% slower
-     * at D = 64 */
-    const int lines = ((has_tail ? (int)tail + VL : nv * VL) * REAL_BYTES + 63) / 64;
+    /* the lines of a row's columns to prefetch, from the row's start, and
+     * the one more they straddle when the rows are not line-aligned
+     * (NumPy's 16-byte offset; see BAG_AHEAD in lookup_real.h) */
+    const int misaligned = ((uintptr_t)(table + c0) | (uintptr_t)(ld * REAL_BYTES)) % 64 != 0;
+    const int lines = ((has_tail ? (int)tail + VL : nv * VL) * REAL_BYTES + 63) / 64 +
+                      misaligned;
     for (int k = 0; k < nacc; k++)
         acc[k] = (VEC){0};
     int64_t p = lo;
@@ -52,7 +53,7 @@ CEMBED_INLINE void POOL_(const REAL *table, int64_t ld, const int64_t *idx, int6
         const int64_t ahead = idx[p + BAG_AHEAD < n ? p + BAG_AHEAD : p];
         const char *a = (const char *)(table + ahead * ld + c0);
         for (int k = 0; k < lines; k++)
-            CEMBED_PREFETCH(a + 64 * k);
+            __builtin_prefetch(a + 64 * k, 0, BAG_LOCALITY);
         if (idx[p] == padding_idx)
             continue;
         const REAL *x = table + idx[p] * ld + c0;

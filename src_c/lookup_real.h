@@ -8,8 +8,22 @@
 /* A bag is pooled in column chunks held in a local accumulator, which the
  * compiler keeps in registers for a full chunk. */
 #define BAG_CHUNK 64
+/* The vector loop (lookup_pool.h) prefetches rows BAG_AHEAD positions on
+ * into L2 only (__builtin_prefetch's locality BAG_LOCALITY = 1:
+ * prefetcht2), with the line a row straddles into when the table is not
+ * line-aligned (NumPy's 16-byte offset). L2's miss buffers keep more lines
+ * in flight than L1's, and 64 rows of D = 64 are 320 lines. On AMD Zen 4
+ * (AVX2 path, D = 64, 4096 bags of 50, benchmarks/bench_kernels.py's
+ * harness, under load) one thread took 9.7 ms uniform / 3.7 ms Zipf with
+ * 16 rows ahead into L1 and no straddled line, 10.0 / 4.2 ms with 64
+ * ahead into L1 and the straddled line, and 7.2-8.2 / 2.9 ms with 64
+ * ahead into L2 and the straddled line: the time of the touch loop of
+ * benchmarks/memory_limit.c (6.6-7.2 / 3.0 ms). */
 #ifndef BAG_AHEAD
-#define BAG_AHEAD 16
+#define BAG_AHEAD 64
+#endif
+#ifndef BAG_LOCALITY
+#define BAG_LOCALITY 1
 #endif
 
 #include "bag_denominator_real.h"
@@ -231,3 +245,4 @@ int FN(cembed_bag_scales)(const int64_t *idx, const int64_t *offsets, int64_t nu
 #undef HAVE_POOL_FULL
 #undef BAG_CHUNK
 #undef BAG_AHEAD
+#undef BAG_LOCALITY

@@ -70,6 +70,42 @@ def test_isa_all_runs_every_supported_path(bench, tmp_path, capsys):
         assert f"cembed path {path} (of {', '.join(supported)})" in printed
 
 
+def test_touch_probe_races_beside_the_bags(bench, tmp_path, capsys):
+    """--touch: memory_limit.c's touch loop, built as a shared library, is a
+    probe of the embedding_bag case (shown, never the anchor), with bag /
+    touch printed; its XOR of the loaded bits is that of the rows it read."""
+    import shutil
+
+    if shutil.which(os.environ.get("CC", "cc")) is None:
+        pytest.skip("no C compiler")
+    touch = bench.touch_probe(str(tmp_path))
+    assert touch is not None
+    W = np.arange(40 * 16, dtype=np.float32).reshape(40, 16)
+    idx = np.array([[3, 7, 3], [39, 0, 5]], dtype=np.int64)
+    bits = W.view(np.uint32)
+    # D = 16 floats: one line a row when W is line-aligned, two when not
+    expected = 0
+    for i in idx.ravel():
+        row = bits[i]
+        skip = (64 - (row.ctypes.data % 64)) % 64 // 4
+        expected ^= int(row[0]) ^ (int(row[skip]) if skip < 16 else 0)
+    for threads, ahead, straddle, l2 in ((1, 4, 0, 0), (2, 64, 1, 1)):
+        got = touch(W.ctypes.data, 16, idx.ctypes.data, 2, 3, threads, ahead, straddle, l2)
+        assert got == expected
+    out = tmp_path / "touch.json"
+    argv = ["--rows", "300", "--batch", "8", "4", "--dims", "8", "--repeat", "1",
+            "--copy-mib", "1", "--no-torch", "--ops", "embedding_bag", "--dists", "uniform",
+            "--touch", "--json", str(out)]
+    assert bench.main(argv) == 0
+    case = json.loads(out.read_text())["cases"][0]
+    probe = [r for r in case["results"] if r["role"] == "probe"]
+    assert len(probe) == 1 and probe[0]["label"].startswith(bench.TOUCH_LABEL)
+    assert sorted(probe[0]["ms"]) == ["1", "2"] and case["touch_ms"] > 0
+    assert not case["best_anchor"].startswith(bench.TOUCH_LABEL)
+    printed = capsys.readouterr().out
+    assert "<- touch limit" in printed and "bag / touch: cembed" in printed
+
+
 def test_isa_the_cpu_lacks_is_refused(bench, monkeypatch):
     import cembed
 

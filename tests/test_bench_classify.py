@@ -82,10 +82,19 @@ def test_goals_are_judged_as_stated(bench):
     assert [ok for _, _, ok in judged] == [False] * 4
     assert [round(v, 3) for _, v, _ in judged] == [1.9, -0.6, 2.9, 1.001]
     assert bench.goals({"cembed": good}) == []
-    # pang_lee's accuracy is shown, not judged (40 test texts)
-    on_pang_lee = bench.goals({"cembed": bad, "fastText": fast}, "pang_lee")
-    assert [ok for _, _, ok in on_pang_lee] == [False, None, False, False]
-    assert bench.goals({"cembed": bad, "fastText": fast}, "wordnet") == judged
+    assert bench.goals({"cembed": bad, "fastText": fast}, "pang_lee") == judged
+
+
+def test_folds_predict_every_text_once(bench):
+    texts = [f"text {i}" for i in range(23)]
+    labels = [str(i % 2) for i in range(23)]
+    parts = bench.folds(texts, labels, 5)
+    assert len(parts) == 5
+    tested = [t for _, (test, _) in parts for t in test]
+    assert sorted(tested) == sorted(texts)
+    for (train, train_labels), (test, test_labels) in parts:
+        assert not set(train) & set(test) and len(train) + len(test) == 23
+        assert all(labels[texts.index(t)] == y for t, y in zip(train + test, train_labels + test_labels))
 
 
 def test_wordnet_glosses_are_a_default_dataset_of_thousands_of_test_texts(bench):
@@ -109,14 +118,15 @@ def test_runs_end_to_end_on_pang_lee(bench, tmp_path, capsys):
     for case in report["cases"]:
         r = case["result"]["cembed"]
         assert 0 <= r["accuracy"] <= 100 and r["train"] > 0 and r["predict"] > 0 and r["size"] > 0
+        # cross-validated: a whole number of the 200 texts
+        assert abs(r["accuracy"] * 2 - round(r["accuracy"] * 2)) < 1e-9
         if "fastText" in case["result"]:
             assert len(case["goals"]) == 4
     printed = capsys.readouterr().out
     assert "pang_lee: 200 texts, 2 labels, 160 train / 40 test" in printed
     assert "| pang_lee | 4 | 2 | 5 | 0.5 | cembed |" in printed
     if "fastText" in report["cases"][0]["result"]:
-        assert " not judged |" in printed and "pang_lee: accuracy difference not judged: 40 test" \
-            in printed
+        assert "pang_lee: accuracy 5-fold cross-validated over all its texts" in printed
 
 
 def test_compact_reports_accuracy_per_dtype(bench, tmp_path, capsys):

@@ -183,8 +183,10 @@ static inline float code_at(int kind, const uint8_t *row, int64_t c)
  * a little faster too (docs/compact.rst). */
 #if defined(__GNUC__) || defined(__clang__)
 #define COMPACT_PREFETCH(p) __builtin_prefetch((p), 0, 1)
+#define COMPACT_PREFETCH_L1(p) __builtin_prefetch((p), 0, 3)
 #else
 #define COMPACT_PREFETCH(p) ((void)0)
+#define COMPACT_PREFETCH_L1(p) ((void)0)
 #endif
 
 typedef struct {

@@ -57,7 +57,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_kernels import BATCH_SHAPE, SEED, _import_cembed, make_indices  # noqa: E402
+from bench_kernels import BATCH_SHAPE, SEED, _import_cembed, compile_shared, make_indices  # noqa: E402
 
 DTYPES = ("float16", "bfloat16", "int8", "int4")
 THREADS = 2
@@ -110,18 +110,13 @@ TOUCH_SETTINGS = [(a, l2) for l2 in (0, 1) for a in TOUCH_AHEADS]
 
 def touch_probe(tmp):
     """The compiled touch loop (TOUCH_C), or None without a C compiler."""
-    cc = shutil.which(os.environ.get("CC", "cc"))
-    if cc is None:
-        return None
-    src, lib = os.path.join(tmp, "touch.c"), os.path.join(tmp, "touch.so")
+    src = os.path.join(tmp, "touch.c")
     with open(src, "w") as f:
         f.write(TOUCH_C)
-    try:
-        subprocess.run([cc, "-O2", "-fopenmp", "-shared", "-fPIC", src, "-o", lib], check=True,
-                       capture_output=True)
-    except (OSError, subprocess.CalledProcessError):
+    lib = compile_shared(src, os.path.join(tmp, "touch.so"))
+    if lib is None:
         return None
-    fn = ctypes.CDLL(lib).touch
+    fn = lib.touch
     fn.restype = ctypes.c_uint32
     fn.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
                    ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int, ctypes.c_int]

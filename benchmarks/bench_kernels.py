@@ -375,22 +375,31 @@ TOUCH_AHEADS = (4, 8, 16, 32, 64, 128)
 TOUCH_LABEL = "touch every line of the rows"
 
 
-def touch_probe(tmp):
-    """memory_limit.c's touch loop built as a shared library, or None without a C compiler."""
+def compile_shared(src, lib, *flags):
+    """Build the C file src into the shared library lib with OpenMP (the
+    touch probes): its ctypes handle, or None without a working C compiler."""
     import ctypes
     import shutil
     import subprocess
     cc = shutil.which(os.environ.get("CC", "cc"))
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "memory_limit.c")
     if cc is None or not os.path.exists(src):
         return None
-    lib = os.path.join(tmp, "memory_limit_touch.so")
     try:
-        subprocess.run([cc, "-O2", "-fopenmp", "-shared", "-fPIC", "-DMEMORY_LIMIT_TOUCH_ONLY",
-                        src, "-o", lib], check=True, capture_output=True)
+        subprocess.run([cc, "-O2", "-fopenmp", "-shared", "-fPIC", *flags, src, "-o", lib],
+                       check=True, capture_output=True)
     except (OSError, subprocess.CalledProcessError):
         return None
-    fn = ctypes.CDLL(lib).memory_limit_touch
+    return ctypes.CDLL(lib)
+
+
+def touch_probe(tmp):
+    """memory_limit.c's touch loop built as a shared library, or None without a C compiler."""
+    import ctypes
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "memory_limit.c")
+    lib = compile_shared(src, os.path.join(tmp, "memory_limit_touch.so"), "-DMEMORY_LIMIT_TOUCH_ONLY")
+    if lib is None:
+        return None
+    fn = lib.memory_limit_touch
     fn.restype = ctypes.c_uint32
     fn.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
                    ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int, ctypes.c_int]

@@ -182,10 +182,10 @@ static inline __attribute__((always_inline)) FN(vf) FN(decode)(const int kind,
 static inline __attribute__((always_inline)) void FN(prefetch_row)(const uint8_t *r,
                                                                    int64_t row_bytes)
 {
-    COMPACT_PREFETCH(r);
+    CEMBED_PREFETCH_L2(r);
     for (int64_t o = 64; o < row_bytes; o += 64)
-        COMPACT_PREFETCH(r + o);
-    COMPACT_PREFETCH(r + row_bytes - 1);
+        CEMBED_PREFETCH_L2(r + o);
+    CEMBED_PREFETCH_L2(r + row_bytes - 1);
 }
 
 /* Pool columns [c0, c0 + w) of the bag idx[lo..hi) into out (divided by
@@ -381,12 +381,12 @@ static inline __attribute__((always_inline)) void FN(pool_rowwise)(
     for (int64_t p = lo; p < mid; p++) {
         const uint8_t *next = data + idx[p + ahead] * ld;
         for (int64_t o = 0; o < row_bytes - 1; o += 64)
-            COMPACT_PREFETCH(next + o);
-        COMPACT_PREFETCH(next + row_bytes - 1);
+            CEMBED_PREFETCH_L2(next + o);
+        CEMBED_PREFETCH_L2(next + row_bytes - 1);
         const uint8_t *soon = data + idx[p + NEAR] * ld; /* p + NEAR < p + ahead < n */
         for (int64_t o = 0; o < row_bytes - 1; o += 64)
-            COMPACT_PREFETCH_L1(soon + o);
-        COMPACT_PREFETCH_L1(soon + row_bytes - 1);
+            CEMBED_PREFETCH(soon + o);
+        CEMBED_PREFETCH(soon + row_bytes - 1);
         FN(add_row)(kind, NV, data, ld, idx, p, weights, PAD, padding_idx, &bsum, acc);
     }
     for (int64_t p = mid; p < hi; p++)

@@ -53,7 +53,7 @@ CEMBED_INLINE void POOL_(const REAL *table, int64_t ld, const int64_t *idx, int6
         const int64_t ahead = idx[p + BAG_AHEAD < n ? p + BAG_AHEAD : p];
         const char *a = (const char *)(table + ahead * ld + c0);
         for (int k = 0; k < lines; k++)
-            __builtin_prefetch(a + 64 * k, 0, BAG_LOCALITY);
+            CEMBED_PREFETCH_AT(a + 64 * k, 0, BAG_LOCALITY);
         if (idx[p] == padding_idx)
             continue;
         const REAL *x = table + idx[p] * ld + c0;

@@ -24,7 +24,7 @@ static inline void FN(prefetch_w)(REAL *row, int64_t dim)
 {
     char *c = (char *)((uintptr_t)row & ~(uintptr_t)63), *end = (char *)(row + dim);
     for (; c < end; c += 64)
-        __builtin_prefetch(c, 1, OPT_LOCALITY);
+        CEMBED_PREFETCH_AT(c, 1, OPT_LOCALITY);
 }
 
 /* The update is the formula of docs/kernels.rst rearranged as PyTorch computes it, one

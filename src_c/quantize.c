@@ -176,18 +176,12 @@ static inline float code_at(int kind, const uint8_t *row, int64_t c)
 #undef SUF
 #undef SQRT
 
-/* The compact kernels prefetch the rows they will read into L2 only
- * (locality hint 1): on AMD Zen 4 a bag of 72-byte int8 rows, 64 rows
+/* The compact kernels prefetch the rows they will read far ahead into L2
+ * only (CEMBED_PREFETCH_L2, compact_real.h), and the bags the row a few
+ * positions on into L1 as well: on AMD Zen 4 a bag of 72-byte int8 rows, 64 rows
  * ahead, ran 2.5x faster in CPU time this way than prefetched into L1
  * (whose few miss buffers the far prefetches then fill), and Zipf indices
  * a little faster too (docs/compact.rst). */
-#if defined(__GNUC__) || defined(__clang__)
-#define COMPACT_PREFETCH(p) __builtin_prefetch((p), 0, 1)
-#define COMPACT_PREFETCH_L1(p) __builtin_prefetch((p), 0, 3)
-#else
-#define COMPACT_PREFETCH(p) ((void)0)
-#define COMPACT_PREFETCH_L1(p) ((void)0)
-#endif
 
 typedef struct {
     void (*bag_range)(int kind, const uint8_t *data, int64_t ld, int64_t dim,

@@ -39,7 +39,7 @@ def float_twin(q):
     """The float32 model over q's dequantized tables."""
     twin = object.__new__(TextClassifier)
     twin.__dict__.update(q.__dict__)
-    twin.__dict__.pop("_output_cache", None)
+    twin.__dict__.pop("_model_cache", None)
     twin.input_ = q.input_.dequantize()
     if isinstance(q.output_, CompactTable):
         twin.output_ = q.output_.dequantize()

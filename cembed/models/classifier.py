@@ -492,27 +492,21 @@ class TextClassifier:
             return data.view(np.uint8), core.KINDS[self.input_.dtype]
         return self.input_, core.KINDS["float32"]
 
-    def _output_f32(self):
-        """The output layer in float32 (a compact one dequantized once: it
-        is n_labels rows, small next to the input table)."""
-        if isinstance(self.output_, np.ndarray):
-            return self.output_
-        cached = self.__dict__.get("_output_cache")
-        if cached is None or cached[0] is not self.output_:
-            cached = (self.output_, np.ascontiguousarray(self.output_.dequantize()))
-            self._output_cache = cached
-        return cached[1]
-
     def _model_args(self):
         """(table, kind, dim, output layer, loss, parent, binary) as
         predict_texts takes them, kept while input_, output_ and the tree
-        are the same objects (prediction asks once a call)."""
+        are the same objects (prediction asks once a call). The output
+        layer is float32: a compact one is dequantized once (it is n_labels
+        rows, small next to the input table)."""
         cached = self.__dict__.get("_model_cache")
         if cached is None or cached[0] is not self.input_ or cached[1] is not self.output_ \
                 or cached[2] is not self._tree:
             table, kind = self._input_table()
             parent, binary = self._tree
-            args = (table, kind, int(self.input_.shape[1]), self._output_f32(),
+            output = self.output_
+            if not isinstance(output, np.ndarray):
+                output = np.ascontiguousarray(output.dequantize())
+            args = (table, kind, int(self.input_.shape[1]), output,
                     _core().LOSSES[self._loss], parent, binary)
             cached = (self.input_, self.output_, self._tree, args)
             self._model_cache = cached
@@ -699,12 +693,10 @@ class TextClassifier:
             gold_sets = [set(self._class_of_id[gold[a:b]].tolist())
                          for a, b in zip(gold_off[:-1], gold_off[1:])]
             n = len(x)
-            table, kind = self._input_table()
-            h = core.hidden(table, kind, int(self.input_.shape[1]), x)
-            parent, binary = self._tree
+            table, kind, dim, output, loss, parent, binary = self._model_args()
+            h = core.hidden(table, kind, dim, x)
             kk = min(k, len(self._id_names))
-            top, _ = core.predict(h, self._output_f32(), core.LOSSES[self._loss], parent, binary,
-                                  kk, float(threshold), False)
+            top, _ = core.predict(h, output, loss, parent, binary, kk, float(threshold), False)
             top = [[int(self._class_of_id[j]) for j in row if j >= 0] for row in top]
         else:
             texts, gold_sets = self._read_labelled(path)
@@ -799,7 +791,7 @@ class TextClassifier:
 
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
-        new.__dict__.pop("_output_cache", None)
+        new.__dict__.pop("_model_cache", None)
         new.input_ = pack(self.input_)
         if output:
             new.output_ = pack(self.output_)

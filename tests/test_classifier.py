@@ -6,8 +6,6 @@ in Python, scikit-learn's clone / Pipeline / GridSearchCV, and fastText
 itself where it is installed.
 """
 import os
-import subprocess
-import sys
 import zlib
 
 import numpy as np
@@ -17,6 +15,8 @@ import cembed
 from cembed import TextClassifier
 from cembed.models import _classifier as core
 from cembed.models.classifier import _delims, _WHITESPACE
+
+from fresh import python_stdout
 
 WORDNET = "/usr/share/wordnet"
 
@@ -210,22 +210,13 @@ print(h.hexdigest())
 def test_bitwise_same_model_for_1_2_4_threads():
     if not cembed.openmp_enabled():
         pytest.skip("built without OpenMP")
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(cembed.__file__)))
-    digests = {
-        n: subprocess.run([sys.executable, "-c", DETERMINISM, str(n)], capture_output=True,
-                          text=True, check=True, env=env).stdout.strip()
-        for n in (1, 2, 4)
-    }
+    digests = {n: python_stdout(DETERMINISM, n).strip() for n in (1, 2, 4)}
     assert len(set(digests.values())) == 1, digests
 
 
 def test_bitwise_same_model_on_every_instruction_set_path():
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(cembed.__file__)))
-    digests = {
-        isa: subprocess.run([sys.executable, "-c", DETERMINISM, "2"], capture_output=True,
-                            text=True, check=True, env=dict(env, CEMBED_ISA=isa)).stdout.strip()
-        for isa in cembed.build_info()["supported_isa"]
-    }
+    digests = {isa: python_stdout(DETERMINISM, 2, CEMBED_ISA=isa).strip()
+               for isa in cembed.build_info()["supported_isa"]}
     assert len(set(digests.values())) == 1, digests
 
 

@@ -7,8 +7,6 @@ subprocesses with 1, 2 and 4 threads.
 """
 import os
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,6 +14,7 @@ import pytest
 import cembed
 from cembed import CompactTable, TextClassifier
 
+from fresh import python_stdout
 from test_classifier import WORDNET, ref_rows, wordnet_glosses
 
 DTYPES = ("int8", "int4", "float16", "bfloat16")
@@ -263,10 +262,5 @@ print(h.hexdigest())
 def test_prediction_bitwise_same_for_1_2_4_threads():
     if not cembed.openmp_enabled():
         pytest.skip("built without OpenMP")
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(cembed.__file__)))
-    digests = {
-        n: subprocess.run([sys.executable, "-c", PREDICT, str(n)], capture_output=True,
-                          text=True, check=True, env=env).stdout.strip()
-        for n in (1, 2, 4)
-    }
+    digests = {n: python_stdout(PREDICT, n).strip() for n in (1, 2, 4)}
     assert len(set(digests.values())) == 1, digests

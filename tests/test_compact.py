@@ -14,6 +14,7 @@ import cembed
 from cembed import _compact
 from cembed.compact import CompactTable, load_compact, quantize
 
+from fresh import python_stdout
 from oracles import (assert_within_bound, bag_layout, embedding_bag_ref, gather_ref,
                      normalize_padding)
 
@@ -486,16 +487,10 @@ np.savez(sys.argv[1], **out)
 
 def test_every_instruction_set_gives_the_same_bits(tmp_path):
     """Each path the CPU has, in its own process (the path is chosen once)."""
-    import subprocess
-    import sys
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__)))
     results = []
     for isa in ("avx512", "avx2", "baseline"):
         path = str(tmp_path / f"{isa}.npz")
-        env = dict(os.environ, CEMBED_ISA=isa, PYTHONPATH=root)
-        subprocess.run([sys.executable, "-c", ISA_SCRIPT, path], env=env, check=True,
-                       timeout=300)
+        python_stdout(ISA_SCRIPT, path, timeout=300, CEMBED_ISA=isa)
         with np.load(path) as f:
             if str(f["isa"]) != isa:  # a path this CPU lacks: the widest it has ran
                 continue

@@ -8,13 +8,13 @@ scheduler for the small cases.
 import os
 import pickle
 import random
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from cembed import Tokenizer, hashing_trick as serial_hashing_trick, pad_sequences
+
+from fresh import python_stdout
 
 dask = pytest.importorskip("dask")
 db = pytest.importorskip("dask.bag")
@@ -321,6 +321,4 @@ def test_import_cembed_does_not_import_dask():
     code = ("import sys, cembed; cembed.Tokenizer; cembed.VocabCounts; "
             "assert 'dask' not in sys.modules and 'distributed' not in sys.modules; "
             "import cembed.dask; assert 'dask' in sys.modules")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=root, env=env)
+    python_stdout(code)

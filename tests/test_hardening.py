@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 
@@ -24,17 +23,10 @@ import pytest
 import cembed
 from cembed import optimizers
 
-PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__)))
+from fresh import PACKAGE_ROOT, run_python
+
 TEXTS = ["The cat sat on the mat.", "Der Hund bellt, der Hund schläft!", "", "a b c d e f g",
          "naïve café — über straße", "the THE The tHe"] * 3
-
-
-def run_python(code, timeout=120, **env_vars):
-    env = dict(os.environ)
-    env.update(env_vars)
-    env["PYTHONPATH"] = PACKAGE_ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                          capture_output=True, text=True, cwd=PACKAGE_ROOT, timeout=timeout)
 
 
 # ------------------------------------------------------------------ regressions
@@ -203,10 +195,7 @@ def _run_start_method(method, tmp_path):
     if method != "fork":  # a spawn child re-imports the script: PARENT_OUT at module level
         code += "\nPARENT_OUT = cembed.gather(*inputs()).tobytes()\n"
     script.write_text(code)
-    env = dict(os.environ, OMP_NUM_THREADS="2")
-    env["PYTHONPATH"] = PACKAGE_ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, str(script), method], env=env, capture_output=True,
-                          text=True, timeout=180, cwd=PACKAGE_ROOT)
+    proc = run_python(script, method, timeout=180, OMP_NUM_THREADS="2")
     assert proc.returncode == 0 and "HUNG" not in proc.stdout, proc.stdout + proc.stderr
     return proc.stdout.split(None, 4)
 

@@ -5,26 +5,17 @@ same results (tests/isa_battery.py run once per path).
 The whole suite also runs under one path: ``CEMBED_ISA=avx2 pytest``.
 """
 import os
-import subprocess
-import sys
+import pathlib
 
 import numpy as np
 import pytest
 
 import cembed
 
+from fresh import run_python
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 PATHS = ("baseline", "avx2", "avx512")
-
-
-def run_python(code, isa=None, **kwargs):
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    env.pop("CEMBED_ISA", None)
-    if isa is not None:
-        env["CEMBED_ISA"] = isa
-    return subprocess.run([sys.executable, *code], capture_output=True, text=True, env=env,
-                          cwd=HERE, timeout=300, **kwargs)
 
 
 def test_build_info():
@@ -43,7 +34,7 @@ def test_build_info():
 
 @pytest.mark.parametrize("isa", PATHS)
 def test_cembed_isa_forces_a_path_or_says_why_not(isa):
-    proc = run_python(["-c", "import cembed; print(cembed.build_info()['isa'])"], isa=isa)
+    proc = run_python("import cembed; print(cembed.build_info()['isa'])", CEMBED_ISA=isa)
     if isa in cembed.build_info()["supported_isa"]:
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip() == isa
@@ -53,9 +44,9 @@ def test_cembed_isa_forces_a_path_or_says_why_not(isa):
 
 
 def test_cembed_isa_case_and_empty():
-    proc = run_python(["-c", "import cembed; print(cembed.build_info()['isa'])"], isa=" Baseline ")
+    proc = run_python("import cembed; print(cembed.build_info()['isa'])", CEMBED_ISA=" Baseline ")
     assert proc.returncode == 0 and proc.stdout.strip() == "baseline", proc.stderr
-    proc = run_python(["-c", "import cembed; print(cembed.build_info()['isa'])"], isa="")
+    proc = run_python("import cembed; print(cembed.build_info()['isa'])", CEMBED_ISA="")
     assert proc.stdout.strip() == cembed.build_info()["supported_isa"][-1], proc.stderr
 
 
@@ -65,12 +56,12 @@ def test_every_extension_module_runs_the_path_chosen_at_import():
     code = ("import os, cembed, cembed._core; os.environ['CEMBED_ISA'] = 'no-such-path'; "
             "import cembed._compact, cembed._text, cembed.models._classifier, "
             "cembed.models._word2vec; print(cembed._compact.isa())")
-    proc = run_python(["-c", code], isa=" Baseline ")
+    proc = run_python(code, CEMBED_ISA=" Baseline ")
     assert proc.returncode == 0 and proc.stdout.strip() == "baseline", proc.stderr
 
 
 def test_unknown_cembed_isa_is_an_error_at_import():
-    proc = run_python(["-c", "import cembed"], isa="sse9")
+    proc = run_python("import cembed", CEMBED_ISA="sse9")
     assert proc.returncode != 0
     assert "ValueError: CEMBED_ISA='sse9' names no instruction-set path; use one of baseline, avx2, avx512 (this CPU supports baseline" in proc.stderr
 
@@ -80,7 +71,7 @@ def test_every_supported_path_gives_bitwise_the_same_results(tmp_path):
     results = {}
     for isa in supported:
         out = tmp_path / f"{isa}.npz"
-        proc = run_python([os.path.join(HERE, "isa_battery.py"), str(out)], isa=isa)
+        proc = run_python(pathlib.Path(HERE, "isa_battery.py"), out, CEMBED_ISA=isa)
         assert proc.returncode == 0, proc.stderr[-3000:]
         with np.load(out) as data:
             results[isa] = {k: data[k] for k in data.files}

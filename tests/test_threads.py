@@ -1,9 +1,6 @@
 """Thread control, and bitwise determinism of every kernel across thread counts."""
 import json
 import os
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 
@@ -12,20 +9,7 @@ import pytest
 
 import cembed
 
-PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__)))
-
-
-def run_python(code, **env_vars):
-    """Run `code` in a fresh interpreter importing this same cembed; return stdout."""
-    env = dict(os.environ)
-    env.pop("OMP_NUM_THREADS", None)
-    env.update(env_vars)
-    env["PYTHONPATH"] = PACKAGE_ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                          capture_output=True, text=True, cwd=PACKAGE_ROOT, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
-
+from fresh import python_stdout
 
 # ------------------------------------------------------------ thread control
 
@@ -62,7 +46,7 @@ def test_set_num_threads_rejects_bad_counts(bad, exc):
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_default_follows_omp_num_threads(n):
-    out = run_python(
+    out = python_stdout(
         "import cembed; print(cembed.openmp_enabled(), cembed.get_num_threads())",
         OMP_NUM_THREADS=str(n),
     )
@@ -72,7 +56,7 @@ def test_default_follows_omp_num_threads(n):
 
 def test_threadpoolctl_limits_apply():
     pytest.importorskip("threadpoolctl")
-    out = run_python(
+    out = python_stdout(
         """
         import cembed
         from threadpoolctl import threadpool_limits
@@ -151,7 +135,7 @@ print(json.dumps(dict(res, threads=cembed.get_num_threads())))
 def hashes_by_thread_count():
     out = {}
     for n in (1, 2, 4):
-        out[n] = json.loads(run_python(KERNELS_SCRIPT, OMP_NUM_THREADS=str(n)))
+        out[n] = json.loads(python_stdout(KERNELS_SCRIPT, OMP_NUM_THREADS=str(n)))
     return out
 
 

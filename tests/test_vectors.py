@@ -6,11 +6,8 @@ is installed.
 """
 import locale
 import os
-import struct
-import subprocess
-import sys
+import pathlib
 import threading
-import warnings
 
 import numpy as np
 import pytest
@@ -20,6 +17,8 @@ from hypothesis import strategies as st
 import cembed
 from cembed import Vectors, load_word2vec, save_word2vec
 from cembed import _vectors
+
+from fresh import python_stdout
 
 try:
     from gensim.models import KeyedVectors
@@ -183,16 +182,10 @@ def test_numbers_ignore_the_c_locale(tmp_path):
         "assert open(p).read() == '1 3\\nw 0.5 -1e-07 3\\n', open(p).read()\n"
         "print('ok')\n"
     )
-    env = dict(os.environ)
-    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__)))
-    env["PYTHONPATH"] = package_parent + os.pathsep + env.get("PYTHONPATH", "")
-    # run outside the checkout, whose cembed/ may not be built in place
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "v.txt")],
-                         capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert out.returncode == 0, out.stderr
-    if out.stdout.strip() == "no-locale":
+    out = python_stdout(code, tmp_path / "v.txt").strip()
+    if out == "no-locale":
         pytest.skip("no locale with a decimal comma is installed")
-    assert out.stdout.strip() == "ok"
+    assert out == "ok"
 
 
 # ------------------------------------------------------------------ hand-written files
@@ -944,13 +937,7 @@ def test_docstring_examples():
 
 def test_example_pretrained():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ)
-    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(cembed.__file__)))
-    env["PYTHONPATH"] = package_parent + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, os.path.join(root, "examples", "pretrained.py")],
-                          capture_output=True, text=True, env=env, timeout=600, cwd=root)
-    assert proc.returncode == 0, proc.stderr
-    out = proc.stdout
+    out = python_stdout(pathlib.Path(root, "examples", "pretrained.py"), cwd=root)
     assert "coverage: 53 of 55 words have a pretrained vector (96%); random rows for ['<unk>', 'zorblax']" in out
     assert "embedding (56, 50) -> output (8, 10, 50)" in out
     # neighbours come from the topic: the made-up vectors of a topic share a direction

@@ -14,6 +14,8 @@ import cembed
 from cembed.models import _word2vec
 from cembed.models.word2vec import Word2Vec
 
+from fresh import python_stdout
+
 gensim = pytest.importorskip("gensim")
 DATA = os.path.join(os.path.dirname(gensim.__file__), "test", "test_data")
 LEE = os.path.join(DATA, "lee_background.cor")
@@ -294,7 +296,6 @@ def test_same_seed_same_bits_different_seed_differs(sg):
 
 SUBPROCESS = """
 import sys, hashlib
-sys.path.insert(0, {root!r})
 import cembed
 cembed.set_num_threads({threads})
 with open({lee!r}) as f:
@@ -308,9 +309,8 @@ print(hashlib.sha256(m.wv.matrix.tobytes() + m.syn1neg.tobytes()).hexdigest())
 def test_bitwise_the_same_for_any_thread_count(sg):
     digests = set()
     for threads in (1, 2, 4):
-        code = SUBPROCESS.format(root=ROOT, threads=threads, lee=LEE, sg=sg)
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        digests.add(out.stdout.strip())
+        code = SUBPROCESS.format(threads=threads, lee=LEE, sg=sg)
+        digests.add(python_stdout(code).strip())
     assert len(digests) == 1, digests
 
 

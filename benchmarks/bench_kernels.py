@@ -370,8 +370,10 @@ def case_bag(ctx):
 
 
 # memory_limit.c's touch settings: rows prefetched ahead, x straddled line
-# or not, x into L1 or L2 only
+# or not, x into L1 or L2 only, x whole rows (0) or a bag's rows walked once
+# per 128 bytes of columns (as cembed's bag pools them)
 TOUCH_AHEADS = (4, 8, 16, 32, 64, 128)
+TOUCH_PASSES = (0, 128)
 TOUCH_LABEL = "touch every line of the rows"
 
 
@@ -402,7 +404,8 @@ def touch_probe(tmp):
     fn = lib.memory_limit_touch
     fn.restype = ctypes.c_uint32
     fn.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
-                   ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int, ctypes.c_int]
+                   ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int, ctypes.c_int,
+                   ctypes.c_int64]
     return fn
 
 
@@ -414,10 +417,10 @@ def _touch_pair(touch, W, idx):
     wp, ip = W.ctypes.data, idx.ctypes.data
 
     def call(threads, setting):
-        ahead, straddle, l2 = setting
-        return lambda: touch(wp, D, ip, B, L, threads, ahead, straddle, l2)
+        ahead, straddle, l2, passes = setting
+        return lambda: touch(wp, D, ip, B, L, threads, ahead, straddle, l2, passes)
 
-    settings = list(itertools.product(TOUCH_AHEADS, (0, 1), (0, 1)))
+    settings = list(itertools.product(TOUCH_AHEADS, (0, 1), (0, 1), TOUCH_PASSES))
     scan = []
     for setting in settings:
         times = []
@@ -428,7 +431,8 @@ def _touch_pair(touch, W, idx):
         scan.append((sorted(times)[1], setting))
     best = min(scan)[1]
     label = (f"{TOUCH_LABEL} ({best[0]} ahead, {'L2' if best[2] else 'L1'}"
-             f"{', straddle' if best[1] else ''})")
+             f"{', straddle' if best[1] else ''}"
+             f"{f', {best[3]} B passes' if best[3] else ''})")
     return [Contender(label, "touch", t, call(t, best), role="probe") for t in (1, 2)]
 
 

@@ -10,7 +10,8 @@
  * best for one CPU is not the best for another, so the touch loop runs with
  * each of several choices (4 to 128 rows ahead, with and without the
  * straddled line, into L1 or only into L2, whose miss buffers keep more
- * lines in flight) and the fastest is the limit. The figure is computed
+ * lines in flight, whole rows or a bag's rows walked once per 128 bytes of
+ * columns) and the fastest is the limit. The figure is computed
  * in the setup of bench_kernels.py: V rows x D float32 starting 16 bytes
  * past a line (as NumPy's large arrays do), on transparent huge pages where
  * the OS offers them, 4096 bags of 50 uniform or Zipf(1.1) indices.
@@ -55,36 +56,50 @@
 
 /* One load per cache line of each looked-up row, the lines prefetched
  * `ahead` rows on (with the straddled line if `straddle`; to L2 only if
- * `l2`); bags of 64 handed out dynamically, as cembed_bag does. Built with
- * -DMEMORY_LIMIT_TOUCH_ONLY -shared, this function is all the file holds:
- * bench_kernels.py --touch times it beside the bags in its own harness. */
+ * `l2`); bags of 64 handed out dynamically, as cembed_bag does. With
+ * pass_bytes > 0 each bag's rows are walked once per pass_bytes of
+ * columns, as cembed_bag pools them (BAG_PASS_BYTES in
+ * src_c/lookup_real.h): each pass prefetches and loads the lines of its
+ * columns (a line two passes share is loaded once, by the pass its first
+ * float is in). Built with -DMEMORY_LIMIT_TOUCH_ONLY -shared, this
+ * function is all the file holds: bench_kernels.py --touch times it beside
+ * the bags in its own harness. */
 uint32_t memory_limit_touch(const float *table, int64_t D, const int64_t *idx, int64_t nbags,
                             int64_t bag_len, int threads, int64_t ahead_rows, int straddle,
-                            int l2)
+                            int l2, int64_t pass_bytes)
 {
     const int64_t n = nbags * bag_len;
+    const int64_t pass = pass_bytes >= 4 && pass_bytes / 4 < D ? pass_bytes / 4 : D;
     uint32_t total = 0;
     (void)threads; /* unused when built without OpenMP */
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(^ : total)
     for (int64_t b0 = 0; b0 < nbags; b0 += 64) {
-        const int64_t p1 = (b0 + 64 < nbags ? b0 + 64 : nbags) * bag_len;
+        const int64_t b1 = b0 + 64 < nbags ? b0 + 64 : nbags;
         uint32_t acc = 0; /* xor of the loaded bits: no chain of float adds */
-        for (int64_t p = b0 * bag_len; p < p1; p++) {
-            const char *ahead =
-                (const char *)(table + idx[p + ahead_rows < n ? p + ahead_rows : p] * D);
-            const int64_t row_end = D * (int64_t)sizeof(float) + (straddle ? 63 : 0);
-            if (l2)
-                for (int64_t c = 0; c < row_end; c += 64)
-                    __builtin_prefetch(ahead + c, 0, 1);
-            else
-                for (int64_t c = 0; c < row_end; c += 64)
-                    __builtin_prefetch(ahead + c);
-            const uint32_t *x = (const uint32_t *)(table + idx[p] * D);
-            const int64_t skip = (int64_t)((64 - (uintptr_t)x % 64) % 64) / 4;
-            acc ^= x[0];
-            for (int64_t j = skip; j < D; j += 16) /* the first float of each further line */
-                acc ^= x[j];
-        }
+        for (int64_t b = b0; b < b1; b++)
+            for (int64_t c0 = 0; c0 < D; c0 += pass) {
+                const int64_t c1 = c0 + pass < D ? c0 + pass : D;
+                const int64_t row_end = (c1 - c0) * (int64_t)sizeof(float) + (straddle ? 63 : 0);
+                for (int64_t p = b * bag_len; p < (b + 1) * bag_len; p++) {
+                    const char *ahead =
+                        (const char *)(table + idx[p + ahead_rows < n ? p + ahead_rows : p] * D +
+                                       c0);
+                    if (l2)
+                        for (int64_t c = 0; c < row_end; c += 64)
+                            __builtin_prefetch(ahead + c, 0, 1);
+                    else
+                        for (int64_t c = 0; c < row_end; c += 64)
+                            __builtin_prefetch(ahead + c);
+                    const uint32_t *x = (const uint32_t *)(table + idx[p] * D);
+                    int64_t j = (int64_t)((64 - (uintptr_t)x % 64) % 64) / 4;
+                    if (c0 == 0)
+                        acc ^= x[0];
+                    if (j < c0)
+                        j += (c0 - j + 15) / 16 * 16;
+                    for (; j < c1; j += 16) /* the first float of each further line */
+                        acc ^= x[j];
+                }
+            }
         total += acc;
     }
     return total;
@@ -94,11 +109,13 @@ uint32_t memory_limit_touch(const float *table, int64_t D, const int64_t *idx, i
 #define BAGS 4096
 #define BAG_LEN 50
 /* the touch loop's settings: rows ahead, whether it prefetches the line a
- * misaligned row straddles into, and whether the prefetches go to L1 or
- * only to L2 (more lines in flight than L1's miss buffers hold) */
+ * misaligned row straddles into, whether the prefetches go to L1 or only
+ * to L2 (more lines in flight than L1's miss buffers hold), and whole rows
+ * or passes of 128 bytes of columns (as cembed_bag pools) */
 static const int AHEADS[] = {4, 8, 16, 32, 64, 128};
 #define N_AHEADS ((int)(sizeof AHEADS / sizeof AHEADS[0]))
-#define N_SETTINGS (4 * N_AHEADS)
+#define N_SETTINGS (8 * N_AHEADS)
+#define PASS_BYTES(k) ((k) / N_AHEADS / 4 ? 128 : 0)
 
 static double now(void)
 {
@@ -354,7 +371,7 @@ int main(int argc, char **argv)
                     t0 = now();
                     sink ^= memory_limit_touch(table, D, idx, BAGS, BAG_LEN, threads,
                                                AHEADS[k % N_AHEADS], k / N_AHEADS % 2,
-                                               k / N_AHEADS / 2);
+                                               k / N_AHEADS / 2 % 2, PASS_BYTES(k));
                     t1 = now();
                     t_touch[(int64_t)k * rounds + r] = t1 - t0;
                 }
@@ -379,11 +396,12 @@ int main(int argc, char **argv)
             }
             qsort(t_bag, (size_t)rounds, sizeof(double), cmp_double);
             const double b = t_bag[rounds / 2];
-            printf("%-7s %dT: touch every line %7.3f ms (%3d ahead, %s%s)   cembed_bag_f32 %7.3f ms"
-                   "   bag / touch %.2f\n",
+            printf("%-7s %dT: touch every line %7.3f ms (%3d ahead, %s%s, %s)   cembed_bag_f32 "
+                   "%7.3f ms   bag / touch %.2f\n",
                    zipf ? "zipf" : "uniform", threads, a * 1e3, AHEADS[best % N_AHEADS],
-                   best / N_AHEADS / 2 ? "L2" : "L1", best / N_AHEADS % 2 ? ", straddle" : "          ",
-                   b * 1e3, b / a);
+                   best / N_AHEADS / 2 % 2 ? "L2" : "L1",
+                   best / N_AHEADS % 2 ? ", straddle" : "          ",
+                   PASS_BYTES(best) ? "128 B passes" : "whole rows  ", b * 1e3, b / a);
         }
     }
     (void)sink;

@@ -89,8 +89,11 @@ def test_touch_probe_races_beside_the_bags(bench, tmp_path, capsys):
         row = bits[i]
         skip = (64 - (row.ctypes.data % 64)) % 64 // 4
         expected ^= int(row[0]) ^ (int(row[skip]) if skip < 16 else 0)
-    for threads, ahead, straddle, l2 in ((1, 4, 0, 0), (2, 64, 1, 1)):
-        got = touch(W.ctypes.data, 16, idx.ctypes.data, 2, 3, threads, ahead, straddle, l2)
+    # whole rows, or passes of 32 bytes of columns (each line loaded once)
+    for threads, ahead, straddle, l2, passes in ((1, 4, 0, 0, 0), (2, 64, 1, 1, 0),
+                                                 (1, 8, 1, 1, 32), (2, 2, 0, 0, 32)):
+        got = touch(W.ctypes.data, 16, idx.ctypes.data, 2, 3, threads, ahead, straddle, l2,
+                    passes)
         assert got == expected
     out = tmp_path / "touch.json"
     argv = ["--rows", "300", "--batch", "8", "4", "--dims", "8", "--repeat", "1",

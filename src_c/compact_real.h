@@ -9,7 +9,9 @@
  * x = code * scale + bias in two roundings (no fused multiply-add), so each
  * instruction set gives the same bits: a gather, a half-float bag and a max
  * bag equal the float32 lookup on the dequantized table, bitwise; a
- * row-wise sum adds code * scale per column and the biases apart (pool).
+ * row-wise sum adds code * scale per column in one fused multiply-add
+ * (acc = fma(code, scale, acc): one rounding, which every path computes
+ * exactly so: fma_f32 on the portable one) and the biases apart (pool).
  */
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
@@ -22,6 +24,7 @@ typedef __m512 FN(vf);
 #define V_SET1(x) _mm512_set1_ps(x)
 #define V_ADD(a, b) _mm512_add_ps(a, b)
 #define V_MUL(a, b) _mm512_mul_ps(a, b)
+#define V_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define V_DIV(a, b) _mm512_div_ps(a, b)
 #define V_MAX(a, b) _mm512_max_ps(a, b)
 #define V_STORE(p, v) _mm512_storeu_ps(p, v)
@@ -32,14 +35,17 @@ typedef __m256 FN(vf);
 #define V_SET1(x) _mm256_set1_ps(x)
 #define V_ADD(a, b) _mm256_add_ps(a, b)
 #define V_MUL(a, b) _mm256_mul_ps(a, b)
+#define V_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define V_DIV(a, b) _mm256_div_ps(a, b)
 #define V_MAX(a, b) _mm256_max_ps(a, b)
 #define V_STORE(p, v) _mm256_storeu_ps(p, v)
 #endif
 #ifdef VW
 #define VW_OR_1 VW
+#define S_FMA(a, b, c) fmaf(a, b, c) /* one instruction: the set has FMA */
 #else
 #define VW_OR_1 1
+#define S_FMA(a, b, c) fma_f32(a, b, c)
 #endif
 
 /* A row-wise row's scale and bias (the half pair of INT4 in one F16C
@@ -194,9 +200,10 @@ static inline __attribute__((always_inline)) void FN(prefetch_row)(const uint8_t
  * sequence of float operations on every path:
  *   max          the largest decoded element (decode1's value);
  *   half floats  acc += x, or acc += w * x (x exact);
- *   row-wise     acc += code * s with s = scale (w * scale when weighted),
- *                and the biases (w * bias) summed apart, in order, and
- *                added once: out = (acc + sum b) / denom. */
+ *   row-wise     acc = fma(code, s, acc) with s = scale (w * scale when
+ *                weighted; one rounding), and the biases (w * bias) summed
+ *                apart, in order, and added once:
+ *                out = (acc + sum b) / denom. */
 static inline __attribute__((always_inline)) void FN(pool)(
     const int kind, const uint8_t *data, int64_t ld, int64_t dim, int64_t row_bytes,
     const int64_t *idx, int64_t lo, int64_t hi, int64_t n, const int mode,
@@ -237,7 +244,7 @@ static inline __attribute__((always_inline)) void FN(pool)(
         const FN(vf) vs = V_SET1(scale), vb = V_SET1(bias), vw = V_SET1(wt);
         for (int k = 0; k < NV; k++) {
             if (split) {
-                acc[k] = V_ADD(acc[k], V_MUL(FN(codes_vec)(kind, row, c0 + k * VW), vs));
+                acc[k] = V_FMA(FN(codes_vec)(kind, row, c0 + k * VW), vs, acc[k]);
                 continue;
             }
             const FN(vf) x = FN(decode)(kind, row, c0 + k * VW, vs, vb);
@@ -251,7 +258,7 @@ static inline __attribute__((always_inline)) void FN(pool)(
 #endif
         for (int64_t j = 0; j < tw; j++) {
             if (split) {
-                tail[j] += code_at(kind, row, t0 + j) * scale;
+                tail[j] = S_FMA(code_at(kind, row, t0 + j), scale, tail[j]);
                 continue;
             }
             const float x = FN(decode1)(kind, row, t0 + j, scale, bias);
@@ -319,8 +326,8 @@ static inline __attribute__((always_inline)) void FN(interleave)(FN(vf) *a, FN(v
 #endif
 }
 
-/* Adds one row-wise row to the accumulators: acc += code * s, column by
- * column (INT4 with NV even: in nibble_pair's order). */
+/* Adds one row-wise row to the accumulators: acc = fma(code, s, acc),
+ * column by column (INT4 with NV even: in nibble_pair's order). */
 static inline __attribute__((always_inline)) void FN(add_codes)(const int kind, const int NV,
                                                                 const uint8_t *row, float s,
                                                                 FN(vf) *acc)
@@ -330,13 +337,13 @@ static inline __attribute__((always_inline)) void FN(add_codes)(const int kind, 
         for (int k = 0; k < NV; k += 2) {
             FN(vf) lo, hi;
             FN(nibble_pair)(row, k * VW, &lo, &hi);
-            acc[k] = V_ADD(acc[k], V_MUL(lo, vs));
-            acc[k + 1] = V_ADD(acc[k + 1], V_MUL(hi, vs));
+            acc[k] = V_FMA(lo, vs, acc[k]);
+            acc[k + 1] = V_FMA(hi, vs, acc[k + 1]);
         }
         return;
     }
     for (int k = 0; k < NV; k++)
-        acc[k] = V_ADD(acc[k], V_MUL(FN(codes_vec)(kind, row, k * VW), vs));
+        acc[k] = V_FMA(FN(codes_vec)(kind, row, k * VW), vs, acc[k]);
 }
 
 /* Position p of a row-wise sum: its row's codes into acc (times the
@@ -810,10 +817,12 @@ static const compact_kernels FN(kernels) = {FN(bag_range), FN(gather_range), FN(
 
 #undef VW
 #undef VW_OR_1
+#undef S_FMA
 #undef V_ZERO
 #undef V_SET1
 #undef V_ADD
 #undef V_MUL
+#undef V_FMA
 #undef V_DIV
 #undef V_MAX
 #undef V_STORE

@@ -194,6 +194,59 @@ static inline __attribute__((always_inline)) void FN(prefetch_row)(const uint8_t
     CEMBED_PREFETCH_L2(r + row_bytes - 1);
 }
 
+/* tail[j] = fma(code j0 + j of row, s, tail[j]) for j < n: S_FMA one by
+ * one, or, on the portable path of an x86 without FMA, four at a time in
+ * SSE2 as fma_f32 computes them (products and sums in double, each group
+ * with a sum fma_f32_rare flags done again one by one; the same bits). */
+static inline __attribute__((always_inline)) void FN(fma_codes)(const int kind,
+                                                               const uint8_t *row, int64_t j0,
+                                                               int64_t n, float s, float *tail)
+{
+    int64_t j = 0;
+#if !defined(VW) && defined(__SSE2__) && !defined(__FMA__) && !defined(FP_FAST_FMAF)
+    const __m128d vs = _mm_set1_pd((double)s), sign = _mm_set1_pd(-0.0),
+                  tiny = _mm_set1_pd((double)FLT_MIN);
+    const __m128i low29 = _mm_set_epi32(0, 0x1FFFFFFF, 0, 0x1FFFFFFF),
+                  half = _mm_set_epi32(0, 0x10000000, 0, 0x10000000);
+    for (; j + 4 <= n; j += 4) {
+        __m128i q; /* the four codes as int32 (j0 + j even: INT4's start a byte) */
+        if (kind == CEMBED_COMPACT_INT8) {
+            int32_t four;
+            memcpy(&four, row + j0 + j, 4);
+            const __m128i z = _mm_setzero_si128();
+            q = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(four), z), z);
+        } else {
+            uint16_t two;
+            memcpy(&two, row + (j0 + j) / 2, 2);
+            q = _mm_setr_epi32(two & 15, (two >> 4) & 15, (two >> 8) & 15, two >> 12);
+        }
+        const __m128 c = _mm_loadu_ps(tail + j);
+        const __m128d t0 = _mm_add_pd(_mm_mul_pd(_mm_cvtepi32_pd(q), vs), _mm_cvtps_pd(c));
+        const __m128d t1 =
+            _mm_add_pd(_mm_mul_pd(_mm_cvtepi32_pd(_mm_shuffle_epi32(q, 0xEE)), vs),
+                       _mm_cvtps_pd(_mm_movehl_ps(c, c)));
+        /* fma_f32_rare on the four sums: low 29 bits exactly 1 << 28 (the
+         * low 32-bit half of each double), or |t| below FLT_MIN */
+        const int mid =
+            (_mm_movemask_epi8(
+                 _mm_cmpeq_epi32(_mm_and_si128(_mm_castpd_si128(t0), low29), half))
+             | _mm_movemask_epi8(
+                 _mm_cmpeq_epi32(_mm_and_si128(_mm_castpd_si128(t1), low29), half)))
+            & 0x0F0F;
+        const int small = _mm_movemask_pd(_mm_cmpnge_pd(_mm_andnot_pd(sign, t0), tiny))
+                          | _mm_movemask_pd(_mm_cmpnge_pd(_mm_andnot_pd(sign, t1), tiny));
+        if (mid | small) {
+            for (int k = 0; k < 4; k++)
+                tail[j + k] = fma_f32(code_at(kind, row, j0 + j + k), s, tail[j + k]);
+            continue;
+        }
+        _mm_storeu_ps(tail + j, _mm_movelh_ps(_mm_cvtpd_ps(t0), _mm_cvtpd_ps(t1)));
+    }
+#endif
+    for (; j < n; j++)
+        tail[j] = S_FMA(code_at(kind, row, j0 + j), s, tail[j]);
+}
+
 /* Pool columns [c0, c0 + w) of the bag idx[lo..hi) into out (divided by
  * denom when it is not 1): NV whole vectors in registers, then the columns
  * past them one by one. Rows are added in order of p, each column the same
@@ -256,11 +309,9 @@ static inline __attribute__((always_inline)) void FN(pool)(
                 acc[k] = V_ADD(acc[k], x);
         }
 #endif
-        for (int64_t j = 0; j < tw; j++) {
-            if (split) {
-                tail[j] = S_FMA(code_at(kind, row, t0 + j), scale, tail[j]);
-                continue;
-            }
+        if (split)
+            FN(fma_codes)(kind, row, t0, tw, scale, tail);
+        for (int64_t j = 0; j < tw && !split; j++) {
             const float x = FN(decode1)(kind, row, t0 + j, scale, bias);
             if (mode == CEMBED_BAG_MAX)
                 tail[j] = first || x > tail[j] ? x : tail[j];

@@ -160,6 +160,9 @@ static inline float code_at(int kind, const uint8_t *row, int64_t c)
 }
 
 #define INT8_EPSILON 1e-8f
+#if defined(__SSE2__)
+#include <emmintrin.h> /* the portable path's fma_codes on x86 (compact_real.h) */
+#endif
 
 /* a * b + c rounded once, as fmaf, for the portable path (a row-wise sum's
  * step, compact_real.h): fmaf itself where the CPU fuses (ARM, or a build
@@ -171,6 +174,17 @@ static inline float code_at(int kind, const uint8_t *row, int64_t c)
  * range: rare, and then t is rounded to odd (moved one step toward the
  * exact sum when inexact and its last bit even; 53 bits >= 24 + 2 make the
  * rounding to float that follows the correct one). */
+/* Whether (float)t may differ from a * b + c rounded once, t that sum in
+ * double (the product exact, the sum rounded once): t exactly halfway
+ * between two floats (its low 29 bits 1 << 28), or below float's normal
+ * range. */
+static inline int fma_f32_rare(double t)
+{
+    uint64_t bits;
+    memcpy(&bits, &t, 8);
+    return (bits & 0x1FFFFFFFu) == 0x10000000u || !(fabs(t) >= (double)FLT_MIN);
+}
+
 static inline float fma_f32(float a, float b, float c)
 {
 #if defined(__FMA__) || defined(__ARM_FEATURE_FMA) || defined(FP_FAST_FMAF)
@@ -179,7 +193,7 @@ static inline float fma_f32(float a, float b, float c)
     const double p = (double)a * (double)b, t = p + (double)c;
     uint64_t bits;
     memcpy(&bits, &t, 8);
-    if ((bits & 0x1FFFFFFFu) != 0x10000000u && fabs(t) >= (double)FLT_MIN)
+    if (!fma_f32_rare(t))
         return (float)t;
     const double z = t - p, err = (p - (t - z)) + ((double)c - z); /* p + c - t, exactly */
     if ((err > 0 || err < 0) && (bits & 1) == 0) {

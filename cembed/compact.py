@@ -24,7 +24,8 @@ wherever they take a table, with every mode and option, and return float32,
 the same bits for any number of threads and on every instruction-set path.
 A gather, any float16/bfloat16 lookup and a max bag are bitwise the same
 lookup on ``table.dequantize()``; an int8/int4 sum, mean or sqrtn adds
-``code * scale`` per column and the biases apart (docs: compact tables), so
+``code * scale`` per column in a fused multiply-add (one rounding) and the
+biases apart (docs: compact tables), so
 it is within float rounding of that lookup, not bitwise.
 """
 import json

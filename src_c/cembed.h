@@ -529,7 +529,8 @@ int cembed_compact_gather(int kind, const uint8_t *data, int64_t num_rows, int64
 /* cembed_bag_f32 over packed rows: the same bags, modes, weights, padding
  * and errors. Bitwise the float32 bag over the dequantized table for the
  * half floats and for max; a row-wise (INT8, INT4) sum, mean or sqrtn adds
- * code * scale per column and the biases apart, once per bag (see
+ * code * scale per column in a fused multiply-add (acc = fma(code, scale,
+ * acc), one rounding) and the biases apart, once per bag (see
  * docs/compact.rst), the same bits on every path and thread count.
  * A single bag (num_bags = 1, offsets {0, n}) gives one text's pooled
  * vector, serially for small bags, so it can be called from a thread. */

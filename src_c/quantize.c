@@ -18,6 +18,7 @@
  * half formats with round-to-odd, so the result is the float64 value rounded
  * once, to nearest even).
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,51 @@ static inline float code_at(int kind, const uint8_t *row, int64_t c)
 }
 
 #define INT8_EPSILON 1e-8f
+#if defined(__SSE2__)
+#include <emmintrin.h> /* the portable path's fma_codes on x86 (compact_real.h) */
+#endif
+
+/* a * b + c rounded once, as fmaf, for the portable path (a row-wise sum's
+ * step, compact_real.h): fmaf itself where the CPU fuses (ARM, or a build
+ * for an x86 with FMA); elsewhere exactly so without a call per element
+ * (glibc's software fmaf made the x86 baseline bag 11x slower). The
+ * product of two floats is exact in double and t = p + c rounds once, so
+ * (float)t is the correctly rounded a * b + c unless t fell exactly halfway
+ * between two floats (its low 29 bits 1 << 28) or below float's normal
+ * range: rare, and then t is rounded to odd (moved one step toward the
+ * exact sum when inexact and its last bit even; 53 bits >= 24 + 2 make the
+ * rounding to float that follows the correct one). */
+/* Whether (float)t may differ from a * b + c rounded once, t that sum in
+ * double (the product exact, the sum rounded once): t exactly halfway
+ * between two floats (its low 29 bits 1 << 28), or below float's normal
+ * range. */
+static inline int fma_f32_rare(double t)
+{
+    uint64_t bits;
+    memcpy(&bits, &t, 8);
+    return (bits & 0x1FFFFFFFu) == 0x10000000u || !(fabs(t) >= (double)FLT_MIN);
+}
+
+static inline float fma_f32(float a, float b, float c)
+{
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA) || defined(FP_FAST_FMAF)
+    return fmaf(a, b, c);
+#else
+    const double p = (double)a * (double)b, t = p + (double)c;
+    uint64_t bits;
+    memcpy(&bits, &t, 8);
+    if (!fma_f32_rare(t))
+        return (float)t;
+    const double z = t - p, err = (p - (t - z)) + ((double)c - z); /* p + c - t, exactly */
+    if ((err > 0 || err < 0) && (bits & 1) == 0) {
+        bits += (err > 0) == (t > 0) ? 1 : (uint64_t)-1; /* one step toward p + c */
+        double odd;
+        memcpy(&odd, &bits, 8);
+        return (float)odd;
+    }
+    return (float)t;
+#endif
+}
 
 /* ---- kernels, one copy per instruction set ----------------------------- */
 

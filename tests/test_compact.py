@@ -123,10 +123,28 @@ def unpack_rows(T):
     return nib.astype(np.float32), sb[:, 0], sb[:, 1]
 
 
+def fma32(a, b, c):
+    """float32 a * b + c rounded once, elementwise (C's fmaf): the product of
+    two float32 is exact in float64, their sum is rounded to odd there (53
+    bits, at least 24 + 2, so the rounding to float32 that follows is the
+    correct one, never a double rounding)."""
+    p = a.astype(np.float64) * b.astype(np.float64)
+    c = np.asarray(c, np.float64)
+    t = p + c
+    z = t - p  # TwoSum: err is exactly p + c - t
+    err = (p - (t - z)) + (c - z)
+    bits = t.view(np.int64)
+    even = (bits & 1) == 0
+    fix = (err != 0) & even & np.isfinite(t)
+    t = np.where(fix, np.nextafter(t, np.where(err > 0, np.inf, -np.inf)), t)
+    return t.astype(np.float32)
+
+
 def split_bag_ref(T, indices, offsets=None, mode="sum", per_sample_weights=None,
                   padding_idx=None):
     """The row-wise sum's arithmetic (docs/compact.rst), step by step in
-    float32: per column acc += code * s in index order, the biases b summed
+    float32: per column acc = fma(code, s, acc) (one rounding) in index
+    order, the biases b summed
     apart (s, b the row's scale and bias, each times the row's weight when
     weighted), then (acc + sum b) / denominator."""
     codes, scale, bias = unpack_rows(T)
@@ -149,7 +167,7 @@ def split_bag_ref(T, indices, offsets=None, mode="sum", per_sample_weights=None,
             if w is not None:
                 s, bi = f32(w[p] * s), f32(w[p] * bi)
                 s1, s2 = f32(s1 + w[p]), f32(s2 + f32(w[p] * w[p]))
-            acc = acc + codes[r] * s
+            acc = fma32(codes[r], np.full_like(codes[r], s), acc)
             bsum = f32(bsum + bi)
         denom = f32(1)
         if mode == "mean":

@@ -1285,8 +1285,9 @@ static float half_f32(uint16_t h)
 }
 
 /* The row-wise sum of docs/compact.rst, in its order: per column
- * acc += code * s, the biases b summed apart (s, b times the weight when
- * weighted), then (acc + sum b) / denominator. */
+ * acc = fma(code, s, acc) (libm's fmaf: one rounding), the biases b summed
+ * apart (s, b times the weight when weighted), then (acc + sum b) /
+ * denominator. */
 static void compact_split_bag_ref(int kind, const uint8_t *packed, int64_t rb, int64_t d,
                                   const int64_t *idx, const int64_t *offsets, int64_t nb,
                                   int mode, const float *w, int64_t pad, float *out)
@@ -1319,7 +1320,7 @@ static void compact_split_bag_ref(int kind, const uint8_t *packed, int64_t rb, i
             }
             for (int64_t c = 0; c < d; c++) {
                 const int q = kind == CEMBED_COMPACT_INT8 ? row[c] : (row[c / 2] >> (c % 2 * 4)) & 15;
-                o[c] += (float)q * s;
+                o[c] = fmaf((float)q, s, o[c]);
             }
             bsum += bi;
         }

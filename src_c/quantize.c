@@ -164,16 +164,6 @@ static inline float code_at(int kind, const uint8_t *row, int64_t c)
 #include <emmintrin.h> /* the portable path's fma_codes on x86 (compact_real.h) */
 #endif
 
-/* a * b + c rounded once, as fmaf, for the portable path (a row-wise sum's
- * step, compact_real.h): fmaf itself where the CPU fuses (ARM, or a build
- * for an x86 with FMA); elsewhere exactly so without a call per element
- * (glibc's software fmaf made the x86 baseline bag 11x slower). The
- * product of two floats is exact in double and t = p + c rounds once, so
- * (float)t is the correctly rounded a * b + c unless t fell exactly halfway
- * between two floats (its low 29 bits 1 << 28) or below float's normal
- * range: rare, and then t is rounded to odd (moved one step toward the
- * exact sum when inexact and its last bit even; 53 bits >= 24 + 2 make the
- * rounding to float that follows the correct one). */
 /* Whether (float)t may differ from a * b + c rounded once, t that sum in
  * double (the product exact, the sum rounded once): t exactly halfway
  * between two floats (its low 29 bits 1 << 28), or below float's normal
@@ -185,6 +175,16 @@ static inline int fma_f32_rare(double t)
     return (bits & 0x1FFFFFFFu) == 0x10000000u || !(fabs(t) >= (double)FLT_MIN);
 }
 
+/* a * b + c rounded once, as fmaf, for the portable path (a row-wise sum's
+ * step, compact_real.h): fmaf itself where the CPU fuses (ARM, or a build
+ * for an x86 with FMA); elsewhere exactly so without a call per element
+ * (glibc's software fmaf made the x86 baseline bag 11x slower). The
+ * product of two floats is exact in double and t = p + c rounds once, so
+ * (float)t is the correctly rounded a * b + c unless t fell exactly halfway
+ * between two floats (its low 29 bits 1 << 28) or below float's normal
+ * range: rare, and then t is rounded to odd (moved one step toward the
+ * exact sum when inexact and its last bit even; 53 bits >= 24 + 2 make the
+ * rounding to float that follows the correct one). */
 static inline float fma_f32(float a, float b, float c)
 {
 #if defined(__FMA__) || defined(__ARM_FEATURE_FMA) || defined(FP_FAST_FMAF)

@@ -18,7 +18,7 @@ times, at 2 threads:
 
 With ``--touch`` (needs a C compiler: ``cc``) it also times a touch probe
 per row size, the least work any bag must do (benchmarks/memory_limit.c's
-idea for packed rows): one load from each cache line of every looked-up
+touch loop over rows of bytes, ``memory_limit_touch_rows``): one load from each cache line of every looked-up
 row, the same bags of 64 handed to the threads, no arithmetic, with every
 line of the rows prefetched 4 to 128 positions ahead, into L1 or only into
 L2 (the settings memory_limit.c tries); a row size's touch time is its
@@ -43,7 +43,6 @@ word2vec table trained on gensim's Lee corpus.
     python benchmarks/bench_compact.py --isa all --dims 64 --no-quality --touch
 """
 import argparse
-import ctypes
 import os
 import random
 import shutil
@@ -57,70 +56,17 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_kernels import BATCH_SHAPE, SEED, _import_cembed, compile_shared, make_indices  # noqa: E402
+from bench_kernels import BATCH_SHAPE, SEED, _import_cembed, make_indices, touch_probe  # noqa: E402
 
 DTYPES = ("float16", "bfloat16", "int8", "int4")
 THREADS = 2
 
 
-TOUCH_C = r"""
-#include <stdint.h>
-/* the lines of the row at position p + ahead, to L1 (l2 == 0) or to L2 only */
-#define PREFETCH_ROW(r, rb, l2)                                                 \
-    do {                                                                        \
-        if (l2) {                                                               \
-            for (int64_t o = 0; o < (rb); o += 64)                              \
-                __builtin_prefetch((r) + o, 0, 1);                              \
-            __builtin_prefetch((r) + (rb) - 1, 0, 1);                           \
-        } else {                                                                \
-            for (int64_t o = 0; o < (rb); o += 64)                              \
-                __builtin_prefetch((r) + o);                                    \
-            __builtin_prefetch((r) + (rb) - 1);                                 \
-        }                                                                       \
-    } while (0)
-
-uint32_t touch(const uint8_t *d, int64_t ld, int64_t rb, const int64_t *idx, int64_t nbags,
-               int64_t len, int ahead, int l2, int nt)
-{
-    uint32_t s = 0;
-    const int64_t n = nbags * len;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) reduction(+ : s)
-    for (int64_t b0 = 0; b0 < nbags; b0 += 64) {
-        const int64_t lo = b0 * len, hi = (b0 + 64 < nbags ? b0 + 64 : nbags) * len;
-        for (int64_t p = lo; p < lo + ahead && p < hi; p++) /* the range's first rows */
-            PREFETCH_ROW(d + idx[p] * ld, rb, l2);
-        for (int64_t p = lo; p < hi; p++) {
-            if (p + ahead < n)
-                PREFETCH_ROW(d + idx[p + ahead] * ld, rb, l2);
-            const uint8_t *r = d + idx[p] * ld;
-            for (int64_t o = 0; o < rb; o += 64)
-                s += r[o];
-            s += r[rb - 1];
-        }
-    }
-    return s;
-}
-"""
 # the touch probe's settings, as benchmarks/memory_limit.c tries them: rows
 # prefetched this many positions ahead, into L1 or only into L2 (whose miss
 # buffers keep more lines in flight); each row size's best setting is its limit
 TOUCH_AHEADS = (4, 8, 16, 32, 64, 128)
 TOUCH_SETTINGS = [(a, l2) for l2 in (0, 1) for a in TOUCH_AHEADS]
-
-
-def touch_probe(tmp):
-    """The compiled touch loop (TOUCH_C), or None without a C compiler."""
-    src = os.path.join(tmp, "touch.c")
-    with open(src, "w") as f:
-        f.write(TOUCH_C)
-    lib = compile_shared(src, os.path.join(tmp, "touch.so"))
-    if lib is None:
-        return None
-    fn = lib.touch
-    fn.restype = ctypes.c_uint32
-    fn.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p,
-                   ctypes.c_int64, ctypes.c_int64, ctypes.c_int, ctypes.c_int, ctypes.c_int]
-    return fn
 
 
 CLOCK = time.perf_counter
@@ -174,7 +120,7 @@ def lookup_case(cembed, torch, table, tables, packed_t, idx, repeat, touch=None,
                 c[f"touch {name} rows {ahead} {'L2' if l2 else 'L1'}"] = (
                     lambda a, ahead, l2: lambda: touch(
                         a.ctypes.data, a.strides[0], a.shape[1] * a.itemsize, idx.ctypes.data,
-                        B, L, ahead, l2, threads))(a, ahead, l2)
+                        B, L, threads, ahead, 1, l2, 0))(a, ahead, l2)
     for dtype in DTYPES:
         c[f"cembed {dtype} bag"] = (lambda T: lambda: cembed.embedding_bag(T, idx))(tables[dtype])
         c[f"cembed {dtype} gather"] = (lambda T: lambda: cembed.gather(T, idx))(tables[dtype])
@@ -293,7 +239,7 @@ def main(argv=None):
           "(noisy when the machine is shared)\n")
     goals = []
     tmp = tempfile.mkdtemp(prefix="bench_compact_")
-    touch = touch_probe(tmp) if args.touch else None
+    touch = touch_probe(tmp, rows=True) if args.touch else None
     if args.touch and touch is None:
         print("(no C compiler: the touch probe is left out)\n")
     for D in args.dims:

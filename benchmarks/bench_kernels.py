@@ -394,18 +394,24 @@ def compile_shared(src, lib, *flags):
     return ctypes.CDLL(lib)
 
 
-def touch_probe(tmp):
-    """memory_limit.c's touch loop built as a shared library, or None without a C compiler."""
+def touch_probe(tmp, rows=False):
+    """memory_limit.c's touch loop built as a shared library:
+    memory_limit_touch over a float32 table, or with rows=True
+    memory_limit_touch_rows over rows of any bytes (bench_compact.py's);
+    None without a C compiler."""
     import ctypes
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "memory_limit.c")
     lib = compile_shared(src, os.path.join(tmp, "memory_limit_touch.so"), "-DMEMORY_LIMIT_TOUCH_ONLY")
     if lib is None:
         return None
-    fn = lib.memory_limit_touch
+    p, i64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
+    if rows:  # data, ld, row_bytes, idx, ...
+        fn, head = lib.memory_limit_touch_rows, [p, i64, i64, p]
+    else:  # table, D, idx, ...
+        fn, head = lib.memory_limit_touch, [p, i64, p]
     fn.restype = ctypes.c_uint32
-    fn.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
-                   ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int, ctypes.c_int,
-                   ctypes.c_int64]
+    # ... nbags, bag_len, threads, ahead_rows, straddle, l2, pass_bytes
+    fn.argtypes = head + [i64, i64, i32, i64, i32, i32, i64]
     return fn
 
 

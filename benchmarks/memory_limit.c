@@ -54,55 +54,68 @@
 #include "cembed.h"
 #endif
 
-/* One load per cache line of each looked-up row, the lines prefetched
- * `ahead` rows on (with the straddled line if `straddle`; to L2 only if
- * `l2`); bags of 64 handed out dynamically, as cembed_bag does. With
- * pass_bytes > 0 each bag's rows are walked once per pass_bytes of
- * columns, as cembed_bag pools them (BAG_PASS_BYTES in
+/* One load per cache line of each looked-up row (row_bytes from data +
+ * index * ld), the lines prefetched `ahead_rows` rows on (with the line a
+ * row starting past a line boundary straddles into if `straddle`; to L2
+ * only if `l2`); bags of 64 handed out dynamically, as cembed_bag does.
+ * With 0 < pass_bytes < row_bytes each bag's rows are walked once per
+ * pass_bytes of the row, as cembed_bag pools them (BAG_PASS_BYTES in
  * src_c/lookup_real.h): each pass prefetches and loads the lines of its
- * columns (a line two passes share is loaded once, by the pass its first
- * float is in). Built with -DMEMORY_LIMIT_TOUCH_ONLY -shared, this
- * function is all the file holds: bench_kernels.py --touch times it beside
- * the bags in its own harness. */
-uint32_t memory_limit_touch(const float *table, int64_t D, const int64_t *idx, int64_t nbags,
-                            int64_t bag_len, int threads, int64_t ahead_rows, int straddle,
-                            int l2, int64_t pass_bytes)
+ * bytes (a line two passes share is loaded once, by the pass its first
+ * byte is in). Returns the XOR of the loaded bytes. Built with
+ * -DMEMORY_LIMIT_TOUCH_ONLY -shared, the two touch functions are all the
+ * file holds: bench_kernels.py --touch (float32 rows) and
+ * bench_compact.py --touch (rows of every compact kind) time them beside
+ * the bags in their own harnesses. */
+uint32_t memory_limit_touch_rows(const uint8_t *data, int64_t ld, int64_t row_bytes,
+                                 const int64_t *idx, int64_t nbags, int64_t bag_len,
+                                 int threads, int64_t ahead_rows, int straddle, int l2,
+                                 int64_t pass_bytes)
 {
     const int64_t n = nbags * bag_len;
-    const int64_t pass = pass_bytes >= 4 && pass_bytes / 4 < D ? pass_bytes / 4 : D;
+    const int64_t pass = pass_bytes > 0 && pass_bytes < row_bytes ? pass_bytes : row_bytes;
     uint32_t total = 0;
     (void)threads; /* unused when built without OpenMP */
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) reduction(^ : total)
     for (int64_t b0 = 0; b0 < nbags; b0 += 64) {
         const int64_t b1 = b0 + 64 < nbags ? b0 + 64 : nbags;
-        uint32_t acc = 0; /* xor of the loaded bits: no chain of float adds */
+        uint32_t acc = 0; /* xor of the loaded bytes: no chain of adds */
         for (int64_t b = b0; b < b1; b++)
-            for (int64_t c0 = 0; c0 < D; c0 += pass) {
-                const int64_t c1 = c0 + pass < D ? c0 + pass : D;
-                const int64_t row_end = (c1 - c0) * (int64_t)sizeof(float) + (straddle ? 63 : 0);
+            for (int64_t c0 = 0; c0 < row_bytes; c0 += pass) {
+                const int64_t c1 = c0 + pass < row_bytes ? c0 + pass : row_bytes;
+                const int64_t row_end = c1 - c0 + (straddle ? 63 : 0);
                 for (int64_t p = b * bag_len; p < (b + 1) * bag_len; p++) {
-                    const char *ahead =
-                        (const char *)(table + idx[p + ahead_rows < n ? p + ahead_rows : p] * D +
-                                       c0);
+                    const uint8_t *ahead =
+                        data + idx[p + ahead_rows < n ? p + ahead_rows : p] * ld + c0;
                     if (l2)
                         for (int64_t c = 0; c < row_end; c += 64)
                             __builtin_prefetch(ahead + c, 0, 1);
                     else
                         for (int64_t c = 0; c < row_end; c += 64)
                             __builtin_prefetch(ahead + c);
-                    const uint32_t *x = (const uint32_t *)(table + idx[p] * D);
-                    int64_t j = (int64_t)((64 - (uintptr_t)x % 64) % 64) / 4;
+                    const uint8_t *x = data + idx[p] * ld;
+                    int64_t j = (int64_t)((64 - (uintptr_t)x % 64) % 64);
                     if (c0 == 0)
                         acc ^= x[0];
                     if (j < c0)
-                        j += (c0 - j + 15) / 16 * 16;
-                    for (; j < c1; j += 16) /* the first float of each further line */
+                        j += (c0 - j + 63) / 64 * 64;
+                    for (; j < c1; j += 64) /* the first byte of each further line */
                         acc ^= x[j];
                 }
             }
-        total += acc;
+        total ^= acc;
     }
     return total;
+}
+
+/* The same over a float32 table of D columns (rows of 4 D bytes). */
+uint32_t memory_limit_touch(const float *table, int64_t D, const int64_t *idx, int64_t nbags,
+                            int64_t bag_len, int threads, int64_t ahead_rows, int straddle,
+                            int l2, int64_t pass_bytes)
+{
+    const int64_t row_bytes = D * (int64_t)sizeof(float);
+    return memory_limit_touch_rows((const uint8_t *)table, row_bytes, row_bytes, idx, nbags,
+                                   bag_len, threads, ahead_rows, straddle, l2, pass_bytes);
 }
 
 #ifndef MEMORY_LIMIT_TOUCH_ONLY

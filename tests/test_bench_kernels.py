@@ -82,19 +82,33 @@ def test_touch_probe_races_beside_the_bags(bench, tmp_path, capsys):
     assert touch is not None
     W = np.arange(40 * 16, dtype=np.float32).reshape(40, 16)
     idx = np.array([[3, 7, 3], [39, 0, 5]], dtype=np.int64)
-    bits = W.view(np.uint32)
-    # D = 16 floats: one line a row when W is line-aligned, two when not
+    data = W.view(np.uint8)
+    # D = 16 floats, 64 bytes: one line a row when W is line-aligned, two
+    # when not; the XOR of the first byte of each line of each row read
     expected = 0
     for i in idx.ravel():
-        row = bits[i]
-        skip = (64 - (row.ctypes.data % 64)) % 64 // 4
-        expected ^= int(row[0]) ^ (int(row[skip]) if skip < 16 else 0)
+        row = data[i]
+        skip = (64 - (row.ctypes.data % 64)) % 64
+        expected ^= int(row[0]) ^ (int(row[skip]) if skip < 64 else 0)
     # whole rows, or passes of 32 bytes of columns (each line loaded once)
     for threads, ahead, straddle, l2, passes in ((1, 4, 0, 0, 0), (2, 64, 1, 1, 0),
                                                  (1, 8, 1, 1, 32), (2, 2, 0, 0, 32)):
         got = touch(W.ctypes.data, 16, idx.ctypes.data, 2, 3, threads, ahead, straddle, l2,
                     passes)
         assert got == expected
+    # rows of any bytes (bench_compact.py's): 36-byte rows, as int4's at D = 64
+    (tmp_path / "rows").mkdir()
+    touch_rows = bench.touch_probe(str(tmp_path / "rows"), rows=True)
+    packed = np.random.default_rng(0).integers(0, 256, size=(40, 36), dtype=np.uint8)
+    expected = 0
+    for i in idx.ravel():
+        row = packed[i]
+        expected ^= int(row[0])
+        for j in range((64 - row.ctypes.data % 64) % 64, 36, 64):
+            expected ^= int(row[j])
+    for threads, ahead, l2 in ((1, 4, 0), (2, 64, 1)):
+        assert touch_rows(packed.ctypes.data, 36, 36, idx.ctypes.data, 2, 3, threads, ahead, 1,
+                          l2, 0) == expected
     out = tmp_path / "touch.json"
     argv = ["--rows", "300", "--batch", "8", "4", "--dims", "8", "--repeat", "1",
             "--copy-mib", "1", "--no-torch", "--ops", "embedding_bag", "--dists", "uniform",

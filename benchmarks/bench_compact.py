@@ -56,16 +56,16 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_kernels import BATCH_SHAPE, SEED, _import_cembed, make_indices, touch_probe  # noqa: E402
+from bench_kernels import (BATCH_SHAPE, SEED, TOUCH_AHEADS, _import_cembed,  # noqa: E402
+                           make_indices, touch_probe)
 
 DTYPES = ("float16", "bfloat16", "int8", "int4")
 THREADS = 2
 
 
 # the touch probe's settings, as benchmarks/memory_limit.c tries them: rows
-# prefetched this many positions ahead, into L1 or only into L2 (whose miss
+# prefetched TOUCH_AHEADS positions ahead, into L1 or only into L2 (whose miss
 # buffers keep more lines in flight); each row size's best setting is its limit
-TOUCH_AHEADS = (4, 8, 16, 32, 64, 128)
 TOUCH_SETTINGS = [(a, l2) for l2 in (0, 1) for a in TOUCH_AHEADS]
 
 

@@ -227,7 +227,8 @@ class Contender:
 
     lib is "cembed", "numpy", "scipy", "torch" or "touch"; role is "cembed"
     (the number reported and checked), "cembed-info" (shown, not compared),
-    "probe" (the touch loop: shown, not compared) or "anchor". fn() runs it once; its result is dropped after the clock stops.
+    "probe" (the touch loop: shown, not compared) or "anchor". fn() runs it
+    once; its result is dropped after the clock stops.
     """
 
     def __init__(self, label, lib, threads, fn, role="anchor"):
